@@ -1,0 +1,3 @@
+"""mktcrm: seller operations toolkit for multi-marketplace sellers."""
+
+__version__ = "0.1.0"

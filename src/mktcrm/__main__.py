@@ -1,0 +1,6 @@
+"""`python -m mktcrm` runs the CLI."""
+
+from mktcrm.cli import main
+
+if __name__ == "__main__":
+    main()

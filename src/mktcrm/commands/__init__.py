@@ -1,0 +1,1 @@
+"""One module per command group: parse options, call the core, hand rows to `Output`."""

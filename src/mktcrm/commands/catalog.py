@@ -1,0 +1,159 @@
+"""`listings list`, `orders list`, `disputes list`: what the cache holds, for people and scripts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from mktcrm.commands._common import (
+    AccountOpt,
+    FieldsOpt,
+    FormatOpt,
+    JsonOpt,
+    LimitOpt,
+    SinceOpt,
+    app_ctx,
+    check_accounts,
+    output,
+)
+from mktcrm.db import queries
+from mktcrm.output import Field
+from mktcrm.timeutil import iso, parse_since
+
+listings_app = typer.Typer(help="Listings (offers) in the cache.", no_args_is_help=True)
+orders_app = typer.Typer(help="Orders in the cache.", no_args_is_help=True)
+disputes_app = typer.Typer(help="Disputes (incidents, returns, claims) in the cache.", no_args_is_help=True)
+StatusOpt = Annotated[
+    str | None, typer.Option("--status", help="Only this status, as the marketplace names it.")
+]
+
+LISTING_FIELDS = (
+    Field("account"),
+    Field("marketplace", default=False),
+    Field("id"),
+    Field("sku"),
+    Field("title", max_width=50),
+    Field("price", "money"),
+    Field("currency"),
+    Field("quantity", "int"),
+    Field("state"),
+    Field("url", default=False),
+)
+ORDER_FIELDS = (
+    Field("account"),
+    Field("marketplace", default=False),
+    Field("order_id"),
+    Field("status"),
+    Field("created_at", "time"),
+    Field("updated_at", "time", default=False),
+    Field("total", "money"),
+    Field("currency"),
+    Field("lines", "int"),
+    Field("buyer_key", default=False),
+)
+DISPUTE_FIELDS = (
+    Field("account"),
+    Field("marketplace", default=False),
+    Field("id"),
+    Field("kind"),
+    Field("order_id"),
+    Field("status"),
+    Field("reason", max_width=40),
+    Field("opened_at", "time"),
+    Field("respond_by", "time"),
+    Field("resolved_at", "time", default=False),
+    Field("amount", "money", default=False),
+    Field("currency", default=False),
+)
+
+
+def _filters(
+    ctx: typer.Context, account: list[str] | None, since: str | None, limit: int | None
+) -> queries.Filters:
+    app = app_ctx(ctx)
+    return queries.Filters(
+        accounts=check_accounts(app, account),
+        since=iso(parse_since(since, app.now())) if since else None,
+        limit=limit,
+    )
+
+
+@listings_app.command("list")
+def listings_list(
+    ctx: typer.Context,
+    account: AccountOpt = None,
+    state: Annotated[str | None, typer.Option("--state", help="active, inactive or removed.")] = None,
+    limit: LimitOpt = None,
+    fmt: FormatOpt = "auto",
+    json_: JsonOpt = False,
+    fields: FieldsOpt = None,
+) -> None:
+    """List listings (offers).
+
+    Fields: account, marketplace, id, sku, title, price, currency, quantity, state, url.
+
+    Examples:
+      $ mktcrm listings list --account leclerc
+      $ mktcrm listings list --json | jq '[.[] | select(.quantity == 0)] | length'
+    """
+    out = output(ctx, fmt, json_, fields)
+    f = _filters(ctx, account, None, limit)
+    f.status = state
+    out.rows(LISTING_FIELDS, queries.listings(app_ctx(ctx).db, f), empty="No listings: run `mktcrm sync`.")
+
+
+@orders_app.command("list")
+def orders_list(
+    ctx: typer.Context,
+    account: AccountOpt = None,
+    status: StatusOpt = None,
+    since: SinceOpt = None,
+    limit: LimitOpt = None,
+    fmt: FormatOpt = "auto",
+    json_: JsonOpt = False,
+    fields: FieldsOpt = None,
+) -> None:
+    """List orders, newest first.
+
+    Fields: account, marketplace, order_id, status, created_at, updated_at, total, currency, lines, buyer_key.
+
+    Examples:
+      $ mktcrm orders list --since 7d
+      $ mktcrm orders list --status SHIPPED --json | jq -r '.[].order_id'
+    """
+    out = output(ctx, fmt, json_, fields)
+    f = _filters(ctx, account, since, limit)
+    f.status = status
+    out.rows(ORDER_FIELDS, queries.orders(app_ctx(ctx).db, f), empty="No orders: run `mktcrm sync`.")
+
+
+@disputes_app.command("list")
+def disputes_list(
+    ctx: typer.Context,
+    account: AccountOpt = None,
+    status: StatusOpt = None,
+    since: SinceOpt = None,
+    limit: LimitOpt = None,
+    fmt: FormatOpt = "auto",
+    json_: JsonOpt = False,
+    fields: FieldsOpt = None,
+) -> None:
+    """List disputes, the next deadline first.
+
+    Fields: account, marketplace, id, kind, order_id, status, reason, opened_at, respond_by, resolved_at,
+    amount, currency.
+
+    Examples:
+      $ mktcrm disputes list --status open
+    """
+    out = output(ctx, fmt, json_, fields)
+    f = _filters(ctx, account, since, limit)
+    f.status = status
+    out.rows(DISPUTE_FIELDS, queries.disputes(app_ctx(ctx).db, f), empty="No disputes.")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(listings_app, name="listings")
+    app.add_typer(orders_app, name="orders")
+    app.add_typer(disputes_app, name="disputes")

@@ -1,0 +1,119 @@
+"""`mktcrm demo`: two sandbox Mirakl operators → sync → what needs attention → KPIs, in a throwaway home."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mktcrm import config as cfg
+from mktcrm.commands._common import app_ctx
+from mktcrm.context import AppContext
+from mktcrm.errors import UsageError
+from mktcrm.output import is_tty
+
+OPERATORS = ("intermarche", "leclerc")
+
+
+def write_demo_home(home: Path, orders: int, seed: int, anchor: str) -> None:
+    """A config and a 0600 secrets file pointing at in-process sandbox operators."""
+    import tomli_w
+
+    accounts = []
+    secrets = {}
+    for name in OPERATORS:
+        env = f"MKTCRM_{name.upper()}_API_KEY"
+        accounts.append(
+            {
+                "name": name,
+                "marketplace": "mirakl",
+                "base_url": f"sandbox://mirakl/{name}?seed={seed}&orders={orders}&anchor={anchor}",
+                "api_key_env": env,
+            }
+        )
+        secrets[env] = f"sandbox-{name}-key"
+    doc = {"defaults": {"currency": "EUR", "timezone": "Europe/Paris"}, "accounts": accounts}
+    header = "# Written by `mktcrm demo`: sandbox marketplaces served in-process, no network.\n"
+    cfg.write_private(home / "config.toml", header + tomli_w.dumps(doc))
+    cfg.write_private(home / "secrets.toml", tomli_w.dumps(secrets))
+
+
+def demo(
+    ctx: typer.Context,
+    home: Annotated[
+        Path | None, typer.Option("--home", help="Folder for the demo (default: a new temporary folder).")
+    ] = None,
+    orders: Annotated[int, typer.Option("--orders", min=1, max=20000, help="Orders per operator.")] = 300,
+    seed: Annotated[int, typer.Option("--seed", help="Data seed: same seed, same data.")] = 7,
+) -> None:
+    """Try mktcrm with no account: sandbox marketplaces, a sync, what needs attention, KPIs.
+
+    Never touches your real config or cache: everything goes to a new folder it prints at the end.
+
+    Examples:
+      $ mktcrm demo
+      $ mktcrm demo --home ./demo && MKTCRM_HOME=./demo mktcrm reviews list --unanswered
+    """
+    from mktcrm.commands.catalog import DISPUTE_FIELDS
+    from mktcrm.commands.kpi import KPI_FIELDS
+    from mktcrm.commands.reviews import REVIEW_FIELDS
+    from mktcrm.core import kpis
+    from mktcrm.db import queries
+    from mktcrm.sync import engine
+
+    parent = app_ctx(ctx)
+    if home is None:
+        home = Path(tempfile.mkdtemp(prefix="mktcrm-demo-"))
+    elif home.exists() and any(home.iterdir()):
+        raise UsageError(f"{home} is not empty", hint="give --home a new or empty folder")
+    home = home.resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    write_demo_home(home, orders, seed, datetime.now(UTC).date().isoformat())
+    paths = cfg.Paths(
+        config=home / "config.toml", secrets=home / "secrets.toml", db=home / "mktcrm.db", home=home
+    )
+    app = AppContext(paths=paths, verbose=parent.verbose, no_color=parent.no_color)
+    ctx.call_on_close(app.close)
+    out = app.output()
+    out.note(f"Demo home: {home}")
+    out.note(f"Syncing {len(OPERATORS)} sandbox Mirakl operators: {', '.join(OPERATORS)}…")
+    report = engine.run(app, app.settings.accounts, progress=out.note if is_tty(sys.stderr) else None)
+    for acc in report.accounts:
+        counts = ", ".join(f"{s.records} {s.stream}" for s in acc.streams)
+        out.note(f"  {acc.account}: {acc.status} ({counts}) in {acc.seconds:.1f} s")
+
+    out.note("")
+    out.note("Needs attention: unanswered negative reviews (rating 1-2), newest first")
+    worst = queries.Filters(rating_max=2, unanswered=True, limit=8)
+    fields = [
+        f for f in REVIEW_FIELDS if f.name in ("account", "id", "rating", "buyer_name", "body", "created_at")
+    ]
+    out.rows(fields, queries.reviews(app.db, worst), empty="  none")
+    out.note("")
+    out.note("Needs attention: open incidents")
+    out.rows(
+        DISPUTE_FIELDS, queries.disputes(app.db, queries.Filters(status="open", limit=8)), empty="  none"
+    )
+    out.note("")
+    period = kpis.parse_period("90d", app.now())
+    out.note(f"KPIs, {period.label}")
+    rows = kpis.compute(app.db, period, [], {a.name: a.marketplace for a in app.settings.accounts})
+    out.rows(KPI_FIELDS, rows)
+    out.note("")
+    out.note(f"Done in {time.monotonic() - started:.1f} s. Keep exploring this demo's cache:")
+    out.note(f"  export MKTCRM_HOME={home}")
+    out.note("  mktcrm reviews list --unanswered --rating 1..2")
+    out.note("  mktcrm kpi --period 365d --json | jq .")
+    out.note("  mktcrm sync        # incremental: only what changed")
+    if report.exit_code:
+        raise typer.Exit(report.exit_code)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(demo)

@@ -1,0 +1,331 @@
+"""Config and accounts (DESIGN §3): where files live, what config.toml may hold, and secrets.
+
+Validation is strict on purpose: a typo in a key would otherwise silently turn a feature off
+for a cron job nobody watches. Every error names the key, its line when we can find it, and
+what is expected. Secrets are read from the environment or from a 0600 `secrets.toml`; they are
+never stored on `Account`, only looked up on demand, so they cannot leak into output.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import stat
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from mktcrm.errors import AuthError, ConfigError
+
+APP = "mktcrm"
+NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+# key -> (type, required, description); the marketplace connectors add their own keys.
+ACCOUNT_KEYS: dict[str, tuple[type | tuple[type, ...], bool, str]] = {
+    "name": (str, True, "a short unique label, lowercase letters, digits, - or _"),
+    "marketplace": (str, True, "which connector: one of the supported marketplaces"),
+    "enabled": (bool, False, "false to skip this account in sync (default true)"),
+    "sync_start": (str, False, "first day to sync on a fresh cache, YYYY-MM-DD"),
+    "timezone": (str, False, "IANA timezone for this account, e.g. Europe/Paris"),
+    "currency": (str, False, "ISO 4217 currency code, e.g. EUR"),
+}
+SECTION_KEYS: dict[str, dict[str, tuple[type | tuple[type, ...], str]]] = {
+    "defaults": {
+        "currency": (str, "ISO 4217 currency code"),
+        "timezone": (str, "IANA timezone name"),
+    },
+    "sync": {
+        "lookback_minutes": (int, "minutes re-read before the last cursor (late edits, clock skew)"),
+        "lock_timeout_seconds": ((int, float), "how long a sync waits for another one to finish"),
+        "page_size": (int, "records asked per page (1-100)"),
+        "retries": (int, "tries per request on network errors, 429 and 5xx (1-10)"),
+        "backoff_seconds": ((int, float), "first wait between tries; doubles each time"),
+        "retry_budget_seconds": ((int, float), "most time spent waiting on retries for one request"),
+    },
+    "brand": {
+        "signature": (str, "text every reply must end with"),
+        "forbidden": (list, "words or phrases replies must never contain"),
+    },
+}
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Where the config, the secrets and the cache are for this invocation."""
+
+    config: Path
+    secrets: Path
+    db: Path
+    home: Path | None = None
+
+    @classmethod
+    def resolve(cls, config: Path | None = None, db: Path | None = None) -> Paths:
+        home = os.environ.get("MKTCRM_HOME")
+        if home:
+            base = Path(home).expanduser()
+            cfg_dir = data_dir = base
+        else:
+            import platformdirs
+
+            cfg_dir = Path(platformdirs.user_config_dir(APP))
+            data_dir = Path(platformdirs.user_data_dir(APP))
+        config_path = config or cfg_dir / "config.toml"
+        return cls(
+            config=config_path,
+            secrets=config_path.parent / "secrets.toml",
+            db=db or data_dir / "mktcrm.db",
+            home=Path(home).expanduser() if home else None,
+        )
+
+
+@dataclass(frozen=True)
+class Account:
+    """One seller account on one marketplace; `options` holds the marketplace-specific keys."""
+
+    name: str
+    marketplace: str
+    options: dict[str, Any]
+    enabled: bool = True
+    sync_start: date | None = None
+    timezone: str = "Europe/Paris"
+    currency: str = "EUR"
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.options.get(key, default)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The whole validated config."""
+
+    path: Path
+    accounts: list[Account] = field(default_factory=list)
+    lookback_minutes: int = 60
+    lock_timeout_seconds: float = 30.0
+    page_size: int = 100
+    retries: int = 5
+    backoff_seconds: float = 0.5
+    retry_budget_seconds: float = 120.0
+    brand: dict[str, Any] = field(default_factory=dict)
+    exists: bool = True
+
+    def account(self, name: str) -> Account:
+        for acc in self.accounts:
+            if acc.name == name:
+                return acc
+        names = ", ".join(a.name for a in self.accounts) or "none configured"
+        raise ConfigError(f"unknown account {name!r}", hint=f"configured accounts: {names}")
+
+
+def load(path: Path, *, marketplace_keys: dict[str, dict[str, tuple[type, bool, str]]]) -> Settings:
+    """Read and validate config.toml. A missing file is an empty config (commands say what to do)."""
+    if not path.exists():
+        return Settings(path=path, exists=False)
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            f"{path}: invalid TOML: {exc}", hint="fix the syntax at that line and column"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read {path}: {exc}") from None
+    return _validate(data, text, path, marketplace_keys)
+
+
+def _where(path: Path, text: str, key: str, near: str | None = None) -> str:
+    """`file:line` of `key = …`, searching after the line that mentions `near` when given."""
+    lines = text.splitlines()
+    start = 0
+    if near is not None:
+        for i, line in enumerate(lines):
+            if re.search(rf"""name\s*=\s*["']{re.escape(near)}["']""", line):
+                start = max(0, i - 20)
+                break
+    for i in range(start, len(lines)):
+        if re.match(rf"\s*{re.escape(key)}\s*=", lines[i]):
+            return f"{path}:{i + 1}"
+    return str(path)
+
+
+def _check_type(value: Any, expected: type | tuple[type, ...]) -> bool:
+    if isinstance(value, bool) and expected in (int, float, (int, float)):
+        return False
+    return isinstance(value, expected)
+
+
+def _type_name(expected: type | tuple[type, ...]) -> str:
+    names = {str: "a string", int: "an integer", bool: "true or false", list: "a list", float: "a number"}
+    if isinstance(expected, tuple):
+        return "a number"
+    return names.get(expected, expected.__name__)
+
+
+def _unknown_key(key: str, known: list[str], where: str, section: str) -> ConfigError:
+    close = difflib.get_close_matches(key, known, n=1)
+    hint = f"did you mean {close[0]!r}?" if close else f"valid keys: {', '.join(sorted(known))}"
+    return ConfigError(f"{where}: unknown key {key!r} in {section}", hint=hint)
+
+
+def _validate(data: dict[str, Any], text: str, path: Path, mkeys: dict[str, dict[str, Any]]) -> Settings:
+    top_known = [*SECTION_KEYS, "accounts"]
+    for key in data:
+        if key not in top_known:
+            raise _unknown_key(key, top_known, str(path), "the file")
+    sections: dict[str, dict[str, Any]] = {}
+    for section, spec in SECTION_KEYS.items():
+        body = data.get(section, {})
+        if not isinstance(body, dict):
+            raise ConfigError(f"{path}: [{section}] must be a table")
+        for key, value in body.items():
+            if key not in spec:
+                raise _unknown_key(key, list(spec), _where(path, text, key), f"[{section}]")
+            expected, desc = spec[key]
+            if not _check_type(value, expected):
+                raise ConfigError(
+                    f"{_where(path, text, key)}: [{section}] {key} must be {_type_name(expected)} ({desc})"
+                )
+        sections[section] = body
+    defaults = sections["defaults"]
+    sync = sections["sync"]
+    page_size = sync.get("page_size", 100)
+    if not 1 <= page_size <= 100:
+        raise ConfigError(f"{_where(path, text, 'page_size')}: [sync] page_size must be between 1 and 100")
+
+    raw_accounts = data.get("accounts", [])
+    if not isinstance(raw_accounts, list):
+        raise ConfigError(f"{path}: accounts must be written as [[accounts]] tables")
+    accounts: list[Account] = []
+    seen: set[str] = set()
+    for index, raw in enumerate(raw_accounts, start=1):
+        accounts.append(_account(raw, index, text, path, mkeys, defaults, seen))
+    return Settings(
+        path=path,
+        accounts=accounts,
+        lookback_minutes=sync.get("lookback_minutes", 60),
+        lock_timeout_seconds=float(sync.get("lock_timeout_seconds", 30)),
+        page_size=page_size,
+        retries=max(1, min(10, sync.get("retries", 5))),
+        backoff_seconds=float(sync.get("backoff_seconds", 0.5)),
+        retry_budget_seconds=float(sync.get("retry_budget_seconds", 120)),
+        brand=sections["brand"],
+    )
+
+
+def _account(
+    raw: dict[str, Any],
+    index: int,
+    text: str,
+    path: Path,
+    mkeys: dict[str, dict[str, Any]],
+    defaults: dict[str, Any],
+    seen: set[str],
+) -> Account:
+    label = f"account #{index}"
+    name = raw.get("name")
+    if not isinstance(name, str) or not NAME_RE.match(name):
+        raise ConfigError(
+            f"{_where(path, text, 'name')}: {label}: name must be {ACCOUNT_KEYS['name'][2]}, got {name!r}"
+        )
+    label = f"account {name!r}"
+    if name in seen:
+        raise ConfigError(
+            f"{_where(path, text, 'name', name)}: {label} is defined twice", hint="names must be unique"
+        )
+    seen.add(name)
+    market = raw.get("marketplace")
+    if market not in mkeys:
+        raise ConfigError(
+            f"{_where(path, text, 'marketplace', name)}: {label}: unknown marketplace {market!r}",
+            hint=f"supported marketplaces: {', '.join(sorted(mkeys))}",
+        )
+    spec = {**{k: (t, r, d) for k, (t, r, d) in ACCOUNT_KEYS.items()}, **mkeys[market]}
+    for key, value in raw.items():
+        if key not in spec:
+            raise _unknown_key(key, list(spec), _where(path, text, key, name), label)
+        expected, _required, desc = spec[key]
+        if not _check_type(value, expected):
+            raise ConfigError(
+                f"{_where(path, text, key, name)}: {label}: {key} must be {_type_name(expected)} ({desc})"
+            )
+    for key, (_t, required, desc) in spec.items():
+        if required and key not in raw:
+            raise ConfigError(f"{_where(path, text, 'name', name)}: {label}: missing key {key!r} ({desc})")
+    sync_start = None
+    if "sync_start" in raw:
+        try:
+            sync_start = date.fromisoformat(raw["sync_start"])
+        except ValueError:
+            raise ConfigError(
+                f"{_where(path, text, 'sync_start', name)}: {label}: sync_start must be a date YYYY-MM-DD"
+            ) from None
+    tz = raw.get("timezone", defaults.get("timezone", "Europe/Paris"))
+    _check_timezone(tz, f"{_where(path, text, 'timezone', name)}: {label}")
+    options = {k: v for k, v in raw.items() if k not in ACCOUNT_KEYS}
+    return Account(
+        name=name,
+        marketplace=market,
+        options=options,
+        enabled=raw.get("enabled", True),
+        sync_start=sync_start,
+        timezone=tz,
+        currency=raw.get("currency", defaults.get("currency", "EUR")),
+    )
+
+
+def _check_timezone(tz: str, where: str) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"{where}: unknown timezone {tz!r}", hint="use an IANA name such as Europe/Paris"
+        ) from None
+
+
+# ---- secrets -----------------------------------------------------------------------------
+def read_secrets(path: Path) -> dict[str, str]:
+    """secrets.toml: NAME = "value" pairs. Refused unless only its owner can read it (like ssh)."""
+    if not path.exists():
+        return {}
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise ConfigError(
+            f"{path} is readable by other users (mode {mode:o})",
+            hint=f"run: chmod 600 {path}",
+        )
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    return {k: v for k, v in data.items() if isinstance(v, str)}
+
+
+def secret(account: Account, key: str, secrets_path: Path) -> str:
+    """The secret named by `account.<key>` (an env var name), from the environment or secrets.toml."""
+    env_name = account.get(key)
+    if not env_name:
+        raise AuthError(
+            f"account {account.name!r} has no {key}", hint=f'set {key} = "MKTCRM_..." in the config'
+        )
+    value = os.environ.get(env_name) or read_secrets(secrets_path).get(env_name)
+    if not value:
+        raise AuthError(
+            f"account {account.name!r}: secret {env_name} is not set",
+            hint=f"export {env_name}=… or add it to {secrets_path} (chmod 600)",
+        )
+    return value
+
+
+def write_private(path: Path, text: str) -> None:
+    """Create or replace a file only its owner can read, atomically (never a half-written config)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)

@@ -1,0 +1,217 @@
+"""What a connector is: a few declared streams, an auth hook, a `check`, and capabilities.
+
+The page loop, pagination with loop detection, cursors and checkpoints live here and in
+`mktcrm.sync`; a marketplace only declares its streams and maps payloads to rows
+(Meltano singer-sdk style). Nothing here imports httpx, so config validation stays cheap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from mktcrm.errors import PaginationLoopError, RemoteError
+
+if TYPE_CHECKING:
+    import httpx
+
+    from mktcrm.config import Account
+    from mktcrm.http.client import ApiClient
+
+Rows = dict[str, list[dict[str, Any]]]
+# Capability values, shown by `mktcrm accounts`.
+API, MANUAL, NONE = "api", "manual", "none"
+CAPABILITIES = (
+    "sync_listings",
+    "sync_orders",
+    "sync_reviews",
+    "reply_review",
+    "sync_disputes",
+    "open_dispute",
+    "message_dispute",
+    "resolve_dispute",
+)
+
+
+@dataclass
+class Page:
+    """One page of a stream, already normalised into rows per table."""
+
+    rows: Rows
+    count: int
+    cursor: str | None = None  # the highest cursor value on this page
+    next_token: Any = None  # None = this was the last page
+    ids: list[str] = field(default_factory=list)  # remote ids seen (snapshot streams)
+
+
+@dataclass(frozen=True)
+class MarkMissing:
+    """After a complete snapshot: rows of `table` for this account not seen in the run get `values`."""
+
+    table: str
+    values: dict[str, Any]
+    only_when: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class StreamContext:
+    """What a stream needs at run time, handed in by the sync engine."""
+
+    account: Account
+    client: ApiClient
+    buyer_key: Callable[[str], str]
+    page_size: int = 100
+
+
+class Paginator:
+    """Turns one answer into the token of the next page, and refuses to go round in circles."""
+
+    def __init__(self) -> None:
+        self._seen: set[Any] = set()
+
+    def first(self) -> Any:
+        return None
+
+    def advance(self, token: Any, body: Any, count: int, ids: list[str]) -> Any:
+        raise NotImplementedError
+
+    def check_loop(self, key: Any) -> None:
+        if key in self._seen:
+            raise PaginationLoopError(
+                f"the marketplace returned the same page twice ({key!r}); stopping instead of looping forever",
+                hint="retry later; if it persists, run `mktcrm sync --full` for this stream and report it",
+            )
+        self._seen.add(key)
+
+
+class OffsetPaginator(Paginator):
+    """`offset` + `max` with a `total_count` in the answer (Mirakl OR11/OF21, Etsy, eBay)."""
+
+    def __init__(self, total_field: str = "total_count") -> None:
+        super().__init__()
+        self.total_field = total_field
+
+    def first(self) -> Any:
+        return 0
+
+    def advance(self, token: Any, body: Any, count: int, ids: list[str]) -> Any:
+        if count == 0:
+            return None
+        if ids:
+            self.check_loop(tuple(ids))
+        following = int(token) + count
+        total = body.get(self.total_field) if isinstance(body, dict) else None
+        if isinstance(total, int) and following >= total:
+            return None
+        return following
+
+
+class TokenPaginator(Paginator):
+    """Seek paging with an opaque next-page token (Mirakl M11/RT11, Amazon nextToken)."""
+
+    def __init__(self, token_field: str = "next_page_token") -> None:
+        super().__init__()
+        self.token_field = token_field
+
+    def advance(self, token: Any, body: Any, count: int, ids: list[str]) -> Any:
+        following = body.get(self.token_field) if isinstance(body, dict) else None
+        if not following:
+            return None
+        self.check_loop(following)
+        return following
+
+
+class Stream:
+    """One remote collection. Subclasses declare attributes and implement request/items/normalize."""
+
+    name: ClassVar[str]
+    tables: ClassVar[tuple[str, ...]]
+    capability: ClassVar[str]
+    cursor_field: ClassVar[str | None] = "updated_at"  # None: a snapshot re-read in full each run
+    is_sorted: ClassVar[bool] = False  # ascending by cursor → the cursor may move per page
+    lookback: ClassVar[timedelta] = timedelta(0)  # extra re-read margin on top of the configured one
+
+    def __init__(self, ctx: StreamContext) -> None:
+        self.ctx = ctx
+
+    # -- to implement --------------------------------------------------------------------
+    def paginator(self) -> Paginator:
+        raise NotImplementedError
+
+    def request(self, token: Any, since: datetime | None) -> tuple[str, dict[str, Any]]:
+        """The path and query parameters of the page at `token`."""
+        raise NotImplementedError
+
+    def items(self, body: Any) -> list[dict[str, Any]]:
+        """The records in one answer."""
+        raise NotImplementedError
+
+    def normalize(self, items: list[dict[str, Any]]) -> Page:
+        """Rows per table for a page of records, with its max cursor and the ids seen."""
+        raise NotImplementedError
+
+    def finalize(self, seen: set[str], now: str) -> list[MarkMissing]:
+        """After a complete snapshot run: how to mark the records that disappeared."""
+        return []
+
+    # -- provided ------------------------------------------------------------------------
+    def pages(self, since: datetime | None, token: Any = None) -> Iterator[Page]:
+        """The page loop: request, decode, normalise, advance, until the paginator says stop."""
+        paginator = self.paginator()
+        token = paginator.first() if token is None else token
+        while True:
+            path, params = self.request(token, since)
+            body = self.ctx.client.get_json(path, params)
+            try:
+                items = self.items(body)
+            except (KeyError, TypeError, AttributeError) as exc:
+                raise RemoteError(
+                    f"{self.ctx.account.name}: unexpected answer from {path} ({type(exc).__name__}: {exc})"
+                ) from None
+            page = self.normalize(items)
+            page.next_token = paginator.advance(token, body, len(items), page.ids)
+            yield page
+            if page.next_token is None:
+                return
+            token = page.next_token
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    ok: bool
+    detail: str
+
+
+class Connector:
+    """A marketplace: its account keys, capabilities, streams, auth, and a credentials check."""
+
+    marketplace: ClassVar[str]
+    label: ClassVar[str]
+    # account key -> (type, required, description), validated by `mktcrm config check`.
+    config_keys: ClassVar[dict[str, tuple[type | tuple[type, ...], bool, str]]]
+    capabilities: ClassVar[dict[str, str]]
+    streams: ClassVar[tuple[type[Stream], ...]]
+    secret_keys: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, ctx: StreamContext) -> None:
+        self.ctx = ctx
+
+    @classmethod
+    def base_url(cls, account: Account) -> str:
+        return str(account.get("base_url", ""))
+
+    @classmethod
+    def auth(cls, account: Account, secret: Callable[[str], str]) -> httpx.Auth | None:
+        """The auth hook for this account; `secret(key)` reads the secret an `*_env` key names."""
+        return None
+
+    def stream(self, name: str) -> Stream:
+        for cls in self.streams:
+            if cls.name == name:
+                return cls(self.ctx)
+        raise KeyError(name)
+
+    def check(self) -> CheckResult:
+        raise NotImplementedError

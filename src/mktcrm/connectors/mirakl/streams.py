@@ -1,0 +1,257 @@
+"""Mirakl streams: offers (OF21), orders (OR11), evaluations (OR51 per order), incidents (OR11)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+from mktcrm.connectors.base import MarkMissing, OffsetPaginator, Page, Paginator, Stream
+from mktcrm.timeutil import iso, norm_time, to_minor
+
+MARKET = "mirakl"
+# Orders in these states may carry an evaluation (the customer rates after delivery).
+RATEABLE_STATES = "SHIPPED,TO_COLLECT,RECEIVED,CLOSED"
+
+
+def _raw(item: dict[str, Any]) -> str:
+    return json.dumps(item, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def _display_name(first: str | None, last: str | None) -> str | None:
+    """First name and initial only: enough to greet a buyer, no more personal data than needed."""
+    first = (first or "").strip()
+    last = (last or "").strip()
+    if not first and not last:
+        return None
+    return f"{first} {last[:1]}.".strip() if last else first
+
+
+class _MiraklStream(Stream):
+    path: str
+    item_key: str
+
+    def paginator(self) -> Paginator:
+        return OffsetPaginator("total_count")
+
+    def base_params(self, token: Any) -> dict[str, Any]:
+        params: dict[str, Any] = {"max": self.ctx.page_size, "offset": int(token or 0)}
+        shop_id = self.ctx.account.get("shop_id")
+        if shop_id:
+            params["shop_id"] = shop_id
+        return params
+
+    def items(self, body: Any) -> list[dict[str, Any]]:
+        return list(body[self.item_key])
+
+
+class ListingsStream(_MiraklStream):
+    """OF21 has no update filter: a snapshot re-read in full, offers gone since are marked."""
+
+    name = "listings"
+    tables = ("listings",)
+    capability = "sync_listings"
+    cursor_field = None
+    path = "/api/offers"
+    item_key = "offers"
+
+    def request(self, token: Any, since: datetime | None) -> tuple[str, dict[str, Any]]:
+        return self.path, self.base_params(token)
+
+    def normalize(self, items: list[dict[str, Any]]) -> Page:
+        account = self.ctx.account.name
+        rows = [
+            {
+                "account": account,
+                "id": str(o["offer_id"]),
+                "marketplace": MARKET,
+                "sku": o.get("shop_sku"),
+                "title": o.get("product_title"),
+                "price_minor": to_minor(o.get("price", o.get("total_price"))),
+                "currency": o.get("currency_iso_code"),
+                "quantity": o.get("quantity"),
+                "state": "active" if o.get("active") else "inactive",
+                "url": None,
+                "updated_at": None,
+                "raw": _raw(o),
+            }
+            for o in items
+        ]
+        return Page(rows={"listings": rows}, count=len(rows), ids=[r["id"] for r in rows])
+
+    def finalize(self, seen: set[str], now: str) -> list[MarkMissing]:
+        return [MarkMissing("listings", {"state": "removed"})]
+
+
+class OrdersStream(_MiraklStream):
+    """OR11 by `start_update_date`. Sorted by creation, not update: the cursor moves at stream end."""
+
+    name = "orders"
+    tables = ("orders", "order_lines", "buyers")
+    capability = "sync_orders"
+    path = "/api/orders"
+    item_key = "orders"
+
+    def request(self, token: Any, since: datetime | None) -> tuple[str, dict[str, Any]]:
+        params = self.base_params(token)
+        params.update(sort="dateCreated", order="asc")
+        if since is not None:
+            params["start_update_date"] = iso(since)
+        return self.path, params
+
+    def normalize(self, items: list[dict[str, Any]]) -> Page:
+        account = self.ctx.account.name
+        orders, lines, buyers = [], [], []
+        cursor: str | None = None
+        for o in items:
+            customer = o.get("customer") or {}
+            buyer_key = (
+                self.ctx.buyer_key(str(customer["customer_id"])) if customer.get("customer_id") else None
+            )
+            created = norm_time(o["created_date"])
+            updated = norm_time(o["last_updated_date"])
+            orders.append(
+                {
+                    "account": account,
+                    "id": o["order_id"],
+                    "marketplace": MARKET,
+                    "status": o.get("order_state"),
+                    "created_at": created,
+                    "updated_at": updated,
+                    "total_minor": to_minor(o.get("total_price")),
+                    "currency": o.get("currency_iso_code"),
+                    "buyer_key": buyer_key,
+                    "raw": _raw(o),
+                }
+            )
+            for line in o.get("order_lines") or []:
+                lines.append(
+                    {
+                        "account": account,
+                        "order_id": o["order_id"],
+                        "id": line["order_line_id"],
+                        "sku": line.get("offer_sku"),
+                        "title": line.get("product_title"),
+                        "quantity": line.get("quantity"),
+                        "price_minor": to_minor(line.get("total_price", line.get("price"))),
+                        "currency": o.get("currency_iso_code"),
+                        "status": line.get("order_line_state"),
+                    }
+                )
+            if buyer_key:
+                buyers.append(
+                    {
+                        "account": account,
+                        "buyer_key": buyer_key,
+                        "marketplace": MARKET,
+                        "display_name": _display_name(customer.get("firstname"), customer.get("lastname")),
+                        "first_order_at": created,
+                    }
+                )
+            cursor = max(cursor or "", updated or "") or None
+        rows = {"orders": orders, "order_lines": lines, "buyers": buyers}
+        return Page(rows=rows, count=len(orders), cursor=cursor, ids=[o["id"] for o in orders])
+
+
+class ReviewsStream(OrdersStream):
+    """Evaluations have no list endpoint: OR51 for each rateable order updated since the cursor.
+
+    A week of extra lookback catches evaluations that arrive without the order changing.
+    """
+
+    name = "reviews"
+    tables = ("reviews",)
+    capability = "sync_reviews"
+    lookback = timedelta(days=7)
+
+    def request(self, token: Any, since: datetime | None) -> tuple[str, dict[str, Any]]:
+        path, params = super().request(token, since)
+        params["order_state_codes"] = RATEABLE_STATES
+        return path, params
+
+    def normalize(self, items: list[dict[str, Any]]) -> Page:
+        account = self.ctx.account.name
+        reviews: list[dict[str, Any]] = []
+        cursor: str | None = None
+        shop_id = self.ctx.account.get("shop_id")
+        params = {"shop_id": shop_id} if shop_id else None
+        for o in items:
+            cursor = max(cursor or "", norm_time(o["last_updated_date"]) or "") or None
+            ev = self.ctx.client.get_json(f"/api/orders/{o['order_id']}/evaluation", params, allow=(404,))
+            if not ev:
+                continue
+            reply = ev.get("reply") or {}
+            customer_id = ev.get("customer_id") or (o.get("customer") or {}).get("customer_id")
+            reviews.append(
+                {
+                    "account": account,
+                    "id": o["order_id"],
+                    "marketplace": MARKET,
+                    "kind": "seller_feedback",
+                    "order_id": o["order_id"],
+                    "buyer_key": self.ctx.buyer_key(str(customer_id)) if customer_id else None,
+                    "buyer_name": _display_name(ev.get("firstname"), ev.get("lastname")),
+                    "rating": ev.get("grade"),
+                    "rating_raw": str(ev.get("grade")),
+                    "title": None,
+                    "body": ev.get("comment"),
+                    "created_at": norm_time(ev.get("date")),
+                    "updated_at": norm_time(ev.get("last_updated_date")),
+                    "visible": 1 if ev.get("visible", True) else 0,
+                    "reply_body": reply.get("comment"),
+                    "replied_at": norm_time(reply.get("date")),
+                    "raw": _raw(ev),
+                }
+            )
+        return Page(
+            rows={"reviews": reviews}, count=len(reviews), cursor=cursor, ids=[r["id"] for r in reviews]
+        )
+
+
+class DisputesStream(_MiraklStream):
+    """Open incidents are few: read them all each run (OR11 has_incident=true); those gone are resolved."""
+
+    name = "disputes"
+    tables = ("disputes",)
+    capability = "sync_disputes"
+    cursor_field = None
+    path = "/api/orders"
+    item_key = "orders"
+
+    def request(self, token: Any, since: datetime | None) -> tuple[str, dict[str, Any]]:
+        params = self.base_params(token)
+        params["has_incident"] = "true"
+        return self.path, params
+
+    def normalize(self, items: list[dict[str, Any]]) -> Page:
+        account = self.ctx.account.name
+        disputes = []
+        for o in items:
+            for line in o.get("order_lines") or []:
+                if line.get("order_line_state") != "INCIDENT_OPEN":
+                    continue
+                disputes.append(
+                    {
+                        "account": account,
+                        "id": line["order_line_id"],
+                        "marketplace": MARKET,
+                        "kind": "incident",
+                        "order_id": o["order_id"],
+                        "order_line_id": line["order_line_id"],
+                        "status": "open",
+                        "reason": line.get("order_line_state_reason_label")
+                        or line.get("order_line_state_reason_code"),
+                        "amount_minor": to_minor(line.get("total_price")),
+                        "currency": o.get("currency_iso_code"),
+                        "opened_at": norm_time(line.get("last_updated_date")),
+                        "updated_at": norm_time(line.get("last_updated_date")),
+                        "resolved_at": None,
+                        "respond_by": None,
+                        "raw": _raw(line),
+                    }
+                )
+        return Page(rows={"disputes": disputes}, count=len(disputes), ids=[d["id"] for d in disputes])
+
+    def finalize(self, seen: set[str], now: str) -> list[MarkMissing]:
+        # No longer in INCIDENT_OPEN: closed by the operator or resolved (OR64) since the last run.
+        return [MarkMissing("disputes", {"status": "resolved", "resolved_at": now}, {"status": "open"})]

@@ -1,0 +1,124 @@
+"""AppContext: the one object built per invocation (gh's Factory).
+
+It resolves paths, loads settings and opens the cache lazily, so `mktcrm --help` and
+`mktcrm config path` touch neither. It is also the single seam that decides which transport an
+account's HTTP client uses: `sandbox://…` base URLs are served in-process by `mktcrm.sandbox`,
+everything else goes over the network. Nothing else in the tool is swapped for tests or the demo.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mktcrm import config as cfg
+from mktcrm.output import Output
+
+if TYPE_CHECKING:
+    import httpx
+
+    from mktcrm.connectors.base import Connector
+    from mktcrm.db.store import Store
+    from mktcrm.http.client import ApiClient
+
+SANDBOX_SCHEME = "sandbox://"
+
+
+@dataclass
+class AppContext:
+    paths: cfg.Paths
+    verbose: bool = False
+    no_color: bool = False
+    _settings: cfg.Settings | None = field(default=None, repr=False)
+    _db: sqlite3.Connection | None = field(default=None, repr=False)
+
+    @classmethod
+    def create(cls, config: Path | None, db: Path | None, *, verbose: bool, no_color: bool) -> AppContext:
+        return cls(paths=cfg.Paths.resolve(config, db), verbose=verbose, no_color=no_color)
+
+    def output(
+        self, fmt: str = "auto", fields: str | None = None, *, json_: bool = False, quiet: bool = False
+    ) -> Output:
+        return Output("json" if json_ else fmt, fields, no_color=self.no_color, quiet=quiet)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    @property
+    def settings(self) -> cfg.Settings:
+        if self._settings is None:
+            from mktcrm import connectors
+
+            self._settings = cfg.load(self.paths.config, marketplace_keys=connectors.config_keys())
+        return self._settings
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        if self._db is None:
+            from mktcrm.db.connect import connect
+
+            self._db = connect(self.paths.db)
+        return self._db
+
+    def store(self) -> Store:
+        from mktcrm.db.store import Store
+
+        return Store(self.db)
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    # ---- marketplaces ------------------------------------------------------------------
+    def transport_for(self, base_url: str) -> tuple[str, httpx.BaseTransport | None]:
+        """The URL httpx should use and the transport behind it (None = the real network)."""
+        if base_url.startswith(SANDBOX_SCHEME):
+            import httpx
+
+            from mktcrm.sandbox import open_sandbox
+
+            sandbox = open_sandbox(base_url)
+            return sandbox.base_url, httpx.MockTransport(sandbox.handler)
+        return base_url, None
+
+    def client_for(self, account: cfg.Account) -> ApiClient:
+        from mktcrm import connectors
+        from mktcrm.http.client import ApiClient, RetryPolicy
+
+        connector = connectors.get(account.marketplace)
+        settings = self.settings
+        url, transport = self.transport_for(connector.base_url(account))
+        auth = connector.auth(account, lambda key: cfg.secret(account, key, self.paths.secrets))
+        names = [str(account.get(k)) for k in connector.secret_keys if account.get(k)]
+        return ApiClient(
+            url,
+            account=account.name,
+            auth=auth,
+            transport=transport,
+            policy=RetryPolicy(
+                tries=settings.retries, backoff=settings.backoff_seconds, budget=settings.retry_budget_seconds
+            ),
+            log=(lambda line: print(f"debug: {account.name}: {line}", file=sys.stderr))
+            if self.verbose
+            else None,
+            secret_hint=f"check {' and '.join(names)} (environment or {self.paths.secrets})" if names else "",
+        )
+
+    def connector_for(self, account: cfg.Account) -> Connector:
+        from mktcrm import connectors
+        from mktcrm.connectors.base import StreamContext
+
+        store = self.store()
+        client = self.client_for(account)
+        ctx = StreamContext(
+            account=account,
+            client=client,
+            buyer_key=lambda cid: store.buyer_key(account.marketplace, cid),
+            page_size=self.settings.page_size,
+        )
+        return connectors.get(account.marketplace)(ctx)

@@ -1,0 +1,1 @@
+"""Domain logic free of Typer and Rich: queries turned into answers (KPIs, attention lists)."""

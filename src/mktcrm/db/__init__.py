@@ -1,0 +1,1 @@
+"""The SQLite cache: connection, migrations, writes (`store`) and reads (`queries`)."""

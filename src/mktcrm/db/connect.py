@@ -1,0 +1,43 @@
+"""Open the cache: WAL so readers never wait for a sync, a busy timeout, migrations applied."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+from mktcrm.db.migrations import migrate
+from mktcrm.errors import MktcrmError, TemporaryError
+
+BUSY_TIMEOUT_MS = 5000
+
+
+def connect(path: Path, *, apply_migrations: bool = True) -> sqlite3.Connection:
+    """A connection in autocommit mode; callers group writes with `store.transaction()`."""
+    if str(path) != ":memory:":
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not path.exists():
+            # The cache holds buyer names: only its owner may read it.
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    try:
+        db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        db.row_factory = sqlite3.Row
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")
+        db.execute("PRAGMA foreign_keys = ON")
+        if apply_migrations:
+            migrate(db)
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise TemporaryError(
+                f"the cache {path} is locked by another process", hint="retry later"
+            ) from None
+        raise MktcrmError(
+            f"cannot open the cache {path}: {exc}", hint="check the path given to --db"
+        ) from None
+    except sqlite3.DatabaseError as exc:
+        raise MktcrmError(
+            f"{path} is not a mktcrm cache: {exc}", hint="point --db at another file, or move this one away"
+        ) from None
+    return db

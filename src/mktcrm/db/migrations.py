@@ -1,0 +1,140 @@
+"""Numbered schema migrations, applied in order on every open (sqlite-utils / llm style).
+
+Each migration runs in one transaction together with its row in `_migrations`, so a crash
+leaves the cache at a known version. Never edit a migration that has shipped: add one.
+Synced tables are upserted column by column (never replaced), so local state kept in its own
+tables or columns survives every sync (DESIGN §2, §4).
+"""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+Migration = Callable[[sqlite3.Connection], None]
+MIGRATIONS: list[tuple[str, Migration]] = []
+
+
+def migration(fn: Migration) -> Migration:
+    MIGRATIONS.append((fn.__name__, fn))
+    return fn
+
+
+def _script(db: sqlite3.Connection, sql: str) -> None:
+    """Run DDL statements one by one: `executescript` would COMMIT our migration transaction early."""
+    for statement in sql.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+@migration
+def m001_catalog_and_orders(db: sqlite3.Connection) -> None:
+    _script(
+        db,
+        """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE listings (
+            account TEXT NOT NULL, id TEXT NOT NULL, marketplace TEXT NOT NULL,
+            sku TEXT, title TEXT, price_minor INTEGER, currency TEXT, quantity INTEGER,
+            state TEXT, url TEXT, updated_at TEXT, raw TEXT NOT NULL,
+            PRIMARY KEY (account, id)
+        );
+        CREATE TABLE buyers (
+            account TEXT NOT NULL, buyer_key TEXT NOT NULL, marketplace TEXT NOT NULL,
+            display_name TEXT, first_order_at TEXT,
+            PRIMARY KEY (account, buyer_key)
+        );
+        CREATE TABLE orders (
+            account TEXT NOT NULL, id TEXT NOT NULL, marketplace TEXT NOT NULL,
+            status TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+            total_minor INTEGER, currency TEXT, buyer_key TEXT, raw TEXT NOT NULL,
+            PRIMARY KEY (account, id)
+        );
+        CREATE TABLE order_lines (
+            account TEXT NOT NULL, order_id TEXT NOT NULL, id TEXT NOT NULL,
+            sku TEXT, title TEXT, quantity INTEGER, price_minor INTEGER, currency TEXT, status TEXT,
+            PRIMARY KEY (account, order_id, id)
+        );
+        """,
+    )
+    db.execute("INSERT INTO meta (key, value) VALUES ('buyer_salt', ?)", (secrets.token_hex(32),))
+
+
+@migration
+def m002_reviews_and_disputes(db: sqlite3.Connection) -> None:
+    _script(
+        db,
+        """
+        CREATE TABLE reviews (
+            account TEXT NOT NULL, id TEXT NOT NULL, marketplace TEXT NOT NULL,
+            kind TEXT NOT NULL, order_id TEXT, buyer_key TEXT, buyer_name TEXT,
+            rating INTEGER, rating_raw TEXT, title TEXT, body TEXT,
+            created_at TEXT NOT NULL, updated_at TEXT, visible INTEGER,
+            reply_body TEXT, replied_at TEXT, raw TEXT NOT NULL,
+            PRIMARY KEY (account, id)
+        );
+        CREATE TABLE disputes (
+            account TEXT NOT NULL, id TEXT NOT NULL, marketplace TEXT NOT NULL,
+            kind TEXT NOT NULL, order_id TEXT, order_line_id TEXT, status TEXT NOT NULL,
+            reason TEXT, amount_minor INTEGER, currency TEXT,
+            opened_at TEXT, updated_at TEXT, resolved_at TEXT, respond_by TEXT, raw TEXT NOT NULL,
+            PRIMARY KEY (account, id)
+        );
+        """,
+    )
+
+
+@migration
+def m003_sync_bookkeeping_and_indexes(db: sqlite3.Connection) -> None:
+    _script(
+        db,
+        """
+        CREATE TABLE sync_state (
+            account TEXT NOT NULL, stream TEXT NOT NULL,
+            cursor TEXT, resume TEXT, updated_at TEXT NOT NULL,
+            PRIMARY KEY (account, stream)
+        );
+        CREATE TABLE sync_runs (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            started_at TEXT NOT NULL, finished_at TEXT, status TEXT NOT NULL,
+            accounts TEXT NOT NULL, report TEXT, error TEXT
+        );
+        CREATE INDEX orders_account_created ON orders (account, created_at);
+        CREATE INDEX orders_account_buyer ON orders (account, buyer_key);
+        CREATE INDEX reviews_account_created ON reviews (account, created_at);
+        CREATE INDEX disputes_account_opened ON disputes (account, opened_at);
+        """,
+    )
+
+
+def applied(db: sqlite3.Connection) -> list[str]:
+    db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+    return [row[0] for row in db.execute("SELECT name FROM _migrations ORDER BY name")]
+
+
+def migrate(db: sqlite3.Connection, upto: str | None = None) -> list[str]:
+    """Apply every missing migration (or up to and including `upto`); returns the names applied."""
+    done = set(applied(db))
+    ran: list[str] = []
+    for name, fn in MIGRATIONS:
+        if name in done:
+            continue
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            # Another process may have migrated between our read and our lock.
+            if db.execute("SELECT 1 FROM _migrations WHERE name = ?", (name,)).fetchone() is None:
+                fn(db)
+                db.execute(
+                    "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",
+                    (name, datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")),
+                )
+                ran.append(name)
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        if name == upto:
+            break
+    return ran

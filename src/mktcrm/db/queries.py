@@ -1,0 +1,238 @@
+"""Reads from the cache for list/show commands: parameterised SQL, rows in their JSON shape."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from mktcrm.timeutil import from_minor
+
+
+@dataclass
+class Filters:
+    """What list commands may filter on; None means "any"."""
+
+    accounts: Sequence[str] = ()
+    since: str | None = None
+    until: str | None = None
+    limit: int | None = None
+    status: str | None = None
+    rating_min: int | None = None
+    rating_max: int | None = None
+    unanswered: bool = False
+
+
+def _where(f: Filters, time_col: str, prefix: str = "") -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    params: list[Any] = []
+    if f.accounts:
+        clauses.append(f"{prefix}account IN ({', '.join('?' * len(f.accounts))})")
+        params.extend(f.accounts)
+    if f.since:
+        clauses.append(f"{prefix}{time_col} >= ?")
+        params.append(f.since)
+    if f.until:
+        clauses.append(f"{prefix}{time_col} < ?")
+        params.append(f.until)
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+def _limit(f: Filters) -> str:
+    return f" LIMIT {int(f.limit)}" if f.limit else ""
+
+
+def listings(db: sqlite3.Connection, f: Filters) -> Iterator[dict[str, Any]]:
+    where, params = _where(f, "updated_at")
+    if f.status:
+        where += (" AND " if where else " WHERE ") + "state = ?"
+        params.append(f.status)
+    sql = (
+        "SELECT account, marketplace, id, sku, title, price_minor, currency, quantity, state, url FROM listings"
+        f"{where} ORDER BY account, title{_limit(f)}"
+    )
+    for row in db.execute(sql, params):
+        item = dict(row)
+        item["price"] = from_minor(item.pop("price_minor"))
+        yield item
+
+
+def orders(db: sqlite3.Connection, f: Filters) -> Iterator[dict[str, Any]]:
+    where, params = _where(f, "created_at", "o.")
+    if f.status:
+        where += (" AND " if where else " WHERE ") + "o.status = ?"
+        params.append(f.status)
+    sql = (
+        "SELECT o.account, o.marketplace, o.id AS order_id, o.status, o.created_at, o.updated_at, o.total_minor,"
+        " o.currency, o.buyer_key, (SELECT count(*) FROM order_lines l WHERE l.account = o.account"
+        f" AND l.order_id = o.id) AS lines FROM orders o{where} ORDER BY o.created_at DESC, o.id{_limit(f)}"
+    )
+    for row in db.execute(sql, params):
+        item = dict(row)
+        item["total"] = from_minor(item.pop("total_minor"))
+        yield item
+
+
+REVIEW_COLUMNS = (
+    "account, marketplace, id, order_id, kind, rating, rating_raw, title, body, buyer_name, created_at,"
+    " updated_at, reply_body, replied_at, visible"
+)
+
+
+def reviews(db: sqlite3.Connection, f: Filters) -> Iterator[dict[str, Any]]:
+    where, params = _where(f, "created_at")
+    extra: list[str] = []
+    if f.rating_min is not None:
+        extra.append("rating >= ?")
+        params.append(f.rating_min)
+    if f.rating_max is not None:
+        extra.append("rating <= ?")
+        params.append(f.rating_max)
+    if f.unanswered:
+        extra.append("replied_at IS NULL AND reply_body IS NULL")
+    if extra:
+        where += (" AND " if where else " WHERE ") + " AND ".join(extra)
+    sql = f"SELECT {REVIEW_COLUMNS} FROM reviews{where} ORDER BY created_at DESC, account, id{_limit(f)}"
+    for row in db.execute(sql, params):
+        yield _review(row)
+
+
+def review(db: sqlite3.Connection, review_id: str, account: str | None = None) -> list[dict[str, Any]]:
+    """Every review with this id (ids are unique per account; several accounts may share one)."""
+    sql = f"SELECT {REVIEW_COLUMNS} FROM reviews WHERE id = ?"
+    params: list[Any] = [review_id]
+    if account:
+        sql += " AND account = ?"
+        params.append(account)
+    return [_review(row) for row in db.execute(sql, params)]
+
+
+def _review(row: sqlite3.Row) -> dict[str, Any]:
+    item = dict(row)
+    item["visible"] = None if item["visible"] is None else bool(item["visible"])
+    item["answered"] = bool(item["replied_at"] or item["reply_body"])
+    return item
+
+
+def disputes(db: sqlite3.Connection, f: Filters) -> Iterator[dict[str, Any]]:
+    where, params = _where(f, "opened_at")
+    if f.status:
+        where += (" AND " if where else " WHERE ") + "status = ?"
+        params.append(f.status)
+    sql = (
+        "SELECT account, marketplace, id, kind, order_id, status, reason, opened_at, respond_by, resolved_at,"
+        f" amount_minor, currency FROM disputes{where} ORDER BY coalesce(respond_by, opened_at), id{_limit(f)}"
+    )
+    for row in db.execute(sql, params):
+        item = dict(row)
+        item["amount"] = from_minor(item.pop("amount_minor"))
+        yield item
+
+
+def counts(db: sqlite3.Connection) -> dict[str, dict[str, int]]:
+    """Rows per account and table, for the demo and `sync` summaries."""
+    out: dict[str, dict[str, int]] = {}
+    for table in ("listings", "orders", "reviews", "disputes"):
+        for row in db.execute(f"SELECT account, count(*) FROM {table} GROUP BY account"):
+            out.setdefault(row[0], {})[table] = row[1]
+    return out
+
+
+def last_runs(db: sqlite3.Connection, limit: int = 10) -> list[dict[str, Any]]:
+    sql = (
+        "SELECT id, started_at, finished_at, status, accounts, error FROM sync_runs ORDER BY id DESC LIMIT ?"
+    )
+    return [dict(r) for r in db.execute(sql, (limit,))]
+
+
+_LIVE = "lower(coalesce(status, '')) NOT IN ('canceled', 'cancelled', 'refused')"
+
+
+def kpi_inputs(
+    db: sqlite3.Connection, start: str, end: str, accounts: Sequence[str]
+) -> dict[str, dict[str, Any]]:
+    """Per-account aggregates for the KPI definitions in `core.kpis` (one pass per table)."""
+    acc_sql = f" AND account IN ({', '.join('?' * len(accounts))})" if accounts else ""
+    acc = list(accounts)
+    out: dict[str, dict[str, Any]] = {}
+
+    def slot(account: str, marketplace: str | None = None) -> dict[str, Any]:
+        item = out.setdefault(account, empty_kpi_inputs(marketplace))
+        if marketplace and not item["marketplace"]:
+            item["marketplace"] = marketplace
+        return item
+
+    for r in db.execute(
+        "SELECT account, marketplace, count(*), coalesce(sum(total_minor), 0), group_concat(DISTINCT currency)"
+        f" FROM orders WHERE created_at >= ? AND created_at < ? AND {_LIVE}{acc_sql} GROUP BY account, marketplace",
+        [start, end, *acc],
+    ):
+        s = slot(r[0], r[1])
+        s["orders"], s["revenue_minor"] = r[2], r[3]
+        s["currencies"].update(c for c in (r[4] or "").split(",") if c)
+    for r in db.execute(
+        "SELECT account, marketplace, rating, created_at, replied_at FROM reviews"
+        f" WHERE created_at >= ? AND created_at < ?{acc_sql}",
+        [start, end, *acc],
+    ):
+        s = slot(r[0], r[1])
+        s["reviews"] += 1
+        if r[2] is not None:
+            s["rating_sum"] += r[2]
+            s["positive"] += r[2] >= 4
+        if r[4]:
+            s["replied"] += 1
+            s["reply_hours"].append(_hours(r[3], r[4]))
+    for r in db.execute(
+        "SELECT account, marketplace, count(*), count(DISTINCT order_id) FROM disputes"
+        f" WHERE opened_at >= ? AND opened_at < ?{acc_sql} GROUP BY account, marketplace",
+        [start, end, *acc],
+    ):
+        s = slot(r[0], r[1])
+        s["disputes"], s["disputed_orders"] = r[2], r[3]
+    for r in db.execute(
+        "SELECT account, marketplace, opened_at, resolved_at FROM disputes"
+        f" WHERE resolved_at >= ? AND resolved_at < ? AND opened_at IS NOT NULL{acc_sql}",
+        [start, end, *acc],
+    ):
+        slot(r[0], r[1])["resolution_hours"].append(_hours(r[2], r[3]))
+    for r in db.execute(
+        "SELECT account, marketplace, count(*), sum(n >= 2) FROM ("
+        "  SELECT account, marketplace, buyer_key, count(*) AS n, max(created_at >= ?) AS in_period FROM orders"
+        f"  WHERE created_at < ? AND buyer_key IS NOT NULL AND {_LIVE}{acc_sql}"
+        "  GROUP BY account, marketplace, buyer_key) WHERE in_period GROUP BY account, marketplace",
+        [start, end, *acc],
+    ):
+        s = slot(r[0], r[1])
+        s["buyers"], s["repeat_buyers"] = r[2], r[3] or 0
+    return out
+
+
+def empty_kpi_inputs(marketplace: str | None) -> dict[str, Any]:
+    """The aggregates of an account with no rows in the period."""
+    return {
+        "marketplace": marketplace,
+        "orders": 0,
+        "revenue_minor": 0,
+        "currencies": set(),
+        "reviews": 0,
+        "rating_sum": 0,
+        "positive": 0,
+        "replied": 0,
+        "reply_hours": [],
+        "disputes": 0,
+        "disputed_orders": 0,
+        "resolution_hours": [],
+        "buyers": 0,
+        "repeat_buyers": 0,
+    }
+
+
+def _hours(start: str, end: str) -> float:
+    from mktcrm.timeutil import parse_time
+
+    a, b = parse_time(start), parse_time(end)
+    if a is None or b is None:
+        return 0.0
+    return max(0.0, (b - a).total_seconds() / 3600)

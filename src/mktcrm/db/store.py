@@ -1,0 +1,210 @@
+"""Writes to the cache: upserts of synced rows, cursors, run records, buyer keys.
+
+Parameterised SQL only. Upserts use `INSERT … ON CONFLICT DO UPDATE` on the synced columns
+and skip rows whose payload did not change, so re-reading a page costs little and columns a
+sync does not own are never touched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+# Table -> (primary key, synced columns). Schema extras as data, as github-to-sqlite does.
+TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "listings": (
+        ("account", "id"),
+        (
+            "marketplace",
+            "sku",
+            "title",
+            "price_minor",
+            "currency",
+            "quantity",
+            "state",
+            "url",
+            "updated_at",
+            "raw",
+        ),
+    ),
+    "orders": (
+        ("account", "id"),
+        ("marketplace", "status", "created_at", "updated_at", "total_minor", "currency", "buyer_key", "raw"),
+    ),
+    "order_lines": (
+        ("account", "order_id", "id"),
+        ("sku", "title", "quantity", "price_minor", "currency", "status"),
+    ),
+    "buyers": (("account", "buyer_key"), ("marketplace", "display_name", "first_order_at")),
+    "reviews": (
+        ("account", "id"),
+        (
+            "marketplace",
+            "kind",
+            "order_id",
+            "buyer_key",
+            "buyer_name",
+            "rating",
+            "rating_raw",
+            "title",
+            "body",
+            "created_at",
+            "updated_at",
+            "visible",
+            "reply_body",
+            "replied_at",
+            "raw",
+        ),
+    ),
+    "disputes": (
+        ("account", "id"),
+        (
+            "marketplace",
+            "kind",
+            "order_id",
+            "order_line_id",
+            "status",
+            "reason",
+            "amount_minor",
+            "currency",
+            "opened_at",
+            "updated_at",
+            "resolved_at",
+            "respond_by",
+            "raw",
+        ),
+    ),
+}
+# Columns whose stored value wins over a new one (the earliest order date of a buyer).
+KEEP_MIN = {"buyers": ("first_order_at",)}
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _upsert_sql(table: str) -> str:
+    pk, cols = TABLES[table]
+    allcols = pk + cols
+    updates = []
+    for c in cols:
+        if c in KEEP_MIN.get(table, ()):
+            updates.append(
+                f"{c} = min(coalesce({table}.{c}, excluded.{c}), coalesce(excluded.{c}, {table}.{c}))"
+            )
+        else:
+            updates.append(f"{c} = excluded.{c}")
+    guard = f" WHERE {table}.raw IS NOT excluded.raw" if "raw" in cols else ""
+    return (
+        f"INSERT INTO {table} ({', '.join(allcols)}) VALUES ({', '.join('?' * len(allcols))}) "
+        f"ON CONFLICT ({', '.join(pk)}) DO UPDATE SET {', '.join(updates)}{guard}"
+    )
+
+
+_SQL = {table: _upsert_sql(table) for table in TABLES}
+
+
+@dataclass
+class SyncState:
+    cursor: str | None
+    resume: dict[str, Any] | None
+
+
+class Store:
+    """The write side of the cache, around one connection in autocommit mode."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+        self._salt: bytes | None = None
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One atomic unit: everything inside commits together or not at all (Ctrl-C included)."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def upsert(self, table: str, rows: Iterable[Mapping[str, Any]]) -> int:
+        pk, cols = TABLES[table]
+        allcols = pk + cols
+        params = [tuple(row.get(c) for c in allcols) for row in rows]
+        if params:
+            self.db.executemany(_SQL[table], params)
+        return len(params)
+
+    def buyer_key(self, marketplace: str, customer_id: str) -> str:
+        """HMAC of the marketplace's customer id with this install's salt: joinable, not reversible."""
+        if self._salt is None:
+            row = self.db.execute("SELECT value FROM meta WHERE key = 'buyer_salt'").fetchone()
+            self._salt = bytes.fromhex(row[0])
+        message = f"{marketplace}:{customer_id.strip().lower()}".encode()
+        return hmac.new(self._salt, message, hashlib.sha256).hexdigest()[:32]
+
+    # ---- sync bookkeeping --------------------------------------------------------------
+    def get_state(self, account: str, stream: str) -> SyncState:
+        row = self.db.execute(
+            "SELECT cursor, resume FROM sync_state WHERE account = ? AND stream = ?", (account, stream)
+        ).fetchone()
+        if row is None:
+            return SyncState(None, None)
+        return SyncState(row["cursor"], json.loads(row["resume"]) if row["resume"] else None)
+
+    def set_state(self, account: str, stream: str, cursor: str | None, resume: dict[str, Any] | None) -> None:
+        self.db.execute(
+            "INSERT INTO sync_state (account, stream, cursor, resume, updated_at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (account, stream) DO UPDATE SET cursor = excluded.cursor, resume = excluded.resume, "
+            "updated_at = excluded.updated_at",
+            (account, stream, cursor, json.dumps(resume) if resume else None, now_iso()),
+        )
+
+    def clear_state(self, account: str, stream: str) -> None:
+        self.db.execute("DELETE FROM sync_state WHERE account = ? AND stream = ?", (account, stream))
+
+    def start_run(self, accounts: list[str]) -> int:
+        cur = self.db.execute(
+            "INSERT INTO sync_runs (started_at, status, accounts) VALUES (?, 'running', ?)",
+            (now_iso(), json.dumps(accounts)),
+        )
+        return int(cur.lastrowid or 0)
+
+    def finish_run(self, run_id: int, status: str, report: Any, error: str | None = None) -> None:
+        self.db.execute(
+            "UPDATE sync_runs SET finished_at = ?, status = ?, report = ?, error = ? WHERE id = ?",
+            (now_iso(), status, json.dumps(report, ensure_ascii=False), error, run_id),
+        )
+
+    def mark_missing(
+        self,
+        table: str,
+        account: str,
+        seen: set[str],
+        values: Mapping[str, Any],
+        only_when: Mapping[str, Any],
+    ) -> int:
+        """Set `values` on this account's rows of `table` whose id was not in a complete snapshot."""
+        _pk, cols = TABLES[table]
+        for name in (*values, *only_when):
+            if name not in cols:
+                raise ValueError(f"{table}.{name} is not a synced column")
+        self.db.execute("CREATE TEMP TABLE IF NOT EXISTS _seen (id TEXT PRIMARY KEY)")
+        self.db.execute("DELETE FROM _seen")
+        self.db.executemany("INSERT OR IGNORE INTO _seen (id) VALUES (?)", [(i,) for i in seen])
+        sets = ", ".join(f"{c} = ?" for c in values)
+        conds = "".join(f" AND {c} = ?" for c in only_when)
+        cur = self.db.execute(
+            f"UPDATE {table} SET {sets} WHERE account = ? AND id NOT IN (SELECT id FROM _seen){conds}"
+            f" AND NOT ({' AND '.join(f'{c} IS ?' for c in values)})",
+            (*values.values(), account, *only_when.values(), *values.values()),
+        )
+        return cur.rowcount

@@ -1,0 +1,77 @@
+"""One error tree for the whole tool: each class carries its exit code and a hint.
+
+Core code raises these; only `cli.main` turns them into a one-line message and an exit code,
+so every command reports failures the same way (DESIGN §9).
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """The documented exit codes (docs/exit-codes.md)."""
+
+    OK = 0
+    ERROR = 1
+    USAGE = 2
+    PARTIAL = 3
+    CONFIG = 4
+    TEMPORARY = 5
+    CHARTER = 6
+    INTERRUPTED = 130
+
+
+class MktcrmError(Exception):
+    """An expected failure: printed as `Error: …` plus `Hint: …`, never as a traceback."""
+
+    exit_code: ExitCode = ExitCode.ERROR
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class UsageError(MktcrmError):
+    """Bad option, unknown field, or a prompt that cannot be shown."""
+
+    exit_code = ExitCode.USAGE
+
+
+class ConfigError(MktcrmError):
+    """The config file or an account's settings are invalid or missing."""
+
+    exit_code = ExitCode.CONFIG
+
+
+class AuthError(ConfigError):
+    """Credentials missing or rejected by the marketplace (401/403)."""
+
+
+class RemoteError(MktcrmError):
+    """The marketplace answered something we cannot use (unexpected 4xx, bad payload)."""
+
+    exit_code = ExitCode.ERROR
+
+
+class PaginationLoopError(RemoteError):
+    """The marketplace keeps handing back a page we have already read."""
+
+
+class TemporaryError(MktcrmError):
+    """Network failure, 5xx or rate limit after all retries, or the cache is locked: retry later."""
+
+    exit_code = ExitCode.TEMPORARY
+
+
+class PartialFailure(MktcrmError):
+    """Some accounts or streams failed; what succeeded is stored."""
+
+    exit_code = ExitCode.PARTIAL
+
+
+class NotFoundError(MktcrmError):
+    """An id given on the command line does not exist in the cache."""
+
+    exit_code = ExitCode.ERROR

@@ -1,0 +1,1 @@
+"""HTTP plumbing shared by every connector (imported only by commands that talk to a marketplace)."""

@@ -1,0 +1,210 @@
+"""ApiClient: httpx with the manners a nightly cron job needs.
+
+Timeouts, a User-Agent, an auth hook per marketplace, and retries (tenacity) on transport
+errors, 429 (honouring Retry-After) and 5xx — bounded in tries and in total time. Answers are
+sorted into our error classes: 401/403 → AuthError (exit 4), exhausted retries → TemporaryError
+(exit 5), other 4xx → RemoteError (exit 1). Messages never include credentials.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import random
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_attempt
+
+from mktcrm import __version__
+from mktcrm.errors import AuthError, RemoteError, TemporaryError
+from mktcrm.output import one_line
+
+USER_AGENT = f"mktcrm/{__version__} (+https://github.com/mktcrm/mktcrm)"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard to try: attempts, first backoff, and a budget for all waiting in one call."""
+
+    tries: int = 5
+    backoff: float = 0.5
+    budget: float = 120.0
+    max_single_wait: float = 60.0
+
+
+class _Retryable(Exception):
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retry_after = retry_after
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Retry-After in seconds or as an HTTP date; None when absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def error_message(response: httpx.Response) -> str:
+    """The marketplace's own words about an error, from any of the usual body shapes, made safe."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    text = ""
+    if isinstance(body, dict):
+        if isinstance(body.get("message"), str):
+            text = body["message"]
+        elif isinstance(body.get("error"), str):
+            text = body["error"]
+        elif isinstance(body.get("errors"), list) and body["errors"] and isinstance(body["errors"][0], dict):
+            text = str(body["errors"][0].get("message", ""))
+    if not text:
+        text = response.reason_phrase or ""
+    return one_line(text)[:200]
+
+
+class ApiClient:
+    """One marketplace account's HTTP client."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        account: str,
+        auth: httpx.Auth | None = None,
+        transport: httpx.BaseTransport | None = None,
+        policy: RetryPolicy | None = None,
+        timeout: float = 30.0,
+        sleep: Callable[[float], None] = time.sleep,
+        log: Callable[[str], None] | None = None,
+        secret_hint: str = "",
+    ) -> None:
+        self.account = account
+        self.policy = policy or RetryPolicy()
+        self.sleep = sleep
+        self.log = log
+        self.secret_hint = secret_hint
+        self.http = httpx.Client(
+            base_url=base_url,
+            auth=auth,
+            transport=transport,
+            timeout=httpx.Timeout(timeout, connect=10.0),
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            follow_redirects=False,
+        )
+
+    def close(self) -> None:
+        self.http.close()
+
+    def get_json(self, path: str, params: dict[str, Any] | None = None, *, allow: Iterable[int] = ()) -> Any:
+        """GET and decode JSON; statuses in `allow` return None instead of raising."""
+        response = self.request("GET", path, params=params, allow=allow)
+        if response.status_code in set(allow) and response.status_code >= 400:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            raise RemoteError(
+                f"{self.account}: {path} answered HTTP {response.status_code} with a body that is not JSON",
+                hint="the marketplace may be in maintenance; retry later or run with --verbose",
+            ) from None
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        allow: Iterable[int] = (),
+        **kw: Any,
+    ) -> httpx.Response:
+        allowed = set(allow)
+        started = time.monotonic()
+        retrying = Retrying(
+            stop=stop_after_attempt(self.policy.tries),
+            wait=self._wait,
+            retry=retry_if_exception_type(_Retryable),
+            sleep=self._sleep_within_budget(started),
+            reraise=False,
+        )
+        try:
+            for attempt in retrying:
+                with attempt:
+                    return self._once(method, path, params, allowed, kw)
+        except RetryError as exc:
+            last = exc.last_attempt.exception()
+            message = last.message if isinstance(last, _Retryable) else str(last)
+            raise TemporaryError(
+                f"{self.account}: {message} (gave up after {exc.last_attempt.attempt_number} tries)",
+                hint="the marketplace is busy or unreachable; retry later",
+            ) from None
+        except _BudgetSpent as exc:
+            raise TemporaryError(
+                f"{self.account}: {exc.message}; waiting longer would exceed the retry budget",
+                hint="retry later",
+            ) from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _once(
+        self, method: str, path: str, params: dict[str, Any] | None, allowed: set[int], kw: dict[str, Any]
+    ) -> httpx.Response:
+        if self.log:
+            shown = "&".join(f"{k}={v}" for k, v in (params or {}).items())
+            self.log(f"{method} {path}{'?' + shown if shown else ''}")
+        try:
+            response = self.http.request(method, path, params=params, **kw)
+        except httpx.TimeoutException:
+            raise _Retryable(f"{self.http.base_url.host} did not answer in time") from None
+        except httpx.TransportError as exc:
+            raise _Retryable(f"cannot reach {self.http.base_url.host}: {type(exc).__name__}") from None
+        status = response.status_code
+        if status < 400 or status in allowed:
+            return response
+        if status == 429:
+            raise _Retryable(
+                "rate limited (HTTP 429)", parse_retry_after(response.headers.get("Retry-After"))
+            )
+        if status >= 500:
+            raise _Retryable(f"HTTP {status} from the marketplace: {error_message(response)}")
+        if status in (401, 403):
+            raise AuthError(
+                f"{self.account}: the marketplace rejected the credentials (HTTP {status}: {error_message(response)})",
+                hint=self.secret_hint or "check the account's API key",
+            )
+        raise RemoteError(
+            f"{self.account}: {method} {path} failed with HTTP {status}: {error_message(response)}"
+        )
+
+    def _wait(self, state: Any) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, _Retryable) and exc.retry_after is not None:
+            return exc.retry_after
+        base = self.policy.backoff * (2 ** (state.attempt_number - 1))
+        return min(self.policy.max_single_wait, base + random.uniform(0, self.policy.backoff))
+
+    def _sleep_within_budget(self, started: float) -> Callable[[float], None]:
+        def sleep(seconds: float) -> None:
+            spent = time.monotonic() - started
+            if seconds > self.policy.max_single_wait or spent + seconds > self.policy.budget:
+                raise _BudgetSpent(f"asked to wait {seconds:.0f} s before retrying")
+            self.sleep(seconds)
+
+        return sleep
+
+
+class _BudgetSpent(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message

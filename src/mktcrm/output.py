@@ -1,0 +1,277 @@
+"""The output contract (DESIGN §9): one place renders rows for every command.
+
+Commands hand over declared fields and plain dict rows; this module picks the format
+(table on a TTY, headerless TSV when piped, or what `--format`/`--json` asks), applies
+`--fields`, and keeps untrusted text inert: control characters and terminal escape
+sequences are stripped and Rich never parses markup in cell values. Data goes to stdout,
+everything else to stderr. Rich and tabulate are imported only when a table is drawn.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import sys
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import IO, Any, Literal
+
+from mktcrm.errors import UsageError
+
+FORMATS = ("auto", "table", "tsv", "csv", "json", "jsonl", "md")
+Kind = Literal["text", "int", "num", "money", "time", "bool"]
+
+# ESC-based sequences first (CSI, OSC, other two-byte escapes), then any C0/C1 control left.
+_ANSI = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]|\x9b[0-?]*[ -/]*[@-~]"
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def clean(text: str) -> str:
+    """Strip terminal escape sequences and control characters (keeps tab and newline)."""
+    return _CONTROL.sub("", _ANSI.sub("", text))
+
+
+def one_line(text: str) -> str:
+    """`clean` plus newlines and tabs folded to spaces, for table cells and messages."""
+    return " ".join(clean(text).split())
+
+
+@dataclass(frozen=True)
+class Field:
+    """A column a command can print: its JSON name, how to show it, and whether tables show it by default."""
+
+    name: str
+    kind: Kind = "text"
+    default: bool = True
+    max_width: int | None = None
+    label: str | None = None  # table header when the name is too long for a column
+
+    @property
+    def header(self) -> str:
+        return (self.label or self.name).upper()
+
+
+def is_tty(stream: IO[str]) -> bool:
+    """A real terminal, or MKTCRM_FORCE_TTY=1 (for tests and recordings, like GH_FORCE_TTY)."""
+    if os.environ.get("MKTCRM_FORCE_TTY") == "1":
+        return True
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+class Output:
+    """Where a command's results go. One per invocation, built from the global options."""
+
+    def __init__(
+        self,
+        fmt: str = "auto",
+        fields: str | None = None,
+        *,
+        no_color: bool = False,
+        quiet: bool = False,
+        stdout: IO[str] | None = None,
+        stderr: IO[str] | None = None,
+    ) -> None:
+        if fmt not in FORMATS:
+            raise UsageError(f"unknown format {fmt!r}", hint=f"use one of: {', '.join(FORMATS)}")
+        self.stdout = stdout or sys.stdout
+        self.stderr = stderr or sys.stderr
+        self.tty = is_tty(self.stdout)
+        self.format = ("table" if self.tty else "tsv") if fmt == "auto" else fmt
+        self.auto = fmt == "auto"
+        self.fields_option = fields
+        self.no_color = no_color or "NO_COLOR" in os.environ or os.environ.get("TERM") == "dumb"
+        self.quiet = quiet
+
+    # ---- messages (stderr) -------------------------------------------------------------
+    def note(self, message: str) -> None:
+        """Progress and context for people; suppressed by --quiet."""
+        if not self.quiet:
+            print(clean(message).replace("\n", " "), file=self.stderr)
+
+    def warn(self, message: str) -> None:
+        print(f"Warning: {one_line(message)}", file=self.stderr)
+
+    def error(self, message: str, hint: str | None = None) -> None:
+        print(f"Error: {one_line(message)}", file=self.stderr)
+        if hint:
+            print(f"Hint: {one_line(hint)}", file=self.stderr)
+
+    @property
+    def machine(self) -> bool:
+        """True when stdout is for a program (not a table for people)."""
+        return self.format != "table"
+
+    # ---- data (stdout) -----------------------------------------------------------------
+    def select(self, fields: Sequence[Field]) -> list[Field]:
+        """Apply --fields (order kept, unknown names rejected) or the defaults for this format."""
+        by_name = {f.name: f for f in fields}
+        if self.fields_option:
+            wanted = [n.strip() for n in self.fields_option.split(",") if n.strip()]
+            unknown = [n for n in wanted if n not in by_name]
+            if unknown:
+                raise UsageError(
+                    f"unknown field {unknown[0]!r}",
+                    hint=f"available fields: {', '.join(by_name)}",
+                )
+            return [by_name[n] for n in wanted]
+        if self.format in ("json", "jsonl"):
+            return list(fields)
+        return [f for f in fields if f.default]
+
+    def rows(
+        self,
+        fields: Sequence[Field],
+        rows: Iterable[Mapping[str, Any]],
+        *,
+        title: str | None = None,
+        empty: str = "No results.",
+    ) -> int:
+        """Print rows in the chosen format; returns how many were printed."""
+        chosen = self.select(fields)
+        writer = getattr(self, f"_write_{self.format}")
+        count: int = writer(chosen, (_project(chosen, r) for r in rows), title)
+        if count == 0 and self.tty and not self.machine:
+            self.note(empty)
+        return count
+
+    def record(self, fields: Sequence[Field], row: Mapping[str, Any]) -> None:
+        """One object: a two-column key/value view for people, an object for programs."""
+        chosen = self.select(fields)
+        data = _project(chosen, row)
+        if self.format == "json":
+            self._dump_json(data)
+        elif self.format == "jsonl":
+            self.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
+        elif self.format == "table":
+            pairs = [{"field": f.name, "value": _display(f, data[f.name])} for f in chosen]
+            self._write_table([Field("field"), Field("value")], iter(pairs), None, header=False)
+        else:
+            self.rows(
+                [Field("field"), Field("value")], ({"field": f.name, "value": data[f.name]} for f in chosen)
+            )
+
+    def _dump_json(self, data: Any) -> None:
+        text = json.dumps(data, ensure_ascii=False, indent=2 if self.tty else None)
+        self.stdout.write(text + "\n")
+
+    # ---- writers -----------------------------------------------------------------------
+    def _write_json(self, fields: list[Field], rows: Iterator[dict[str, Any]], title: str | None) -> int:
+        count = 0
+        indent = 2 if self.tty else None
+        self.stdout.write("[")
+        for row in rows:
+            sep = "," if count else ""
+            if indent:
+                body = json.dumps(row, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+                self.stdout.write(f"{sep}\n  {body}")
+            else:
+                self.stdout.write(sep + json.dumps(row, ensure_ascii=False))
+            count += 1
+        self.stdout.write("\n]\n" if count and indent else "]\n")
+        return count
+
+    def _write_jsonl(self, fields: list[Field], rows: Iterator[dict[str, Any]], title: str | None) -> int:
+        count = 0
+        for row in rows:
+            self.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+            self.stdout.flush()
+            count += 1
+        return count
+
+    def _write_delimited(
+        self, fields: list[Field], rows: Iterator[dict[str, Any]], dialect: str, header: bool
+    ) -> int:
+        writer = csv.writer(self.stdout, dialect=dialect, lineterminator="\n")
+        if header:
+            writer.writerow([f.name for f in fields])
+        count = 0
+        for row in rows:
+            writer.writerow([_flat(f, row[f.name], tsv=dialect == "excel-tab") for f in fields])
+            count += 1
+        return count
+
+    def _write_tsv(self, fields: list[Field], rows: Iterator[dict[str, Any]], title: str | None) -> int:
+        # gh's rule: piped output has no header, so `cut -f` and `while read` work on data lines only.
+        return self._write_delimited(fields, rows, "excel-tab", header=not self.auto)
+
+    def _write_csv(self, fields: list[Field], rows: Iterator[dict[str, Any]], title: str | None) -> int:
+        return self._write_delimited(fields, rows, "excel", header=True)
+
+    def _write_md(self, fields: list[Field], rows: Iterator[dict[str, Any]], title: str | None) -> int:
+        from tabulate import tabulate
+
+        table = [[_flat(f, row[f.name], tsv=True).replace("|", "\\|") for f in fields] for row in rows]
+        self.stdout.write(tabulate(table, headers=[f.name for f in fields], tablefmt="github") + "\n")
+        return len(table)
+
+    def _write_table(
+        self, fields: list[Field], rows: Iterator[dict[str, Any]], title: str | None, header: bool = True
+    ) -> int:
+        from rich.console import Console
+        from rich.table import Table
+        from rich.text import Text
+
+        table = Table(
+            show_header=header, header_style="" if self.no_color else "bold", box=None, pad_edge=False
+        )
+        for f in fields:
+            numeric = f.kind in ("int", "num", "money")
+            table.add_column(
+                f.header,
+                justify="right" if numeric else "left",
+                overflow="ellipsis",
+                no_wrap=True,
+                max_width=f.max_width,
+                min_width=len(f.header) if numeric or f.kind == "time" else None,
+            )
+        count = 0
+        for row in rows:
+            # Text(...) never parses markup: untrusted values stay data.
+            table.add_row(*(Text(_display(f, row[f.name])) for f in fields))
+            count += 1
+        if count:
+            if title:
+                self.note(title)
+            console = Console(
+                file=self.stdout, no_color=self.no_color, force_terminal=self.tty, highlight=False
+            )
+            console.print(table)
+        return count
+
+
+def _project(fields: list[Field], row: Mapping[str, Any]) -> dict[str, Any]:
+    return {f.name: row.get(f.name) for f in fields}
+
+
+def _flat(field: Field, value: Any, *, tsv: bool) -> str:
+    """A cell for TSV/CSV/md: JSON-ish scalars, cleaned text; tabs and newlines escaped in TSV."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    text = clean(str(value))
+    if tsv:
+        text = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "")
+    return text
+
+
+def _display(field: Field, value: Any) -> str:
+    """A cell for people: short times, empty for null, one line of cleaned text."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if field.kind == "time" and isinstance(value, str) and len(value) >= 16:
+        return value[:16].replace("T", " ")
+    if isinstance(value, (dict, list)):
+        return one_line(json.dumps(value, ensure_ascii=False))
+    return one_line(str(value))

@@ -1,0 +1,1 @@
+"""Sync: the engine that moves marketplace pages into the cache."""

@@ -1,0 +1,228 @@
+"""The sync engine (DESIGN §5): accounts × streams → pages → one transaction each.
+
+Guarantees, in order of importance:
+- a page's rows and the position after it commit together, so `kill -9` loses at most the
+  page in flight and the next run resumes there;
+- the cursor never passes this run's start (the signpost) and is re-read with a lookback
+  margin, and upserts make re-reading harmless;
+- one failing account never stops the others; the report says what happened to each;
+- two syncs never overlap on one cache (file lock); readers are never blocked (WAL).
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from mktcrm.errors import AuthError, ExitCode, MktcrmError, TemporaryError
+from mktcrm.timeutil import day_start, iso, parse_time
+
+if TYPE_CHECKING:
+    from mktcrm.config import Account
+    from mktcrm.connectors.base import Connector, Stream
+    from mktcrm.context import AppContext
+    from mktcrm.db.store import Store
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class StreamReport:
+    stream: str
+    status: str = "ok"  # ok | failed | skipped
+    records: int = 0
+    pages: int = 0
+    resumed: bool = False
+    cursor: str | None = None
+    error: str | None = None
+    exit_code: int = 0
+
+
+@dataclass
+class AccountReport:
+    account: str
+    marketplace: str
+    status: str = "ok"  # ok | partial | failed
+    seconds: float = 0.0
+    streams: list[StreamReport] = field(default_factory=list)
+    error: str | None = None
+    exit_code: int = 0
+
+
+@dataclass
+class SyncReport:
+    run_id: int
+    status: str
+    accounts: list[AccountReport]
+
+    @property
+    def exit_code(self) -> int:
+        codes = [a.exit_code for a in self.accounts]
+        if not any(codes):
+            return ExitCode.OK
+        if any(c == 0 for c in codes) or any(a.status == "partial" for a in self.accounts):
+            return ExitCode.PARTIAL
+        return codes[0] if len(set(codes)) == 1 else ExitCode.ERROR
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"run_id": self.run_id, "status": self.status, "accounts": [asdict(a) for a in self.accounts]}
+
+
+def run(
+    app: AppContext,
+    accounts: list[Account],
+    *,
+    streams: list[str] | None = None,
+    full: bool = False,
+    progress: Progress | None = None,
+) -> SyncReport:
+    """Sync the given accounts under the cache lock; returns the report (it never raises for one account)."""
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(f"{app.paths.db}.lock")
+    try:
+        lock.acquire(timeout=app.settings.lock_timeout_seconds)
+    except Timeout:
+        raise TemporaryError(
+            f"another sync is using {app.paths.db} (waited {app.settings.lock_timeout_seconds:.0f} s)",
+            hint="let it finish, or raise [sync] lock_timeout_seconds; list and show commands still work",
+        ) from None
+    try:
+        return _run_locked(app, accounts, streams, full, progress)
+    finally:
+        lock.release()
+
+
+def _run_locked(
+    app: AppContext, accounts: list[Account], streams: list[str] | None, full: bool, progress: Progress | None
+) -> SyncReport:
+    store = app.store()
+    run_id = store.start_run([a.name for a in accounts])
+    reports: list[AccountReport] = []
+    status = "interrupted"
+    try:
+        for account in accounts:
+            reports.append(_sync_account(app, store, account, streams, full, progress))
+        status = "ok" if all(r.status == "ok" for r in reports) else "partial"
+        if reports and all(r.status == "failed" for r in reports):
+            status = "failed"
+    finally:
+        report = SyncReport(run_id, status, reports)
+        store.finish_run(run_id, status, report.as_dict())
+    return report
+
+
+def _sync_account(
+    app: AppContext,
+    store: Store,
+    account: Account,
+    wanted: list[str] | None,
+    full: bool,
+    progress: Progress | None,
+) -> AccountReport:
+    started = time.monotonic()
+    report = AccountReport(account.name, account.marketplace)
+    try:
+        connector = app.connector_for(account)
+    except MktcrmError as exc:
+        report.status, report.error, report.exit_code = "failed", exc.message, int(exc.exit_code)
+        return report
+    try:
+        for stream_cls in connector.streams:
+            if wanted and stream_cls.name not in wanted:
+                continue
+            stream_report = StreamReport(stream_cls.name)
+            report.streams.append(stream_report)
+            if report.error:  # credentials were refused: the other streams would fail the same way
+                stream_report.status, stream_report.error = "skipped", "credentials refused"
+                continue
+            try:
+                _sync_stream(app, store, connector, stream_cls(connector.ctx), stream_report, full, progress)
+            except MktcrmError as exc:
+                stream_report.status, stream_report.error = "failed", exc.message
+                stream_report.exit_code = int(exc.exit_code)
+                if isinstance(exc, AuthError):
+                    report.error, report.exit_code = exc.message, int(exc.exit_code)
+            except Exception as exc:  # a bug in one connector must not stop the other accounts
+                stream_report.status, stream_report.error = (
+                    "failed",
+                    f"internal error: {type(exc).__name__}: {exc}",
+                )
+                stream_report.exit_code = ExitCode.ERROR
+                if app.verbose:
+                    traceback.print_exc()
+    finally:
+        connector.ctx.client.close()
+    failed = [s for s in report.streams if s.status != "ok"]
+    if failed:
+        report.status = "failed" if len(failed) == len(report.streams) else "partial"
+        report.exit_code = report.exit_code or failed[0].exit_code
+        report.error = report.error or failed[0].error
+    report.seconds = round(time.monotonic() - started, 3)
+    return report
+
+
+def _since(app: AppContext, stream: Stream, cursor: str | None, full: bool) -> datetime | None:
+    account = stream.ctx.account
+    if stream.cursor_field is None:
+        return None
+    if cursor and not full:
+        margin = max(timedelta(minutes=app.settings.lookback_minutes), stream.lookback)
+        return parse_time(cursor) - margin  # type: ignore[operator]
+    return day_start(account.sync_start) if account.sync_start else None
+
+
+def _sync_stream(
+    app: AppContext,
+    store: Store,
+    connector: Connector,
+    stream: Stream,
+    report: StreamReport,
+    full: bool,
+    progress: Progress | None,
+) -> None:
+    account = connector.ctx.account.name
+    signpost = iso(app.now())
+    assert signpost is not None
+    state = store.get_state(account, stream.name)
+    cursor = state.cursor
+    resume = None if full else state.resume
+    if resume:
+        since = parse_time(resume.get("since"))
+        token = resume.get("token")
+        max_seen: str | None = resume.get("max_seen")
+        report.resumed = True
+    else:
+        since, token, max_seen = _since(app, stream, cursor, full), None, None
+    seen: set[str] = set()
+    for page in stream.pages(since, token):
+        seen.update(page.ids)
+        if page.cursor:
+            max_seen = max(max_seen or "", page.cursor)
+        with store.transaction():
+            for table, rows in page.rows.items():
+                store.upsert(table, rows)
+            if page.next_token is not None:
+                moved = min(max_seen, signpost) if stream.is_sorted and max_seen else cursor
+                store.set_state(
+                    account,
+                    stream.name,
+                    moved,
+                    {"since": iso(since), "token": page.next_token, "max_seen": max_seen},
+                )
+            else:
+                candidates = [c for c in (cursor, min(max_seen, signpost) if max_seen else None) if c]
+                cursor = max(candidates) if candidates else None
+                if stream.cursor_field is None and not report.resumed:
+                    for mark in stream.finalize(seen, signpost):
+                        store.mark_missing(mark.table, account, seen, mark.values, mark.only_when)
+                store.set_state(account, stream.name, cursor, None)
+        report.records += page.count
+        report.pages += 1
+        if progress:
+            progress(f"{account}: {stream.name}: {report.records} records")
+    report.cursor = cursor

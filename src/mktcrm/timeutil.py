@@ -1,0 +1,75 @@
+"""Times and money in the cache's one format: UTC ISO-8601 with `Z`, integer minor units."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+
+def parse_time(value: str | None) -> datetime | None:
+    """An ISO-8601 string from any marketplace (`Z`, offsets, fractions) as an aware UTC datetime."""
+    if not value:
+        return None
+    text = value.strip()
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    parsed = datetime.fromisoformat(text)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def iso(value: datetime | None) -> str | None:
+    """`2026-11-24T13:05:00Z`: sortable as text, which the cache relies on."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def norm_time(value: str | None) -> str | None:
+    return iso(parse_time(value))
+
+
+def day_start(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def to_minor(value: Any, exponent: int = 2) -> int | None:
+    """12.5 → 1250. Through Decimal so 0.1 + 0.2 style float noise never reaches the cache."""
+    if value is None:
+        return None
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return int((amount * (10**exponent)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def from_minor(value: int | None, exponent: int = 2) -> str | None:
+    """1250 → "12.50": money leaves the tool as a decimal string (DESIGN §9)."""
+    if value is None:
+        return None
+    sign = "-" if value < 0 else ""
+    whole, frac = divmod(abs(value), 10**exponent)
+    return f"{sign}{whole}.{frac:0{exponent}d}" if exponent else f"{sign}{whole}"
+
+
+def parse_since(text: str, now: datetime) -> datetime:
+    """`--since`: a date, a date-time, or a span back from now such as 7d, 12h, 2w."""
+    units = {"h": "hours", "d": "days", "w": "weeks"}
+    if text and text[-1] in units and text[:-1].isdigit():
+        return now - timedelta(**{units[text[-1]]: int(text[:-1])})
+    try:
+        if len(text) == 10:
+            return datetime.fromisoformat(text).replace(tzinfo=UTC)
+        parsed = parse_time(text)
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        from mktcrm.errors import UsageError
+
+        raise UsageError(
+            f"cannot read the date {text!r}", hint="use YYYY-MM-DD, an ISO date-time, or 7d / 12h / 2w"
+        )
+    return parsed
