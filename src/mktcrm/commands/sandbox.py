@@ -14,7 +14,9 @@ app = typer.Typer(help="Fake marketplaces that follow the real API contracts.", 
 
 @app.command()
 def serve(
-    port: Annotated[int, typer.Option("--port", "-p", min=0, max=65535, help="Port on 127.0.0.1 (0: any free one).")] = 8765,
+    port: Annotated[
+        int, typer.Option("--port", "-p", min=0, max=65535, help="Port on 127.0.0.1 (0: any free one).")
+    ] = 8765,
     operator: Annotated[
         list[str] | None, typer.Option("--operator", help="Mirakl operator name (repeatable).")
     ] = None,

@@ -53,10 +53,7 @@ def sync(
         raise ConfigError(
             f"no config file at {settings.path}", hint="run `mktcrm init`, or try `mktcrm demo`"
         )
-    if accounts:
-        chosen = [settings.account(name) for name in accounts]
-    else:
-        chosen = [a for a in settings.accounts if a.enabled]
+    chosen = [settings.account(n) for n in accounts] if accounts else [a for a in settings.accounts if a.enabled]
     if not chosen:
         raise ConfigError("no account to sync", hint=f"add an [[accounts]] table to {settings.path}")
     known = {"listings", "orders", "reviews", "disputes"}
