@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from mktcrm.errors import AuthError, ConfigError
+from mktcrm.errors import AuthError, ConfigError, UsageError
 
 APP = "mktcrm"
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
@@ -116,7 +116,7 @@ class Settings:
             if acc.name == name:
                 return acc
         names = ", ".join(a.name for a in self.accounts) or "none configured"
-        raise ConfigError(f"unknown account {name!r}", hint=f"configured accounts: {names}")
+        raise UsageError(f"unknown account {name!r}", hint=f"configured accounts: {names}")
 
 
 def load(path: Path, *, marketplace_keys: dict[str, dict[str, tuple[type, bool, str]]]) -> Settings:
@@ -127,9 +127,7 @@ def load(path: Path, *, marketplace_keys: dict[str, dict[str, tuple[type, bool, 
         text = path.read_text(encoding="utf-8")
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(
-            f"{path}: invalid TOML: {exc}", hint="fix the syntax at that line and column"
-        ) from None
+        raise ConfigError(f"{path}: invalid TOML: {exc}", hint="fix the syntax at that line and column") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read {path}: {exc}") from None
     return _validate(data, text, path, marketplace_keys)
@@ -231,9 +229,7 @@ def _account(
         )
     label = f"account {name!r}"
     if name in seen:
-        raise ConfigError(
-            f"{_where(path, text, 'name', name)}: {label} is defined twice", hint="names must be unique"
-        )
+        raise ConfigError(f"{_where(path, text, 'name', name)}: {label} is defined twice", hint="names must be unique")
     seen.add(name)
     market = raw.get("marketplace")
     if market not in mkeys:
@@ -281,9 +277,7 @@ def _check_timezone(tz: str, where: str) -> None:
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(
-            f"{where}: unknown timezone {tz!r}", hint="use an IANA name such as Europe/Paris"
-        ) from None
+        raise ConfigError(f"{where}: unknown timezone {tz!r}", hint="use an IANA name such as Europe/Paris") from None
 
 
 # ---- secrets -----------------------------------------------------------------------------
@@ -308,9 +302,7 @@ def secret(account: Account, key: str, secrets_path: Path) -> str:
     """The secret named by `account.<key>` (an env var name), from the environment or secrets.toml."""
     env_name = account.get(key)
     if not env_name:
-        raise AuthError(
-            f"account {account.name!r} has no {key}", hint=f'set {key} = "MKTCRM_..." in the config'
-        )
+        raise AuthError(f"account {account.name!r} has no {key}", hint=f'set {key} = "MKTCRM_..." in the config')
     value = os.environ.get(env_name) or read_secrets(secrets_path).get(env_name)
     if not value:
         raise AuthError(

@@ -19,16 +19,10 @@ FormatOpt = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON (same as --format json).")]
-FieldsOpt = Annotated[
-    str | None, typer.Option("--fields", help="Comma-separated fields to print, in this order.")
-]
-AccountOpt = Annotated[
-    list[str] | None, typer.Option("--account", "-a", help="Only this account (repeatable).")
-]
+FieldsOpt = Annotated[str | None, typer.Option("--fields", help="Comma-separated fields to print, in this order.")]
+AccountOpt = Annotated[list[str] | None, typer.Option("--account", "-a", help="Only this account (repeatable).")]
 LimitOpt = Annotated[int | None, typer.Option("--limit", "-n", min=1, help="At most this many rows.")]
-SinceOpt = Annotated[
-    str | None, typer.Option("--since", help="Only since this date or span: 2026-01-01, 7d, 12h.")
-]
+SinceOpt = Annotated[str | None, typer.Option("--since", help="Only since this date or span: 2026-01-01, 7d, 12h.")]
 
 
 def app_ctx(ctx: typer.Context) -> AppContext:
@@ -59,7 +53,5 @@ def parse_range(text: str, low: int = 1, high: int = 5) -> tuple[int, int]:
     except ValueError:
         a = b = -1
     if not (low <= a <= b <= high):
-        raise UsageError(
-            f"cannot read the range {text!r}", hint=f"use N or N..M with {low} <= N <= M <= {high}"
-        )
+        raise UsageError(f"cannot read the range {text!r}", hint=f"use N or N..M with {low} <= N <= M <= {high}")
     return a, b

@@ -24,9 +24,7 @@ from mktcrm.timeutil import iso, parse_since
 listings_app = typer.Typer(help="Listings (offers) in the cache.", no_args_is_help=True)
 orders_app = typer.Typer(help="Orders in the cache.", no_args_is_help=True)
 disputes_app = typer.Typer(help="Disputes (incidents, returns, claims) in the cache.", no_args_is_help=True)
-StatusOpt = Annotated[
-    str | None, typer.Option("--status", help="Only this status, as the marketplace names it.")
-]
+StatusOpt = Annotated[str | None, typer.Option("--status", help="Only this status, as the marketplace names it.")]
 
 LISTING_FIELDS = (
     Field("account"),
@@ -68,9 +66,7 @@ DISPUTE_FIELDS = (
 )
 
 
-def _filters(
-    ctx: typer.Context, account: list[str] | None, since: str | None, limit: int | None
-) -> queries.Filters:
+def _filters(ctx: typer.Context, account: list[str] | None, since: str | None, limit: int | None) -> queries.Filters:
     app = app_ctx(ctx)
     return queries.Filters(
         accounts=check_accounts(app, account),

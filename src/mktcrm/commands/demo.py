@@ -75,9 +75,7 @@ def demo(
     home.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     write_demo_home(home, orders, seed, datetime.now(UTC).date().isoformat())
-    paths = cfg.Paths(
-        config=home / "config.toml", secrets=home / "secrets.toml", db=home / "mktcrm.db", home=home
-    )
+    paths = cfg.Paths(config=home / "config.toml", secrets=home / "secrets.toml", db=home / "mktcrm.db", home=home)
     app = AppContext(paths=paths, verbose=parent.verbose, no_color=parent.no_color)
     ctx.call_on_close(app.close)
     out = app.output()
@@ -91,15 +89,11 @@ def demo(
     out.note("")
     out.note("Needs attention: unanswered negative reviews (rating 1-2), newest first")
     worst = queries.Filters(rating_max=2, unanswered=True, limit=8)
-    fields = [
-        f for f in REVIEW_FIELDS if f.name in ("account", "id", "rating", "buyer_name", "body", "created_at")
-    ]
+    fields = [f for f in REVIEW_FIELDS if f.name in ("account", "id", "rating", "buyer_name", "body", "created_at")]
     out.rows(fields, queries.reviews(app.db, worst), empty="  none")
     out.note("")
     out.note("Needs attention: open incidents")
-    out.rows(
-        DISPUTE_FIELDS, queries.disputes(app.db, queries.Filters(status="open", limit=8)), empty="  none"
-    )
+    out.rows(DISPUTE_FIELDS, queries.disputes(app.db, queries.Filters(status="open", limit=8)), empty="  none")
     out.note("")
     period = kpis.parse_period("90d", app.now())
     out.note(f"KPIs, {period.label}")

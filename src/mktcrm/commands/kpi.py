@@ -35,9 +35,7 @@ def kpi(
         str, typer.Option("--period", "-p", help="30d, 90d, 365d, all, or 2026-01-01..2026-03-31.")
     ] = "30d",
     account: AccountOpt = None,
-    explain: Annotated[
-        bool, typer.Option("--explain", help="Print how each figure is defined, and exit.")
-    ] = False,
+    explain: Annotated[bool, typer.Option("--explain", help="Print how each figure is defined, and exit.")] = False,
     fmt: FormatOpt = "auto",
     json_: JsonOpt = False,
     fields: FieldsOpt = None,

@@ -84,9 +84,7 @@ def reviews_list(
 def reviews_show(
     ctx: typer.Context,
     review_id: Annotated[str, typer.Argument(metavar="ID", help="The review id (see `reviews list`).")],
-    account: Annotated[
-        str | None, typer.Option("--account", "-a", help="The account, if the id is ambiguous.")
-    ] = None,
+    account: Annotated[str | None, typer.Option("--account", "-a", help="The account, if the id is ambiguous.")] = None,
     fmt: FormatOpt = "auto",
     json_: JsonOpt = False,
     fields: FieldsOpt = None,
@@ -106,9 +104,7 @@ def reviews_show(
         raise NotFoundError(f"no review with id {review_id!r}", hint="list ids with: mktcrm reviews list")
     if len(found) > 1:
         names = ", ".join(r["account"] for r in found)
-        raise UsageError(
-            f"review id {review_id!r} exists in several accounts ({names})", hint="add --account NAME"
-        )
+        raise UsageError(f"review id {review_id!r} exists in several accounts ({names})", hint="add --account NAME")
     out.record(REVIEW_FIELDS, found[0])
 
 

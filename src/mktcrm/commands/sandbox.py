@@ -17,9 +17,7 @@ def serve(
     port: Annotated[
         int, typer.Option("--port", "-p", min=0, max=65535, help="Port on 127.0.0.1 (0: any free one).")
     ] = 8765,
-    operator: Annotated[
-        list[str] | None, typer.Option("--operator", help="Mirakl operator name (repeatable).")
-    ] = None,
+    operator: Annotated[list[str] | None, typer.Option("--operator", help="Mirakl operator name (repeatable).")] = None,
     orders: Annotated[int, typer.Option("--orders", min=0, help="Orders per operator.")] = 200,
     seed: Annotated[int, typer.Option("--seed", help="Data seed: same seed, same data.")] = 1,
     anchor: Annotated[str | None, typer.Option("--anchor", help="The data's 'today', YYYY-MM-DD.")] = None,

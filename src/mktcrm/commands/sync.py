@@ -15,9 +15,7 @@ from mktcrm.output import is_tty
 
 def sync(
     ctx: typer.Context,
-    accounts: Annotated[
-        list[str] | None, typer.Argument(help="Accounts to sync (default: all enabled).")
-    ] = None,
+    accounts: Annotated[list[str] | None, typer.Argument(help="Accounts to sync (default: all enabled).")] = None,
     stream: Annotated[
         list[str] | None,
         typer.Option("--stream", "-s", help="Only this stream: listings, orders, reviews, disputes."),
@@ -25,9 +23,7 @@ def sync(
     full: Annotated[
         bool, typer.Option("--full", help="Ignore cursors and re-read everything from sync_start.")
     ] = False,
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Print nothing but errors (for cron).")
-    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors (for cron).")] = False,
     json_: Annotated[bool, typer.Option("--json", help="Print the run report as JSON on stdout.")] = False,
 ) -> None:
     """Pull listings, orders, reviews and disputes into the local cache.
@@ -50,9 +46,7 @@ def sync(
     out.quiet = quiet
     settings = app.settings
     if not settings.exists:
-        raise ConfigError(
-            f"no config file at {settings.path}", hint="run `mktcrm init`, or try `mktcrm demo`"
-        )
+        raise ConfigError(f"no config file at {settings.path}", hint="run `mktcrm init`, or try `mktcrm demo`")
     chosen = [settings.account(n) for n in accounts] if accounts else [a for a in settings.accounts if a.enabled]
     if not chosen:
         raise ConfigError("no account to sync", hint=f"add an [[accounts]] table to {settings.path}")
@@ -66,18 +60,15 @@ def sync(
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2 if is_tty(sys.stdout) else None))
     for acc in report.accounts:
         records = sum(s.records for s in acc.streams)
-        detail = ", ".join(
-            f"{s.stream} {s.records}" + (" (resumed)" if s.resumed else "") for s in acc.streams
-        )
+        detail = ", ".join(f"{s.stream} {s.records}" + (" (resumed)" if s.resumed else "") for s in acc.streams)
         if acc.status == "ok":
             out.note(f"{acc.account}: ok, {records} records in {acc.seconds:.1f} s ({detail})")
         else:
-            out.error(f"{acc.account}: {acc.status}: {acc.error}")
+            error = acc.error or "failed"
+            out.error(error if error.startswith(f"{acc.account}:") else f"{acc.account}: {error}", acc.hint)
     code = report.exit_code
     if code == ExitCode.PARTIAL:
-        out.note(
-            "Some accounts or streams failed; the rest is stored. Run `mktcrm sync` again to retry them."
-        )
+        out.note("Some accounts or streams failed; the rest is stored. Run `mktcrm sync` again to retry them.")
     if code:
         raise typer.Exit(code)
 

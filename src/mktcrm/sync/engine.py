@@ -39,6 +39,7 @@ class StreamReport:
     resumed: bool = False
     cursor: str | None = None
     error: str | None = None
+    hint: str | None = None
     exit_code: int = 0
 
 
@@ -50,6 +51,7 @@ class AccountReport:
     seconds: float = 0.0
     streams: list[StreamReport] = field(default_factory=list)
     error: str | None = None
+    hint: str | None = None
     exit_code: int = 0
 
 
@@ -129,7 +131,7 @@ def _sync_account(
     try:
         connector = app.connector_for(account)
     except MktcrmError as exc:
-        report.status, report.error, report.exit_code = "failed", exc.message, int(exc.exit_code)
+        report.status, report.error, report.hint, report.exit_code = "failed", exc.message, exc.hint, int(exc.exit_code)
         return report
     try:
         for stream_cls in connector.streams:
@@ -143,7 +145,7 @@ def _sync_account(
             try:
                 _sync_stream(app, store, connector, stream_cls(connector.ctx), stream_report, full, progress)
             except MktcrmError as exc:
-                stream_report.status, stream_report.error = "failed", exc.message
+                stream_report.status, stream_report.error, stream_report.hint = "failed", exc.message, exc.hint
                 stream_report.exit_code = int(exc.exit_code)
                 if isinstance(exc, AuthError):
                     report.error, report.exit_code = exc.message, int(exc.exit_code)
@@ -162,6 +164,7 @@ def _sync_account(
         report.status = "failed" if len(failed) == len(report.streams) else "partial"
         report.exit_code = report.exit_code or failed[0].exit_code
         report.error = report.error or failed[0].error
+        report.hint = report.hint or failed[0].hint
     report.seconds = round(time.monotonic() - started, 3)
     return report
 

@@ -1,0 +1,132 @@
+"""Test harness: a throwaway MKTCRM_HOME per test, the real CLI, and sandbox marketplaces.
+
+Nothing of mktcrm is mocked: accounts point at `sandbox://` URLs, which the app itself serves
+in-process through httpx.MockTransport, or at `mktcrm sandbox serve` on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import tomli_w
+from typer.testing import CliRunner
+
+from mktcrm.cli import app
+from mktcrm.sandbox import open_sandbox, reset_sandboxes
+
+ANCHOR = "2026-11-20"
+SPECS = Path(__file__).resolve().parents[1].parent / "shared" / "specs"
+
+
+def sandbox_url(name: str = "shop1", orders: int = 40, seed: int = 3) -> str:
+    return f"sandbox://mirakl/{name}?seed={seed}&orders={orders}&anchor={ANCHOR}"
+
+
+@dataclass
+class Result:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+class Home:
+    """A MKTCRM_HOME folder with helpers to write config and run the CLI in it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.runner = CliRunner()
+
+    @property
+    def db_path(self) -> Path:
+        return self.path / "mktcrm.db"
+
+    def configure(
+        self,
+        accounts: list[dict[str, Any]] | None = None,
+        *,
+        sync: dict[str, Any] | None = None,
+        secrets: dict[str, str] | None = None,
+    ) -> None:
+        if accounts is None:
+            accounts = [mirakl_account("shop1")]
+        doc: dict[str, Any] = {
+            "sync": {"backoff_seconds": 0.01, "retries": 3, "page_size": 10, **(sync or {})},
+            "accounts": accounts,
+        }
+        (self.path / "config.toml").write_text(tomli_w.dumps(doc), encoding="utf-8")
+        if secrets is None:
+            secrets = {a["api_key_env"]: f"sandbox-{a['name']}-key" for a in accounts if "api_key_env" in a}
+        path = self.path / "secrets.toml"
+        path.write_text(tomli_w.dumps(secrets), encoding="utf-8")
+        path.chmod(0o600)
+
+    def run(self, *args: str, env: dict[str, str] | None = None) -> Result:
+        result = self.runner.invoke(app, list(args), env=env)
+        return Result(result.exit_code, result.stdout, result.stderr)
+
+    def ok(self, *args: str) -> Result:
+        result = self.run(*args)
+        assert result.exit_code == 0, f"exit {result.exit_code}\nstdout: {result.stdout}\nstderr: {result.stderr}"
+        return result
+
+    def sql(self, query: str, *params: Any) -> list[tuple[Any, ...]]:
+        db = sqlite3.connect(self.db_path)
+        try:
+            return [tuple(r) for r in db.execute(query, params)]
+        finally:
+            db.close()
+
+    def count(self, table: str) -> int:
+        return int(self.sql(f"SELECT count(*) FROM {table}")[0][0])
+
+
+def mirakl_account(name: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "name": name,
+        "marketplace": "mirakl",
+        "base_url": extra.pop("base_url", sandbox_url(name)),
+        "api_key_env": f"MKTCRM_TEST_{name.upper().replace('-', '_')}_KEY",
+        **extra,
+    }
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Home]:
+    monkeypatch.setenv("MKTCRM_HOME", str(tmp_path))
+    for var in ("MKTCRM_FORCE_TTY", "NO_COLOR", "MKTCRM_DEBUG", "COLUMNS"):
+        monkeypatch.delenv(var, raising=False)
+    reset_sandboxes()
+    yield Home(tmp_path)
+    reset_sandboxes()
+
+
+@pytest.fixture
+def synced(home: Home) -> Home:
+    """A home with one sandbox Mirakl account, synced once."""
+    home.configure()
+    home.ok("sync", "--quiet")
+    return home
+
+
+def sandbox(url: str | None = None) -> Any:
+    return open_sandbox(url or sandbox_url("shop1"))
+
+
+def cli(*args: str, env: dict[str, str], **kw: Any) -> subprocess.Popen[str]:
+    """The installed CLI in a real subprocess (for signals, pipes and real sockets)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "mktcrm", *args],
+        env={**os.environ, **env},
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        **kw,
+    )

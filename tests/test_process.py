@@ -1,0 +1,120 @@
+"""Real processes: loopback HTTP to `mktcrm sandbox serve`, kill -9 and Ctrl-C mid-sync, `| head`, the demo."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import sqlite3
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import ANCHOR, Home, cli, mirakl_account
+
+
+@pytest.fixture
+def served(home: Home) -> Iterator[str]:
+    """`mktcrm sandbox serve` on a free loopback port; yields the operator's base URL."""
+    args = ["sandbox", "serve", "--port", "0", "--operator", "shop1", "--orders", "300", "--seed", "3"]
+    proc = cli(*args, "--anchor", ANCHOR, "--latency-ms", "15", env={})
+    assert proc.stderr is not None
+    port = None
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        line = proc.stderr.readline()
+        match = re.search(r"Serving on 127\.0\.0\.1:(\d+)", line)
+        if match:
+            port = match.group(1)
+            break
+    assert port, "sandbox server did not start"
+    yield f"http://127.0.0.1:{port}/shop1"
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def _orders(db: Path) -> int:
+    try:
+        con = sqlite3.connect(db, timeout=5)
+        try:
+            return int(con.execute("SELECT count(*) FROM orders").fetchone()[0])
+        finally:
+            con.close()
+    except sqlite3.OperationalError:
+        return 0
+
+
+def _start_sync_and_wait_for_a_page(home: Home) -> subprocess.Popen[str]:
+    proc = cli("sync", "--stream", "orders", env={"MKTCRM_HOME": str(home.path)})
+    deadline = time.monotonic() + 30
+    while _orders(home.db_path) < 20 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    assert proc.poll() is None, "sync finished before it could be interrupted"
+    return proc
+
+
+def test_sync_over_loopback_http_survives_kill_9_and_resumes(home: Home, served: str) -> None:
+    home.configure([mirakl_account("shop1", base_url=served)])
+    proc = _start_sync_and_wait_for_a_page(home)
+    proc.kill()
+    proc.wait(timeout=10)
+    con = sqlite3.connect(home.db_path)
+    assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    kept = con.execute("SELECT count(*) FROM orders").fetchone()[0]
+    resume = json.loads(con.execute("SELECT resume FROM sync_state WHERE stream = 'orders'").fetchone()[0])
+    con.close()
+    assert kept % 10 == 0 and 0 < kept < 300  # whole pages only
+    assert resume["token"] == kept
+
+    result = home.run("sync", "--stream", "orders", "--json")
+    assert result.exit_code == 0, result.stderr
+    stream = json.loads(result.stdout)["accounts"][0]["streams"][0]
+    assert stream["resumed"] is True and stream["records"] == 300 - kept
+    assert home.count("orders") == 300
+
+
+def test_ctrl_c_mid_sync_is_exit_130_and_keeps_committed_pages(home: Home, served: str) -> None:
+    home.configure([mirakl_account("shop1", base_url=served)])
+    proc = _start_sync_and_wait_for_a_page(home)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 130
+    assert "Interrupted" in err and "Traceback" not in err
+    assert home.sql("SELECT status FROM sync_runs") == [("interrupted",)]
+    assert home.count("orders") % 10 == 0
+
+
+def test_closed_pipe_is_a_quiet_success(synced: Home) -> None:
+    for _ in range(6):  # enough rows to overflow a pipe buffer
+        synced.ok("sync", "--full", "--quiet")
+    proc = cli("reviews", "list", "--format", "jsonl", env={"MKTCRM_HOME": str(synced.path)})
+    assert proc.stdout is not None
+    first = proc.stdout.readline()
+    proc.stdout.close()
+    proc.wait(timeout=20)
+    assert json.loads(first)["account"] == "shop1"
+    assert proc.returncode == 0
+    assert proc.stderr is not None and proc.stderr.read() == ""
+
+
+def test_demo_runs_in_a_throwaway_home(home: Home, tmp_path: Path) -> None:
+    demo_home = tmp_path / "demo"
+    result = home.ok("demo", "--home", str(demo_home))
+    assert f"MKTCRM_HOME={demo_home}" in result.stderr
+    assert re.search(r"^total\tall\t\d+", result.stdout, re.M)
+    assert not (home.path / "config.toml").exists()  # never the user's config
+    assert (demo_home / "secrets.toml").stat().st_mode & 0o077 == 0
+    listed = home.run("reviews", "list", "--json", env={"MKTCRM_HOME": str(demo_home)})
+    assert {r["account"] for r in json.loads(listed.stdout)} == {"intermarche", "leclerc"}
+    con = sqlite3.connect(demo_home / "mktcrm.db")
+    names = {r[0] for r in con.execute("SELECT DISTINCT account FROM orders")}
+    con.close()
+    assert names == {"intermarche", "leclerc"}
+    again = home.run("demo", "--home", str(demo_home))
+    assert again.exit_code == 2 and "not empty" in again.stderr
