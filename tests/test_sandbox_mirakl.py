@@ -249,6 +249,12 @@ def test_state_id_and_incident_filters() -> None:
         target = without[0]["order_id"]
         sb.open_incident(target, sb.now + timedelta(minutes=5))
         assert target in {o["order_id"] for o in _all_orders(client, has_incident="true")}
+        sb.close_incident(target, sb.now + timedelta(minutes=6))
+        sb.close_incident(with_incident[0]["order_id"], sb.now + timedelta(minutes=7), refund=True)
+        still_open = {o["order_id"] for o in _all_orders(client, has_incident="true")}
+        assert target not in still_open and with_incident[0]["order_id"] not in still_open
+        refunded = _all_orders(client, order_ids=with_incident[0]["order_id"])[0]["order_lines"][0]
+        assert refunded["order_line_state"] == "REFUNDED" and refunded["refunds"]
 
 
 # -- errors and faults --------------------------------------------------------------------------------------

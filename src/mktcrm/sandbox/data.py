@@ -82,7 +82,6 @@ def generate(name: str, seed: int, n_orders: int, anchor: date, days: int) -> Da
         seed,
         prefix,
         now,
-        categories,
         customers,
         offers,
         orders,

@@ -114,6 +114,12 @@ class MiraklSandbox:
             self._cache.clear()
             self.data.open_incident(order_id, _epoch(at))
 
+    def close_incident(self, order_id: str, at: datetime, refund: bool = False) -> None:
+        """Incident closed (operator/OR64): lines leave INCIDENT_OPEN (REFUNDED if ``refund``); bumps the order."""
+        with self._lock:
+            self._cache.clear()
+            self.data.close_incident(order_id, _epoch(at), refund)
+
     # -- HTTP -----------------------------------------------------------------------------------------------
 
     def handler(self, request: httpx.Request) -> httpx.Response:

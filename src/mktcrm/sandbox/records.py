@@ -115,7 +115,6 @@ class Dataset:
     seed: int
     prefix: str
     now: float
-    categories: tuple[texts.Category, ...]
     customers: list[Customer]
     offers: list[Offer]
     orders: list[Order]
@@ -177,4 +176,13 @@ class Dataset:
         """Put the first line in INCIDENT_OPEN (the customer opened an incident) and bump the order."""
         order = self.get(order_id)
         order.lines[0].state = INCIDENT_OPEN
+        order.updated = at
+
+    def close_incident(self, order_id: str, at: float, refund: bool = False) -> None:
+        """Operator closes the incident: INCIDENT_OPEN lines go back to the order state, or REFUNDED."""
+        order = self.get(order_id)
+        for line in order.lines:
+            if line.state == INCIDENT_OPEN:
+                line.state = REFUNDED if refund else order.state
+                line.refund_date = at if refund else None
         order.updated = at
