@@ -8,7 +8,6 @@ everything else goes over the network. Nothing else in the tool is swapped for t
 
 from __future__ import annotations
 
-import sqlite3
 import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,6 +18,8 @@ from mktcrm import config as cfg
 from mktcrm.output import Output
 
 if TYPE_CHECKING:
+    import sqlite3
+
     import httpx
 
     from mktcrm.connectors.base import Connector
@@ -103,9 +104,7 @@ class AppContext:
             policy=RetryPolicy(
                 tries=settings.retries, backoff=settings.backoff_seconds, budget=settings.retry_budget_seconds
             ),
-            log=(lambda line: print(f"debug: {account.name}: {line}", file=sys.stderr))
-            if self.verbose
-            else None,
+            log=(lambda line: print(f"debug: {account.name}: {line}", file=sys.stderr)) if self.verbose else None,
             secret_hint=f"check {' and '.join(names)} (environment or {self.paths.secrets})" if names else "",
         )
 

@@ -89,6 +89,7 @@ def listings_list(
 
     Fields: account, marketplace, id, sku, title, price, currency, quantity, state, url.
 
+    \b
     Examples:
       $ mktcrm listings list --account leclerc
       $ mktcrm listings list --json | jq '[.[] | select(.quantity == 0)] | length'
@@ -114,6 +115,7 @@ def orders_list(
 
     Fields: account, marketplace, order_id, status, created_at, updated_at, total, currency, lines, buyer_key.
 
+    \b
     Examples:
       $ mktcrm orders list --since 7d
       $ mktcrm orders list --status SHIPPED --json | jq -r '.[].order_id'
@@ -140,6 +142,7 @@ def disputes_list(
     Fields: account, marketplace, id, kind, order_id, status, reason, opened_at, respond_by, resolved_at,
     amount, currency.
 
+    \b
     Examples:
       $ mktcrm disputes list --status open
     """

@@ -55,6 +55,7 @@ def demo(
 
     Never touches your real config or cache: everything goes to a new folder it prints at the end.
 
+    \b
     Examples:
       $ mktcrm demo
       $ mktcrm demo --home ./demo && MKTCRM_HOME=./demo mktcrm reviews list --unanswered

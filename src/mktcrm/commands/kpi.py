@@ -45,6 +45,7 @@ def kpi(
     Fields: account, marketplace, orders, revenue, currency, aov, reviews, avg_rating, satisfaction_pct,
     reply_rate_pct, median_reply_h, disputes, dispute_rate_pct, median_resolution_h, repurchase_rate_pct.
 
+    \b
     Examples:
       $ mktcrm kpi --period 90d
       $ mktcrm kpi --json | jq '.[] | select(.account == "total")'

@@ -62,6 +62,7 @@ def reviews_list(
     Fields: account, marketplace, id, order_id, kind, rating, rating_raw, buyer_name, title, body, created_at,
     answered, replied_at, reply_body, updated_at, visible.
 
+    \b
     Examples:
       $ mktcrm reviews list --unanswered --rating 1..2
       $ mktcrm reviews list --json | jq '.[] | select(.rating <= 2) | .body'
@@ -91,6 +92,7 @@ def reviews_show(
 ) -> None:
     """Show one review in full.
 
+    \b
     Examples:
       $ mktcrm reviews show 100045-A
       $ mktcrm reviews show 100045-A --account leclerc --json | jq -r .body

@@ -27,6 +27,7 @@ def serve(
 
     Each operator is at http://127.0.0.1:PORT/NAME and accepts the key `sandbox-NAME-key`.
 
+    \b
     Examples:
       $ mktcrm sandbox serve --port 8765 --operator leclerc --orders 100000
       $ curl -H 'Authorization: sandbox-leclerc-key' 'http://127.0.0.1:8765/leclerc/api/orders?max=1'

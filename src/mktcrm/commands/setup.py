@@ -34,6 +34,7 @@ def init(
 ) -> None:
     """Write a commented config file (mode 0600) to fill in.
 
+    \b
     Examples:
       $ mktcrm init
       $ MKTCRM_HOME=~/shop-b mktcrm init
@@ -59,6 +60,7 @@ def config_path(ctx: typer.Context) -> None:
 def config_check(ctx: typer.Context) -> None:
     """Validate the config and that every account's secrets are set (exit 4 when not).
 
+    \b
     Examples:
       $ mktcrm config check
     """
@@ -86,6 +88,7 @@ def accounts(
 
     Fields: account, marketplace, base_url, enabled, capabilities, capability_matrix.
 
+    \b
     Examples:
       $ mktcrm accounts
       $ mktcrm accounts --json | jq '.[].capability_matrix'

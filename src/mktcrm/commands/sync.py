@@ -33,6 +33,7 @@ def sync(
     a second sync waits for the first, then exits 5. Exit 3 when some accounts failed and others
     synced.
 
+    \b
     Examples:
       $ mktcrm sync
       $ mktcrm sync leclerc --stream orders

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import sqlite3
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mktcrm.errors import UsageError
 from mktcrm.timeutil import from_minor, iso, parse_time
+
+if TYPE_CHECKING:
+    import sqlite3
 
 DEFINITIONS: dict[str, str] = {
     "orders": "orders created in the period, not cancelled or refused",
@@ -50,9 +52,7 @@ def parse_period(text: str, now: datetime) -> Period:
             start = end = None
         if start and end and start <= end:
             return Period(start, end + timedelta(days=1), f"{first} to {last}")
-    raise UsageError(
-        f"cannot read the period {text!r}", hint="use 30d, 90d, 365d, all, or 2026-01-01..2026-03-31"
-    )
+    raise UsageError(f"cannot read the period {text!r}", hint="use 30d, 90d, 365d, all, or 2026-01-01..2026-03-31")
 
 
 def _pct(part: float, whole: float) -> float | None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mktcrm.timeutil import from_minor
+
+if TYPE_CHECKING:
+    import sqlite3
 
 
 @dataclass
@@ -140,18 +142,14 @@ def counts(db: sqlite3.Connection) -> dict[str, dict[str, int]]:
 
 
 def last_runs(db: sqlite3.Connection, limit: int = 10) -> list[dict[str, Any]]:
-    sql = (
-        "SELECT id, started_at, finished_at, status, accounts, error FROM sync_runs ORDER BY id DESC LIMIT ?"
-    )
+    sql = "SELECT id, started_at, finished_at, status, accounts, error FROM sync_runs ORDER BY id DESC LIMIT ?"
     return [dict(r) for r in db.execute(sql, (limit,))]
 
 
 _LIVE = "lower(coalesce(status, '')) NOT IN ('canceled', 'cancelled', 'refused')"
 
 
-def kpi_inputs(
-    db: sqlite3.Connection, start: str, end: str, accounts: Sequence[str]
-) -> dict[str, dict[str, Any]]:
+def kpi_inputs(db: sqlite3.Connection, start: str, end: str, accounts: Sequence[str]) -> dict[str, dict[str, Any]]:
     """Per-account aggregates for the KPI definitions in `core.kpis` (one pass per table)."""
     acc_sql = f" AND account IN ({', '.join('?' * len(accounts))})" if accounts else ""
     acc = list(accounts)
