@@ -226,6 +226,6 @@ def _sync_stream(
                 store.set_state(account, stream.name, cursor, None)
         report.records += page.count
         report.pages += 1
-        if progress:
-            progress(f"{account}: {stream.name}: {report.records} records")
     report.cursor = cursor
+    if progress:
+        progress(f"  {account}: {stream.name}: {report.records} records in {report.pages} pages")
