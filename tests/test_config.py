@@ -115,3 +115,21 @@ def test_bad_cache_file_is_reported_and_left_alone(home: Home) -> None:
     result = home.run("orders", "list")
     assert result.exit_code == 1 and "is not a mktcrm cache" in result.stderr
     assert home.db_path.read_bytes() == b"not a database at all" * 100
+
+
+def test_base_url_must_be_https_except_on_loopback(home: Home) -> None:
+    _write(home, ACCOUNT.replace("https://leclerc.example", "http://leclerc.example"))
+    result = home.run("config", "check")
+    assert result.exit_code == 4 and "must start with https://" in result.stderr
+    _write(home, ACCOUNT.replace("https://leclerc.example", "http://127.0.0.1:8765/leclerc"))
+    assert home.run("config", "check", env={"K": "x"}).exit_code == 0
+
+
+def test_bad_sandbox_url_fails_that_account_only(home: Home) -> None:
+    from conftest import mirakl_account
+
+    home.configure([mirakl_account("good"), mirakl_account("odd", base_url="sandbox://nowhere/odd")])
+    result = home.run("sync", "--quiet")
+    assert result.exit_code == 3
+    assert "bad sandbox URL" in result.stderr and "Traceback" not in result.stderr
+    assert home.count("orders") > 0

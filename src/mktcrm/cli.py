@@ -97,19 +97,13 @@ def root(
     db: Annotated[
         Path | None, typer.Option("--db", help="Cache file (default: MKTCRM_HOME or the user data dir).")
     ] = None,
-    verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="Show HTTP requests and tracebacks.")
-    ] = False,
-    no_color: Annotated[
-        bool, typer.Option("--no-color", help="No colour (also NO_COLOR, TERM=dumb).")
-    ] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show HTTP requests and tracebacks.")] = False,
+    no_color: Annotated[bool, typer.Option("--no-color", help="No colour (also NO_COLOR, TERM=dumb).")] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
 ) -> None:
-    ctx.obj = AppContext.create(
-        config, db, verbose=verbose or os.environ.get("MKTCRM_DEBUG") == "1", no_color=no_color
-    )
+    ctx.obj = AppContext.create(config, db, verbose=verbose or os.environ.get("MKTCRM_DEBUG") == "1", no_color=no_color)
 
 
 setup.register(app)

@@ -192,6 +192,8 @@ def _validate(data: dict[str, Any], text: str, path: Path, mkeys: dict[str, dict
     if not 1 <= page_size <= 100:
         raise ConfigError(f"{_where(path, text, 'page_size')}: [sync] page_size must be between 1 and 100")
 
+    if not 1 <= sync.get("retries", 5) <= 10:
+        raise ConfigError(f"{_where(path, text, 'retries')}: [sync] retries must be between 1 and 10")
     raw_accounts = data.get("accounts", [])
     if not isinstance(raw_accounts, list):
         raise ConfigError(f"{path}: accounts must be written as [[accounts]] tables")
@@ -205,7 +207,7 @@ def _validate(data: dict[str, Any], text: str, path: Path, mkeys: dict[str, dict
         lookback_minutes=sync.get("lookback_minutes", 60),
         lock_timeout_seconds=float(sync.get("lock_timeout_seconds", 30)),
         page_size=page_size,
-        retries=max(1, min(10, sync.get("retries", 5))),
+        retries=sync.get("retries", 5),
         backoff_seconds=float(sync.get("backoff_seconds", 0.5)),
         retry_budget_seconds=float(sync.get("retry_budget_seconds", 120)),
         brand=sections["brand"],

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mktcrm import config as cfg
+from mktcrm.errors import ConfigError
 from mktcrm.output import Output
 
 if TYPE_CHECKING:
@@ -83,7 +84,10 @@ class AppContext:
 
             from mktcrm.sandbox import open_sandbox
 
-            sandbox = open_sandbox(base_url)
+            try:
+                sandbox = open_sandbox(base_url)
+            except (ValueError, KeyError) as exc:
+                raise ConfigError(f"bad sandbox URL {base_url!r}: {exc}") from None
             return sandbox.base_url, httpx.MockTransport(sandbox.handler)
         return base_url, None
 

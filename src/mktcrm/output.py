@@ -21,12 +21,10 @@ from typing import IO, Any, Literal
 from mktcrm.errors import UsageError
 
 FORMATS = ("auto", "table", "tsv", "csv", "json", "jsonl", "md")
-Kind = Literal["text", "int", "num", "money", "time", "bool"]
+Kind = Literal["text", "id", "int", "num", "money", "time", "bool"]
 
 # ESC-based sequences first (CSI, OSC, other two-byte escapes), then any C0/C1 control left.
-_ANSI = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]|\x9b[0-?]*[ -/]*[@-~]"
-)
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]|\x9b[0-?]*[ -/]*[@-~]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
@@ -153,9 +151,7 @@ class Output:
             pairs = [{"field": f.name, "value": _display(f, data[f.name])} for f in chosen]
             self._write_table([Field("field"), Field("value")], iter(pairs), None, header=False)
         else:
-            self.rows(
-                [Field("field"), Field("value")], ({"field": f.name, "value": data[f.name]} for f in chosen)
-            )
+            self.rows([Field("field"), Field("value")], ({"field": f.name, "value": data[f.name]} for f in chosen))
 
     def _dump_json(self, data: Any) -> None:
         text = json.dumps(data, ensure_ascii=False, indent=2 if self.tty else None)
@@ -185,9 +181,7 @@ class Output:
             count += 1
         return count
 
-    def _write_delimited(
-        self, fields: list[Field], rows: Iterator[dict[str, Any]], dialect: str, header: bool
-    ) -> int:
+    def _write_delimited(self, fields: list[Field], rows: Iterator[dict[str, Any]], dialect: str, header: bool) -> int:
         writer = csv.writer(self.stdout, dialect=dialect, lineterminator="\n")
         if header:
             writer.writerow([f.name for f in fields])
@@ -208,7 +202,9 @@ class Output:
         from tabulate import tabulate
 
         table = [[_flat(f, row[f.name], tsv=True).replace("|", "\\|") for f in fields] for row in rows]
-        self.stdout.write(tabulate(table, headers=[f.name for f in fields], tablefmt="github") + "\n")
+        self.stdout.write(
+            tabulate(table, headers=[f.name for f in fields], tablefmt="github", disable_numparse=True) + "\n"
+        )
         return len(table)
 
     def _write_table(
@@ -218,30 +214,28 @@ class Output:
         from rich.table import Table
         from rich.text import Text
 
-        table = Table(
-            show_header=header, header_style="" if self.no_color else "bold", box=None, pad_edge=False
-        )
-        for f in fields:
+        table = Table(show_header=header, header_style="" if self.no_color else "bold", box=None, pad_edge=False)
+        cells = [[_display(f, row[f.name]) for f in fields] for row in rows]
+        for i, f in enumerate(fields):
             numeric = f.kind in ("int", "num", "money")
+            # Ids are never cut: people copy them into the next command.
+            widest = max((len(c[i]) for c in cells), default=0) if f.kind == "id" else 0
             table.add_column(
                 f.header,
                 justify="right" if numeric else "left",
                 overflow="ellipsis",
                 no_wrap=True,
                 max_width=f.max_width,
-                min_width=len(f.header) if numeric or f.kind == "time" else None,
+                min_width=max(widest, len(f.header)) if numeric or f.kind in ("time", "id") else None,
             )
-        count = 0
-        for row in rows:
+        for cell_row in cells:
             # Text(...) never parses markup: untrusted values stay data.
-            table.add_row(*(Text(_display(f, row[f.name])) for f in fields))
-            count += 1
+            table.add_row(*(Text(c) for c in cell_row))
+        count = len(cells)
         if count:
             if title:
                 self.note(title)
-            console = Console(
-                file=self.stdout, no_color=self.no_color, force_terminal=self.tty, highlight=False
-            )
+            console = Console(file=self.stdout, no_color=self.no_color, force_terminal=self.tty, highlight=False)
             console.print(table)
         return count
 

@@ -69,7 +69,5 @@ def parse_since(text: str, now: datetime) -> datetime:
     if parsed is None:
         from mktcrm.errors import UsageError
 
-        raise UsageError(
-            f"cannot read the date {text!r}", hint="use YYYY-MM-DD, an ISO date-time, or 7d / 12h / 2w"
-        )
+        raise UsageError(f"cannot read the date {text!r}", hint="use YYYY-MM-DD, an ISO date-time, or 7d / 12h / 2w")
     return parsed

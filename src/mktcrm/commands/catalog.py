@@ -27,9 +27,9 @@ disputes_app = typer.Typer(help="Disputes (incidents, returns, claims) in the ca
 StatusOpt = Annotated[str | None, typer.Option("--status", help="Only this status, as the marketplace names it.")]
 
 LISTING_FIELDS = (
-    Field("account"),
+    Field("account", "id"),
     Field("marketplace", default=False),
-    Field("id"),
+    Field("id", "id"),
     Field("sku"),
     Field("title", max_width=50),
     Field("price", "money"),
@@ -39,9 +39,9 @@ LISTING_FIELDS = (
     Field("url", default=False),
 )
 ORDER_FIELDS = (
-    Field("account"),
+    Field("account", "id"),
     Field("marketplace", default=False),
-    Field("order_id"),
+    Field("order_id", "id"),
     Field("status"),
     Field("created_at", "time"),
     Field("updated_at", "time", default=False),
@@ -51,11 +51,11 @@ ORDER_FIELDS = (
     Field("buyer_key", default=False),
 )
 DISPUTE_FIELDS = (
-    Field("account"),
+    Field("account", "id"),
     Field("marketplace", default=False),
-    Field("id"),
+    Field("id", "id"),
     Field("kind"),
-    Field("order_id"),
+    Field("order_id", "id"),
     Field("status"),
     Field("reason", max_width=40),
     Field("opened_at", "time"),

@@ -11,7 +11,7 @@ from mktcrm.core import kpis
 from mktcrm.output import Field
 
 KPI_FIELDS = (
-    Field("account"),
+    Field("account", "id"),
     Field("marketplace", label="market"),
     Field("orders", "int"),
     Field("revenue", "money"),

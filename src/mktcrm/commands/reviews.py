@@ -26,10 +26,10 @@ from mktcrm.timeutil import iso, parse_since
 reviews_app = typer.Typer(help="Reviews and seller feedback in the cache.", no_args_is_help=True)
 
 REVIEW_FIELDS = (
-    Field("account"),
+    Field("account", "id"),
     Field("marketplace", default=False),
-    Field("id"),
-    Field("order_id", default=False),
+    Field("id", "id"),
+    Field("order_id", "id", default=False),
     Field("kind", default=False),
     Field("rating", "int"),
     Field("rating_raw", default=False),

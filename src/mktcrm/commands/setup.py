@@ -15,7 +15,7 @@ from mktcrm.output import Field
 config_app = typer.Typer(help="Where the config is, and whether it is valid.", no_args_is_help=True)
 
 ACCOUNT_FIELDS = (
-    Field("account"),
+    Field("account", "id"),
     Field("marketplace"),
     Field("base_url", max_width=48),
     Field("enabled", "bool"),
@@ -51,7 +51,13 @@ def init(
 
 @config_app.command("path")
 def config_path(ctx: typer.Context) -> None:
-    """Print where the config, secrets and cache files are."""
+    """Print where the config, secrets and cache files are (name, tab, path).
+
+    \b
+    Examples:
+      $ mktcrm config path
+      $ mktcrm config path | grep ^cache | cut -f2
+    """
     paths = app_ctx(ctx).paths
     print(f"config\t{paths.config}\nsecrets\t{paths.secrets}\ncache\t{paths.db}")
 
@@ -72,9 +78,9 @@ def config_check(ctx: typer.Context) -> None:
         raise cfg.ConfigError(f"no config file at {settings.path}", hint="run: mktcrm init")
     for account in settings.accounts:
         connector = connectors.get(account.marketplace)
+        connector.base_url(account)
         for key in connector.secret_keys:
             cfg.secret(account, key, app.paths.secrets)
-        connector.base_url(account)
     print(f"{settings.path}: ok ({len(settings.accounts)} accounts)")
 
 

@@ -178,6 +178,26 @@ class Stream:
             token = page.next_token
 
 
+LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
+
+
+def check_base_url(account: str, url: str) -> str:
+    """https for real marketplaces (the key travels in a header); http only on loopback; sandbox:// for tests."""
+    from urllib.parse import urlsplit
+
+    from mktcrm.errors import ConfigError
+
+    parts = urlsplit(url)
+    if parts.scheme == "sandbox" or (parts.scheme == "https" and parts.hostname):
+        return url
+    if parts.scheme == "http" and parts.netloc.rsplit(":", 1)[0] in LOOPBACK:
+        return url
+    raise ConfigError(
+        f"account {account!r}: base_url {url!r} must start with https:// (http:// only on 127.0.0.1)",
+        hint="use the operator's https URL, e.g. https://leclerc-prod.mirakl.net",
+    )
+
+
 @dataclass(frozen=True)
 class CheckResult:
     ok: bool

@@ -30,12 +30,8 @@ def connect(path: Path, *, apply_migrations: bool = True) -> sqlite3.Connection:
             migrate(db)
     except sqlite3.OperationalError as exc:
         if "locked" in str(exc) or "busy" in str(exc):
-            raise TemporaryError(
-                f"the cache {path} is locked by another process", hint="retry later"
-            ) from None
-        raise MktcrmError(
-            f"cannot open the cache {path}: {exc}", hint="check the path given to --db"
-        ) from None
+            raise TemporaryError(f"the cache {path} is locked by another process", hint="retry later") from None
+        raise MktcrmError(f"cannot open the cache {path}: {exc}", hint="check the path given to --db") from None
     except sqlite3.DatabaseError as exc:
         raise MktcrmError(
             f"{path} is not a mktcrm cache: {exc}", hint="point --db at another file, or move this one away"

@@ -96,9 +96,7 @@ def _upsert_sql(table: str) -> str:
     updates = []
     for c in cols:
         if c in KEEP_MIN.get(table, ()):
-            updates.append(
-                f"{c} = min(coalesce({table}.{c}, excluded.{c}), coalesce(excluded.{c}, {table}.{c}))"
-            )
+            updates.append(f"{c} = min(coalesce({table}.{c}, excluded.{c}), coalesce(excluded.{c}, {table}.{c}))")
         else:
             updates.append(f"{c} = excluded.{c}")
     guard = f" WHERE {table}.raw IS NOT excluded.raw" if "raw" in cols else ""

@@ -173,9 +173,7 @@ class ApiClient:
         if status < 400 or status in allowed:
             return response
         if status == 429:
-            raise _Retryable(
-                "rate limited (HTTP 429)", parse_retry_after(response.headers.get("Retry-After"))
-            )
+            raise _Retryable("rate limited (HTTP 429)", parse_retry_after(response.headers.get("Retry-After")))
         if status >= 500:
             raise _Retryable(f"HTTP {status} from the marketplace: {error_message(response)}")
         if status in (401, 403):
@@ -183,9 +181,7 @@ class ApiClient:
                 f"{self.account}: the marketplace rejected the credentials (HTTP {status}: {error_message(response)})",
                 hint=self.secret_hint or "check the account's API key",
             )
-        raise RemoteError(
-            f"{self.account}: {method} {path} failed with HTTP {status}: {error_message(response)}"
-        )
+        raise RemoteError(f"{self.account}: {method} {path} failed with HTTP {status}: {error_message(response)}")
 
     def _wait(self, state: Any) -> float:
         exc = state.outcome.exception() if state.outcome else None

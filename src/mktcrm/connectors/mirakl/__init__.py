@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from mktcrm.connectors.base import API, MANUAL, NONE, CheckResult, Connector
+from mktcrm.connectors.base import API, MANUAL, NONE, CheckResult, Connector, check_base_url
 from mktcrm.connectors.mirakl.streams import DisputesStream, ListingsStream, OrdersStream, ReviewsStream
 
 if TYPE_CHECKING:
@@ -55,6 +55,10 @@ class MiraklConnector(Connector):
         "resolve_dispute": API,  # OR64
     }
     streams = (ListingsStream, OrdersStream, ReviewsStream, DisputesStream)
+
+    @classmethod
+    def base_url(cls, account: Account) -> str:
+        return check_base_url(account.name, str(account.get("base_url", "")))
 
     @classmethod
     def auth(cls, account: Account, secret: Callable[[str], str]) -> httpx.Auth:

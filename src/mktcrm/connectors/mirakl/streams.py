@@ -105,9 +105,7 @@ class OrdersStream(_MiraklStream):
         cursor: str | None = None
         for o in items:
             customer = o.get("customer") or {}
-            buyer_key = (
-                self.ctx.buyer_key(str(customer["customer_id"])) if customer.get("customer_id") else None
-            )
+            buyer_key = self.ctx.buyer_key(str(customer["customer_id"])) if customer.get("customer_id") else None
             created = norm_time(o["created_date"])
             updated = norm_time(o["last_updated_date"])
             orders.append(
@@ -203,9 +201,7 @@ class ReviewsStream(OrdersStream):
                     "raw": _raw(ev),
                 }
             )
-        return Page(
-            rows={"reviews": reviews}, count=len(reviews), cursor=cursor, ids=[r["id"] for r in reviews]
-        )
+        return Page(rows={"reviews": reviews}, count=len(reviews), cursor=cursor, ids=[r["id"] for r in reviews])
 
 
 class DisputesStream(_MiraklStream):
@@ -239,8 +235,7 @@ class DisputesStream(_MiraklStream):
                         "order_id": o["order_id"],
                         "order_line_id": line["order_line_id"],
                         "status": "open",
-                        "reason": line.get("order_line_state_reason_label")
-                        or line.get("order_line_state_reason_code"),
+                        "reason": line.get("order_line_state_reason_label") or line.get("order_line_state_reason_code"),
                         "amount_minor": to_minor(line.get("total_price")),
                         "currency": o.get("currency_iso_code"),
                         "opened_at": norm_time(line.get("last_updated_date")),
