@@ -15,7 +15,7 @@ RATEABLE_STATES = "SHIPPED,TO_COLLECT,RECEIVED,CLOSED"
 
 
 def _raw(item: dict[str, Any]) -> str:
-    return json.dumps(item, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return json.dumps(item, ensure_ascii=False, separators=(",", ":"))
 
 
 def _display_name(first: str | None, last: str | None) -> str | None:
