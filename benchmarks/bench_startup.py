@@ -19,7 +19,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
+
+from _util import mktcrm_argv
 
 HEAVY = (
     "httpx",
@@ -40,6 +41,7 @@ PROBE = """
 import json, sys
 sys.argv = ["mktcrm", *{args!r}]
 from mktcrm.cli import main
+
 try:
     main()
 except SystemExit:
@@ -47,15 +49,6 @@ except SystemExit:
 heavy = {heavy!r}
 print(json.dumps(sorted(m for m in heavy if m in sys.modules)), file=sys.stderr)
 """
-
-
-def mktcrm_argv() -> list[str]:
-    """The console script next to this interpreter, else `python -m mktcrm`."""
-    script = Path(sys.executable).parent / "mktcrm"
-    if script.exists():
-        return [str(script)]
-    found = shutil.which("mktcrm")
-    return [found] if found else [sys.executable, "-m", "mktcrm"]
 
 
 def time_command(argv: list[str], runs: int, warmups: int, env: dict[str, str]) -> list[float]:

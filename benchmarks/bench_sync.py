@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from _util import mktcrm_argv
+
 ACCOUNT = "leclerc"
 KEY_ENV = "MKTCRM_LECLERC_API_KEY"
 KEY = "sandbox-leclerc-key"
@@ -43,15 +45,6 @@ BATCH = 100  # rows per transaction in the baselines: the sync commits one 100-o
 
 def log(message: str) -> None:
     print(f"[bench_sync {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-def mktcrm_argv() -> list[str]:
-    """The console script next to this interpreter, else `python -m mktcrm`."""
-    script = Path(sys.executable).parent / "mktcrm"
-    if script.exists():
-        return [str(script)]
-    found = shutil.which("mktcrm")
-    return [found] if found else [sys.executable, "-m", "mktcrm"]
 
 
 @dataclass
