@@ -14,19 +14,35 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
 if TYPE_CHECKING:
-    from .mirakl import Faults, MiraklSandbox
+    from .base import Faults, Observer, SandboxBase
+    from .mirakl import MiraklSandbox
 
-__all__ = ["Faults", "MiraklSandbox", "open_sandbox", "reset_sandboxes"]
+__all__ = ["OBSERVERS", "Faults", "MiraklSandbox", "SandboxBase", "open_sandbox", "reset_sandboxes"]
 
-MARKETPLACES = ("mirakl",)
+# marketplace -> "module:Class"; each class subclasses SandboxBase and declares its extra URL PARAMS.
+MARKETPLACES: dict[str, str] = {
+    "mirakl": "mktcrm.sandbox.mirakl:MiraklSandbox",
+}
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
-_PARAMS = ("seed", "orders", "anchor", "key", "shop_id", "days")
-_registry: dict[tuple[str, str, tuple[tuple[str, str], ...]], MiraklSandbox] = {}
+_COMMON = ("seed", "orders", "anchor", "days")
+_registry: dict[tuple[str, str, tuple[tuple[str, str], ...]], SandboxBase] = {}
 _lock = threading.Lock()
+# Called with (sandbox, request, response) after every answer; the contract tests register here.
+OBSERVERS: list[Observer] = []
 
 
-def open_sandbox(url: str) -> MiraklSandbox:
-    """Sandbox for a ``sandbox://<marketplace>/<name>?seed=&orders=&anchor=&key=&shop_id=&days=`` URL.
+def sandbox_class(market: str) -> type[SandboxBase]:
+    from importlib import import_module
+
+    if market not in MARKETPLACES:
+        raise ValueError(f"unknown sandbox marketplace {market!r}; valid: {', '.join(sorted(MARKETPLACES))}")
+    module, _, attr = MARKETPLACES[market].partition(":")
+    cls: type[SandboxBase] = getattr(import_module(module), attr)
+    return cls
+
+
+def open_sandbox(url: str) -> SandboxBase:
+    """Sandbox for a ``sandbox://<marketplace>/<name>?seed=&orders=&anchor=&days=&…`` URL.
 
     The same URL gives the same object within a process, so tests can mutate data or inject faults
     between CLI invocations. Bad URLs raise ValueError with the valid choices.
@@ -35,29 +51,27 @@ def open_sandbox(url: str) -> MiraklSandbox:
     if parts.scheme != "sandbox":
         raise ValueError(f"not a sandbox URL (expected sandbox://<marketplace>/<name>): {url!r}")
     market = parts.netloc.lower()
-    if market not in MARKETPLACES:
-        raise ValueError(f"unknown sandbox marketplace {market!r}; valid: {', '.join(MARKETPLACES)}")
+    cls = sandbox_class(market)
     name = parts.path.strip("/").lower()
     if not _NAME.match(name):
         raise ValueError(f"invalid sandbox name {name!r}: use lowercase letters, digits, '-' or '_'")
     query = tuple(sorted(parse_qsl(parts.query, keep_blank_values=True)))
-    unknown = sorted({k for k, _ in query} - set(_PARAMS))
+    valid = (*_COMMON, *cls.PARAMS)
+    unknown = sorted({k for k, _ in query} - set(valid))
     if unknown:
-        raise ValueError(f"unknown sandbox parameter {unknown[0]!r}; valid: {', '.join(_PARAMS)}")
+        raise ValueError(f"unknown sandbox parameter {unknown[0]!r}; valid: {', '.join(valid)}")
     ident = (market, name, query)
     with _lock:
         sandbox = _registry.get(ident)
         if sandbox is None:
-            from .mirakl import MiraklSandbox
-
-            sandbox = _registry[ident] = MiraklSandbox(name, **_options(dict(query)))
+            sandbox = _registry[ident] = cls(name, **_options(dict(query), cls.PARAMS))
         return sandbox
 
 
-def _options(query: dict[str, str]) -> dict[str, Any]:
-    """Typed constructor options from the URL query; defaults live in MiraklSandbox."""
+def _options(query: dict[str, str], extra: dict[str, Any]) -> dict[str, Any]:
+    """Typed constructor options from the URL query; defaults live in the sandbox classes."""
     opts: dict[str, Any] = {}
-    for field in ("seed", "orders", "shop_id", "days"):
+    for field in ("seed", "orders", "days"):
         if field in query:
             try:
                 opts[field] = int(query[field])
@@ -72,10 +86,12 @@ def _options(query: dict[str, str]) -> dict[str, Any]:
             raise ValueError(f"sandbox parameter 'anchor' must be YYYY-MM-DD, got {query['anchor']!r}") from None
     else:
         opts["anchor"] = datetime.now(UTC).date()
-    if "key" in query:
-        if not query["key"]:
-            raise ValueError("sandbox parameter 'key' must not be empty")
-        opts["key"] = query["key"]
+    for name, parse in extra.items():
+        if name in query:
+            try:
+                opts[name] = parse(query[name])
+            except ValueError:
+                raise ValueError(f"sandbox parameter {name!r} is invalid: {query[name]!r}") from None
     return opts
 
 
@@ -87,8 +103,12 @@ def reset_sandboxes() -> None:
 
 def __getattr__(name: str) -> Any:
     """Lazy access to the httpx-based classes so ``import mktcrm.sandbox`` stays stdlib-only."""
-    if name in ("MiraklSandbox", "Faults"):
+    if name in ("SandboxBase", "Faults"):
+        from . import base
+
+        return getattr(base, name)
+    if name == "MiraklSandbox":
         from . import mirakl
 
-        return getattr(mirakl, name)
+        return mirakl.MiraklSandbox
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -9,19 +9,16 @@ connectors, retries and pagination run for real, or serve it on loopback with ``
 
 from __future__ import annotations
 
-import json
 import re
-import threading
-import time
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 
 from . import mirakl_params as qp
 from . import mirakl_payloads as payloads
+from .base import ApiError, SandboxBase, epoch, json_response
 from .data import add_orders, generate
 from .mirakl_orders import OrderRenderer
 from .records import Offer, Order
@@ -38,28 +35,11 @@ _OFFER_SORTS: dict[str, Callable[[Offer], tuple[Any, ...]]] = {
 }
 
 
-@dataclass
-class Faults:
-    """Fault injection, consulted on every request; all off by default."""
-
-    rate_limit_next: int = 0
-    retry_after: str | None = "1"
-    server_error_next: int = 0
-    fail_at_offset: int | None = None
-    latency_ms: int = 0
-    malformed_next: int = 0
-    ignore_offset: bool = False
-
-
-def _epoch(at: datetime) -> float:
-    """Timestamps in the mutation API must be tz-aware, like the API's own ISO strings."""
-    if at.tzinfo is None:
-        raise ValueError("timestamps must be timezone-aware datetimes (UTC)")
-    return at.timestamp()
-
-
-class MiraklSandbox:
+class MiraklSandbox(SandboxBase):
     """One Mirakl operator instance (e.g. "intermarche") holding one seeded shop."""
+
+    marketplace = "mirakl"
+    PARAMS: ClassVar[dict[str, Callable[[str], Any]]] = {"key": str, "shop_id": int}
 
     def __init__(
         self,
@@ -72,16 +52,22 @@ class MiraklSandbox:
         shop_id: int = 2071,
         days: int = 180,
     ) -> None:
-        self.name = name
-        self.base_url = f"http://sandbox.invalid/{name}"
+        super().__init__(name, seed=seed, orders=orders, anchor=anchor, days=days)
+        if key == "":
+            raise ValueError("sandbox parameter 'key' must not be empty")
         self.api_key = key if key is not None else f"sandbox-{name}-key"
         self.shop_id = shop_id
-        self.requests: list[httpx.Request] = []
-        self.faults = Faults()
-        self.data = generate(name, seed, orders, anchor or datetime.now(UTC).date(), days)
-        self._lock = threading.RLock()
+        self.data = generate(name, seed, orders, self.anchor, days)
         self._cache: dict[Hashable, Any] = {}
         self._renderer = OrderRenderer(self.data)
+
+    @property
+    def credentials(self) -> dict[str, str]:
+        return {"api_key_env": self.api_key}
+
+    @property
+    def account_options(self) -> dict[str, Any]:
+        return {"shop_id": str(self.shop_id)}
 
     @property
     def now(self) -> datetime:
@@ -94,75 +80,49 @@ class MiraklSandbox:
         """New WAITING_ACCEPTANCE orders created and updated at ``at``; returns their ids."""
         with self._lock:
             self._cache.clear()
-            return add_orders(self.data, n, _epoch(at))
+            return add_orders(self.data, n, epoch(at))
 
     def update_order(self, order_id: str, at: datetime, state: str | None = None) -> None:
         """Bump last_updated_date (and optionally the state) of one order."""
         with self._lock:
             self._cache.clear()
-            self.data.update_order(order_id, _epoch(at), state)
+            self.data.update_order(order_id, epoch(at), state)
 
     def set_evaluation(self, order_id: str, grade: int, comment: str, at: datetime) -> None:
         """Buyer (re)evaluates an order; the order's last_updated_date becomes ``at``."""
         with self._lock:
             self._cache.clear()
-            self.data.set_evaluation(order_id, grade, comment, _epoch(at))
+            self.data.set_evaluation(order_id, grade, comment, epoch(at))
 
     def open_incident(self, order_id: str, at: datetime) -> None:
         """First line goes INCIDENT_OPEN, so has_incident becomes true; bumps the order."""
         with self._lock:
             self._cache.clear()
-            self.data.open_incident(order_id, _epoch(at))
+            self.data.open_incident(order_id, epoch(at))
 
     def close_incident(self, order_id: str, at: datetime, refund: bool = False) -> None:
         """Incident closed (operator/OR64): lines leave INCIDENT_OPEN (REFUNDED if ``refund``); bumps the order."""
         with self._lock:
             self._cache.clear()
-            self.data.close_incident(order_id, _epoch(at), refund)
+            self.data.close_incident(order_id, epoch(at), refund)
 
     # -- HTTP -----------------------------------------------------------------------------------------------
 
-    def handler(self, request: httpx.Request) -> httpx.Response:
-        """Answer one request from the data as of now (``httpx.MockTransport`` entry point)."""
-        with self._lock:
-            self.requests.append(request)
-            latency = self.faults.latency_ms
-        if latency > 0:
-            time.sleep(latency / 1000)
-        with self._lock:
-            try:
-                answer = self._answer(request)
-            except qp.ApiError as err:
-                return _response(err.status, _dumps({"status": err.status, "message": err.message}), err.headers)
-            raw = answer if isinstance(answer, bytes) else _dumps(answer)
-            if self.faults.malformed_next > 0:
-                self.faults.malformed_next -= 1
-                raw = raw[: len(raw) // 2]
-            return _response(200, raw)
+    def answer(self, request: httpx.Request, path: str) -> httpx.Response:
+        """A01, OF21, OR11 and OR51 as the seller OpenAPI describes them."""
+        return json_response(200, self._answer(request, path))
 
-    def _answer(self, request: httpx.Request) -> dict[str, Any] | bytes:
-        faults = self.faults
-        if faults.rate_limit_next > 0:
-            faults.rate_limit_next -= 1
-            headers = {"Retry-After": faults.retry_after} if faults.retry_after is not None else {}
-            raise qp.ApiError(429, "Too Many Requests: rate limit exceeded, retry later", headers)
-        if faults.server_error_next > 0:
-            faults.server_error_next -= 1
-            raise qp.ApiError(503, "Service Unavailable")
+    def _answer(self, request: httpx.Request, path: str) -> dict[str, Any] | bytes:
         if request.headers.get("Authorization") != self.api_key:
-            raise qp.ApiError(401, "Unauthorized")
+            raise ApiError(401, "Unauthorized")
         params = request.url.params
         if "shop_id" in params and qp.int_param(params, "shop_id", 0) != self.shop_id:
-            raise qp.ApiError(403, "Forbidden: the API key has no access to this shop")
-        path = request.url.path
-        prefix = f"/{self.name}"
-        if path.startswith(prefix + "/"):
-            path = path[len(prefix) :]
+            raise ApiError(403, "Forbidden: the API key has no access to this shop")
         match = _EVALUATION_PATH.match(path)
         if path not in ("/api/account", "/api/offers", "/api/orders") and match is None:
-            raise qp.ApiError(404, "Not Found")
+            raise ApiError(404, "Not Found")
         if request.method != "GET":
-            raise qp.ApiError(405, f"Method {request.method} not allowed on {path}")
+            raise ApiError(405, f"Method {request.method} not allowed on {path}")
         if path == "/api/account":
             qp.check_names(params, qp.COMMON)
             return self._account()
@@ -192,7 +152,7 @@ class MiraklSandbox:
         favorite = qp.bool_param(params, "favorite")
         sort = params.get("sort", "totalPrice")
         if sort not in _OFFER_SORTS:
-            raise qp.ApiError(400, f"Invalid value for parameter 'sort': expected one of {', '.join(_OFFER_SORTS)}")
+            raise ApiError(400, f"Invalid value for parameter 'sort': expected one of {', '.join(_OFFER_SORTS)}")
         desc = qp.direction(params)
         key = ("OF21", states, sku, product, favorite, sort, desc)
         items = self._cache.get(key)
@@ -217,11 +177,11 @@ class MiraklSandbox:
         filters = qp.order_filters(params)
         sort = params.get("sort", "dateCreated")
         if sort != "dateCreated":
-            raise qp.ApiError(400, "Invalid value for parameter 'sort': expected dateCreated")
+            raise ApiError(400, "Invalid value for parameter 'sort': expected dateCreated")
         desc = qp.direction(params)
         fail_at = self.faults.fail_at_offset
         if fail_at is not None and qp.int_param(params, "offset", 0) >= fail_at:
-            raise qp.ApiError(500, "Internal Server Error")
+            raise ApiError(500, "Internal Server Error")
         key = ("OR11", tuple(sorted(filters.items())), desc)
         items = self._cache.get(key)
         if items is None:
@@ -236,9 +196,9 @@ class MiraklSandbox:
     def _evaluation(self, order_id: str) -> dict[str, Any]:
         order = self.data.by_id.get(order_id)
         if order is None:
-            raise qp.ApiError(404, "Order not found")
+            raise ApiError(404, "Order not found")
         if order.evaluation is None:
-            raise qp.ApiError(404, "Evaluation not found")
+            raise ApiError(404, "Evaluation not found")
         return payloads.evaluation(self.data, order)
 
     def _by_created(self) -> list[Order]:
@@ -263,11 +223,3 @@ class MiraklSandbox:
         if paginate is False:
             return items, len(items)
         return items[offset : offset + size], len(items)
-
-
-def _dumps(body: Any) -> bytes:
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-def _response(status: int, raw: bytes, headers: dict[str, str] | None = None) -> httpx.Response:
-    return httpx.Response(status, content=raw, headers={"Content-Type": "application/json", **(headers or {})})

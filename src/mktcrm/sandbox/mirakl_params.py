@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from .base import ApiError
 from .records import INCIDENT_OPEN, ORDER_STATES, Order
 
 MAX_IDS = 100
@@ -49,16 +50,6 @@ _WORKFLOWS = (
     "PAY_ON_SHIPMENT",
     "NO_CUSTOMER_PAYMENT_CONFIRMATION",
 )
-
-
-class ApiError(Exception):
-    """An error answer in Mirakl's ``{"status", "message"}`` shape."""
-
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.headers = headers or {}
 
 
 def order_filters(params: httpx.QueryParams) -> dict[str, Any]:

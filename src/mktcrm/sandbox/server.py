@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 if TYPE_CHECKING:
-    from .mirakl import MiraklSandbox
+    from .base import SandboxBase
 
 
 class SandboxServer(ThreadingHTTPServer):
@@ -23,7 +23,7 @@ class SandboxServer(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], sandboxes: dict[str, MiraklSandbox]) -> None:
+    def __init__(self, address: tuple[str, int], sandboxes: dict[str, SandboxBase]) -> None:
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         self.sandboxes = sandboxes
@@ -73,7 +73,7 @@ class _Bridge(BaseHTTPRequestHandler):
         """Silence the per-request stderr log; sandboxes keep their own request list."""
 
 
-def serve(sandboxes: list[MiraklSandbox], host: str = "127.0.0.1", port: int = 0) -> SandboxServer:
+def serve(sandboxes: list[SandboxBase], host: str = "127.0.0.1", port: int = 0) -> SandboxServer:
     """Bind (not start) a server for ``sandboxes``; the caller runs ``serve_forever`` and ``shutdown``."""
     if host != "localhost":
         try:
@@ -82,7 +82,7 @@ def serve(sandboxes: list[MiraklSandbox], host: str = "127.0.0.1", port: int = 0
             loopback = False
         if not loopback:
             raise ValueError(f"sandbox server only binds loopback addresses (127.0.0.1, ::1), not {host!r}")
-    by_name: dict[str, MiraklSandbox] = {}
+    by_name: dict[str, SandboxBase] = {}
     for sandbox in sandboxes:
         if sandbox.name in by_name:
             raise ValueError(f"two sandboxes named {sandbox.name!r}")
