@@ -98,6 +98,15 @@ def mirakl_account(name: str, **extra: Any) -> dict[str, Any]:
     }
 
 
+def sandbox_account(
+    marketplace: str, name: str, orders: int = 40, seed: int = 3
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """An account on any marketplace's sandbox, and the secrets it accepts (for `Home.configure`)."""
+    from mktcrm.sandbox.accounts import sandbox_account as build
+
+    return build(marketplace, name, f"seed={seed}&orders={orders}&anchor={ANCHOR}")
+
+
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Home]:
     monkeypatch.setenv("MKTCRM_HOME", str(tmp_path))

@@ -98,7 +98,7 @@ class AppContext:
         connector = connectors.get(account.marketplace)
         settings = self.settings
         url, transport = self.transport_for(connector.base_url(account))
-        auth = connector.auth(account, lambda key: cfg.secret(account, key, self.paths.secrets))
+        auth = connector.auth(account, lambda key: cfg.secret(account, key, self.paths.secrets), url)
         names = [str(account.get(k)) for k in connector.secret_keys if account.get(k)]
         return ApiClient(
             url,
@@ -123,5 +123,6 @@ class AppContext:
             client=client,
             buyer_key=lambda cid: store.buyer_key(account.marketplace, cid),
             page_size=self.settings.page_size,
+            api_base=str(client.http.base_url).rstrip("/"),
         )
         return connectors.get(account.marketplace)(ctx)

@@ -75,3 +75,9 @@ class NotFoundError(MktcrmError):
     """An id given on the command line does not exist in the cache."""
 
     exit_code = ExitCode.ERROR
+
+
+class NotSupportedError(MktcrmError):
+    """The marketplace's API does not offer this action; the hint says what the seller can do instead."""
+
+    exit_code = ExitCode.ERROR

@@ -61,7 +61,12 @@ def sync(
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2 if is_tty(sys.stdout) else None))
     for acc in report.accounts:
         records = sum(s.records for s in acc.streams)
-        detail = ", ".join(f"{s.stream} {s.records}" + (" (resumed)" if s.resumed else "") for s in acc.streams)
+        detail = ", ".join(
+            f"{s.stream} {s.records}" + (" (resumed)" if s.resumed else "") for s in acc.streams if s.status == "ok"
+        )
+        for s in acc.streams:
+            if s.status == "unsupported":
+                out.note(f"{acc.account}: {s.stream}: {s.error}" + (f" ({s.hint})" if s.hint else ""))
         if acc.status == "ok":
             out.note(f"{acc.account}: ok, {records} records in {acc.seconds:.1f} s ({detail})")
         else:

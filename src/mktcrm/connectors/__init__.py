@@ -13,6 +13,9 @@ if TYPE_CHECKING:
     from mktcrm.connectors.base import Connector
 
 REGISTRY: dict[str, str] = {
+    "amazon": "mktcrm.connectors.amazon:AmazonConnector",
+    "ebay": "mktcrm.connectors.ebay:EbayConnector",
+    "etsy": "mktcrm.connectors.etsy:EtsyConnector",
     "mirakl": "mktcrm.connectors.mirakl:MiraklConnector",
 }
 

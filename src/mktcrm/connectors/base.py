@@ -63,6 +63,7 @@ class StreamContext:
     client: ApiClient
     buyer_key: Callable[[str], str]
     page_size: int = 100
+    api_base: str = ""  # the URL the client really talks to (the sandbox's, for sandbox:// accounts)
 
 
 class Paginator:
@@ -212,20 +213,44 @@ class Connector:
     # account key -> (type, required, description), validated by `mktcrm config check`.
     config_keys: ClassVar[dict[str, tuple[type | tuple[type, ...], bool, str]]]
     capabilities: ClassVar[dict[str, str]]
+    # What the seller can do instead, for every capability that is not "api" (shown in errors and docs).
+    instead: ClassVar[dict[str, str]] = {}
     streams: ClassVar[tuple[type[Stream], ...]]
     secret_keys: ClassVar[tuple[str, ...]] = ()
+    url_key: ClassVar[str] = "base_url"  # the account key holding the API host
+    default_base_url: ClassVar[str] = ""  # used when the account does not set url_key
 
     def __init__(self, ctx: StreamContext) -> None:
         self.ctx = ctx
 
     @classmethod
     def base_url(cls, account: Account) -> str:
-        return str(account.get("base_url", ""))
+        return check_base_url(account.name, str(account.get(cls.url_key) or cls.default_base_url))
 
     @classmethod
-    def auth(cls, account: Account, secret: Callable[[str], str]) -> httpx.Auth | None:
-        """The auth hook for this account; `secret(key)` reads the secret an `*_env` key names."""
+    def require(cls, capability: str) -> None:
+        """Refuse an action the marketplace's API does not offer, saying what to do instead."""
+        from mktcrm.errors import NotSupportedError
+
+        mode = cls.capabilities.get(capability, NONE)
+        if mode != API:
+            what = capability.replace("_", " ")
+            raise NotSupportedError(
+                f"not supported by {cls.marketplace}: {what} has no API", hint=cls.instead.get(capability)
+            )
+
+    @classmethod
+    def auth(cls, account: Account, secret: Callable[[str], str], api_base: str) -> httpx.Auth | None:
+        """The auth hook for this account.
+
+        `secret(key)` reads the secret an `*_env` key names; `api_base` is the URL the client really
+        uses (a sandbox's own URL for `sandbox://` accounts, so token endpoints can follow it).
+        """
         return None
+
+    @staticmethod
+    def is_sandbox(account: Account, key: str = "base_url") -> bool:
+        return str(account.get(key, "")).startswith("sandbox://")
 
     def stream(self, name: str) -> Stream:
         for cls in self.streams:

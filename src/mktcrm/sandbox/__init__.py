@@ -21,6 +21,9 @@ __all__ = ["OBSERVERS", "Faults", "MiraklSandbox", "SandboxBase", "open_sandbox"
 
 # marketplace -> "module:Class"; each class subclasses SandboxBase and declares its extra URL PARAMS.
 MARKETPLACES: dict[str, str] = {
+    "amazon": "mktcrm.sandbox.amazon:AmazonSandbox",
+    "ebay": "mktcrm.sandbox.ebay:EbaySandbox",
+    "etsy": "mktcrm.sandbox.etsy:EtsySandbox",
     "mirakl": "mktcrm.sandbox.mirakl:MiraklSandbox",
 }
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")

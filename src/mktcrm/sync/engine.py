@@ -33,7 +33,7 @@ Progress = Callable[[str], None]
 @dataclass
 class StreamReport:
     stream: str
-    status: str = "ok"  # ok | failed | skipped
+    status: str = "ok"  # ok | failed | skipped | unsupported
     records: int = 0
     pages: int = 0
     resumed: bool = False
@@ -133,6 +133,13 @@ def _sync_account(
     except MktcrmError as exc:
         report.status, report.error, report.hint, report.exit_code = "failed", exc.message, exc.hint, int(exc.exit_code)
         return report
+    offered = {cls.name for cls in connector.streams}
+    for name in wanted or []:
+        if name not in offered:  # asked for explicitly, but this marketplace has no API for it
+            hint = connector.instead.get(f"sync_{name}")
+            report.streams.append(
+                StreamReport(name, status="unsupported", error=f"not supported by {account.marketplace}", hint=hint)
+            )
     try:
         for stream_cls in connector.streams:
             if wanted and stream_cls.name not in wanted:
@@ -159,7 +166,7 @@ def _sync_account(
                     traceback.print_exc()
     finally:
         connector.ctx.client.close()
-    failed = [s for s in report.streams if s.status != "ok"]
+    failed = [s for s in report.streams if s.status not in ("ok", "unsupported")]
     if failed:
         report.status = "failed" if len(failed) == len(report.streams) else "partial"
         report.exit_code = report.exit_code or failed[0].exit_code

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from mktcrm.connectors.base import API, MANUAL, NONE, CheckResult, Connector, check_base_url
+from mktcrm.connectors.base import API, MANUAL, NONE, CheckResult, Connector
 from mktcrm.connectors.mirakl.streams import DisputesStream, ListingsStream, OrdersStream, ReviewsStream
 
 if TYPE_CHECKING:
@@ -54,14 +54,14 @@ class MiraklConnector(Connector):
         "message_dispute": API,  # OR43 / M12
         "resolve_dispute": API,  # OR64
     }
+    instead: ClassVar[dict[str, str]] = {
+        "reply_review": "answer the evaluation in the operator's back office (Orders > evaluations)",
+        "open_dispute": "open a message thread on the order instead (OR43), or ask the operator",
+    }
     streams = (ListingsStream, OrdersStream, ReviewsStream, DisputesStream)
 
     @classmethod
-    def base_url(cls, account: Account) -> str:
-        return check_base_url(account.name, str(account.get("base_url", "")))
-
-    @classmethod
-    def auth(cls, account: Account, secret: Callable[[str], str]) -> httpx.Auth:
+    def auth(cls, account: Account, secret: Callable[[str], str], api_base: str) -> httpx.Auth:
         return _shop_key_auth(secret("api_key_env"))
 
     def check(self) -> CheckResult:
