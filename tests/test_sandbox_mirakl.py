@@ -373,7 +373,7 @@ def test_open_sandbox_registry_and_defaults() -> None:
     reset_sandboxes()
     assert open_sandbox("sandbox://mirakl/leclerc?orders=30") is not sb
     with pytest.raises(ValueError, match="mirakl"):
-        open_sandbox("sandbox://amazon/fr")
+        open_sandbox("sandbox://rakuten/fr")
     with pytest.raises(ValueError, match="seed"):
         open_sandbox("sandbox://mirakl/leclerc?seed=abc")
     with pytest.raises(ValueError, match="valid"):
