@@ -12,7 +12,7 @@ import typer
 from typer.core import TyperGroup
 
 from mktcrm import __version__
-from mktcrm.commands import catalog, demo, kpi, reviews, sandbox, setup, sync
+from mktcrm.commands import accounts, catalog, demo, kpi, reviews, sandbox, setup, sync
 from mktcrm.context import AppContext
 from mktcrm.errors import ExitCode, MktcrmError
 from mktcrm.output import one_line
@@ -107,6 +107,7 @@ def root(
 
 
 setup.register(app)
+accounts.register(app)
 sync.register(app)
 catalog.register(app)
 reviews.register(app)

@@ -140,18 +140,32 @@ class Output:
         return count
 
     def record(self, fields: Sequence[Field], row: Mapping[str, Any]) -> None:
-        """One object: a two-column key/value view for people, an object for programs."""
-        chosen = self.select(fields)
+        """One object: a two-column key/value view for people, an object for programs (every field by default)."""
+        chosen = self.select(fields) if self.fields_option else list(fields)
         data = _project(chosen, row)
         if self.format == "json":
             self._dump_json(data)
         elif self.format == "jsonl":
             self.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
         elif self.format == "table":
-            pairs = [{"field": f.name, "value": _display(f, data[f.name])} for f in chosen]
-            self._write_table([Field("field"), Field("value")], iter(pairs), None, header=False)
+            self._write_record(chosen, data)
         else:
             self.rows([Field("field"), Field("value")], ({"field": f.name, "value": data[f.name]} for f in chosen))
+
+    def _write_record(self, fields: list[Field], data: dict[str, Any]) -> None:
+        """Field names on the left, whole values wrapped on the right: `show` hides nothing."""
+        from rich.console import Console
+        from rich.table import Table
+        from rich.text import Text
+
+        table = Table(show_header=False, box=None, pad_edge=False)
+        table.add_column(style="" if self.no_color else "bold", no_wrap=True)
+        table.add_column(overflow="fold")
+        for f in fields:
+            value = data[f.name]
+            shown = clean(str(value)) if f.kind == "text" and isinstance(value, str) else _display(f, value)
+            table.add_row(Text(f.name), Text(shown))
+        Console(file=self.stdout, no_color=self.no_color, force_terminal=self.tty, highlight=False).print(table)
 
     def _dump_json(self, data: Any) -> None:
         text = json.dumps(data, ensure_ascii=False, indent=2 if self.tty else None)
@@ -216,17 +230,12 @@ class Output:
 
         table = Table(show_header=header, header_style="" if self.no_color else "bold", box=None, pad_edge=False)
         cells = [[_display(f, row[f.name]) for f in fields] for row in rows]
-        for i, f in enumerate(fields):
+        console = Console(file=self.stdout, no_color=self.no_color, force_terminal=self.tty, highlight=False)
+        widths = _fit_widths(fields, cells, console.width)
+        for f, width in zip(fields, widths, strict=True):
             numeric = f.kind in ("int", "num", "money")
-            # Ids are never cut: people copy them into the next command.
-            widest = max((len(c[i]) for c in cells), default=0) if f.kind == "id" else 0
             table.add_column(
-                f.header,
-                justify="right" if numeric else "left",
-                overflow="ellipsis",
-                no_wrap=True,
-                max_width=f.max_width,
-                min_width=max(widest, len(f.header)) if numeric or f.kind in ("time", "id") else None,
+                f.header, justify="right" if numeric else "left", overflow="ellipsis", no_wrap=True, width=width
             )
         for cell_row in cells:
             # Text(...) never parses markup: untrusted values stay data.
@@ -235,9 +244,30 @@ class Output:
         if count:
             if title:
                 self.note(title)
-            console = Console(file=self.stdout, no_color=self.no_color, force_terminal=self.tty, highlight=False)
+            # Never drop a column or cut an id to fit: a wider line beats a missing value.
+            console.width = max(console.width, sum(widths) + 2 * (len(widths) - 1))
             console.print(table)
         return count
+
+
+def _fit_widths(fields: list[Field], cells: list[list[str]], budget: int) -> list[int]:
+    """Column widths: ids, numbers and times in full; free text shrinks (widest first) to fit the terminal."""
+    widths = []
+    for i, f in enumerate(fields):
+        natural = max([len(f.header), *(len(c[i]) for c in cells)])
+        widths.append(min(natural, f.max_width) if f.max_width else natural)
+    flexible = [i for i, f in enumerate(fields) if f.kind == "text"]
+    excess = sum(widths) + 2 * (len(widths) - 1) - budget
+    while excess > 0 and flexible:
+        widest = max(flexible, key=lambda i: widths[i])
+        floor = max(len(fields[widest].header), 12)
+        if widths[widest] <= floor:
+            flexible.remove(widest)
+            continue
+        cut = min(excess, widths[widest] - floor)
+        widths[widest] -= cut
+        excess -= cut
+    return widths
 
 
 def _project(fields: list[Field], row: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Setting up: `init`, `config path|check`, `accounts`."""
+"""Setting up: `init`, `config path|check`."""
 
 from __future__ import annotations
 
@@ -8,20 +8,10 @@ from typing import Annotated
 import typer
 
 from mktcrm import config as cfg
-from mktcrm.commands._common import FieldsOpt, FormatOpt, JsonOpt, app_ctx, output
+from mktcrm.commands._common import app_ctx, output
 from mktcrm.errors import UsageError
-from mktcrm.output import Field
 
 config_app = typer.Typer(help="Where the config is, and whether it is valid.", no_args_is_help=True)
-
-ACCOUNT_FIELDS = (
-    Field("account", "id"),
-    Field("marketplace"),
-    Field("base_url", max_width=48),
-    Field("enabled", "bool"),
-    Field("capabilities", max_width=60),
-    Field("capability_matrix", default=False),
-)
 
 
 def template_text() -> str:
@@ -84,45 +74,6 @@ def config_check(ctx: typer.Context) -> None:
     print(f"{settings.path}: ok ({len(settings.accounts)} accounts)")
 
 
-def accounts(
-    ctx: typer.Context,
-    fmt: FormatOpt = "auto",
-    json_: JsonOpt = False,
-    fields: FieldsOpt = None,
-) -> None:
-    """List configured accounts with what each marketplace allows (api, manual, none).
-
-    Fields: account, marketplace, base_url, enabled, capabilities, capability_matrix.
-
-    \b
-    Examples:
-      $ mktcrm accounts
-      $ mktcrm accounts --json | jq '.[].capability_matrix'
-    """
-    from mktcrm import connectors
-
-    app = app_ctx(ctx)
-    out = output(ctx, fmt, json_, fields)
-    rows = []
-    for account in app.settings.accounts:
-        connector = connectors.get(account.marketplace)
-        caps = connector.capabilities
-        rows.append(
-            {
-                "account": account.name,
-                "marketplace": account.marketplace,
-                "base_url": connector.base_url(account),
-                "enabled": account.enabled,
-                "capabilities": ", ".join(f"{k}={v}" for k, v in caps.items() if v != "api") or "all by api",
-                "capability_matrix": dict(caps),
-            }
-        )
-    if not app.settings.exists:
-        out.note(f"No config at {app.paths.config}: run `mktcrm init`, or try `mktcrm demo`.")
-    out.rows(ACCOUNT_FIELDS, rows, empty="No accounts configured.")
-
-
 def register(app: typer.Typer) -> None:
     app.command()(init)
-    app.command()(accounts)
     app.add_typer(config_app, name="config")

@@ -96,6 +96,7 @@ class ApiClient:
         self.sleep = sleep
         self.log = log
         self.secret_hint = secret_hint
+        self.server_date: str | None = None  # the Date header of the last answer (for clock-skew checks)
         self.http = httpx.Client(
             base_url=base_url,
             auth=auth,
@@ -169,6 +170,7 @@ class ApiClient:
             raise _Retryable(f"{self.http.base_url.host} did not answer in time") from None
         except httpx.TransportError as exc:
             raise _Retryable(f"cannot reach {self.http.base_url.host}: {type(exc).__name__}") from None
+        self.server_date = response.headers.get("Date") or self.server_date
         status = response.status_code
         if status < 400 or status in allowed:
             return response

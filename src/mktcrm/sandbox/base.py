@@ -9,6 +9,7 @@ use them to check each exchange against the official OpenAPI files.
 
 from __future__ import annotations
 
+import email.utils
 import json
 import threading
 import time
@@ -42,6 +43,7 @@ class Faults:
     malformed_next: int = 0  # next N successful answers are cut in half (invalid JSON)
     ignore_offset: bool = False  # paging parameters ignored: the first page forever (a pagination loop)
     expire_token_next: int = 0  # OAuth sandboxes: next N API calls answer 401 as if the token expired
+    clock_offset_s: int = 0  # the Date header runs this many seconds ahead of (or behind) this machine
 
 
 Observer = Callable[["SandboxBase", httpx.Request, httpx.Response], None]
@@ -129,6 +131,12 @@ class SandboxBase:
         return response
 
     def _respond(self, request: httpx.Request) -> httpx.Response:
+        response = self._answer_with_faults(request)
+        if "Date" not in response.headers:
+            response.headers["Date"] = email.utils.formatdate(time.time() + self.faults.clock_offset_s, usegmt=True)
+        return response
+
+    def _answer_with_faults(self, request: httpx.Request) -> httpx.Response:
         try:
             if self.take("rate_limit_next"):
                 retry = self.faults.retry_after

@@ -1,0 +1,53 @@
+"""`mktcrm doctor`: is every account usable right now? Credentials, reachability, clock."""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from typing import TYPE_CHECKING, Any
+
+from mktcrm.errors import MktcrmError
+
+if TYPE_CHECKING:
+    from mktcrm.config import Account
+    from mktcrm.context import AppContext
+
+# Tokens and signed URLs go wrong past a few minutes of skew.
+MAX_SKEW_S = 300
+
+
+def check_account(app: AppContext, account: Account) -> dict[str, Any]:
+    """One row: status ok/fail, how long the check took, the server's clock offset, and what we learnt."""
+    row: dict[str, Any] = {
+        "account": account.name,
+        "marketplace": account.marketplace,
+        "status": "fail",
+        "latency_ms": None,
+        "clock_skew_s": None,
+        "detail": "",
+    }
+    started = time.monotonic()
+    try:
+        connector = app.connector_for(account)
+    except MktcrmError as exc:
+        row["detail"] = exc.message + (f" ({exc.hint})" if exc.hint else "")
+        return row
+    client = connector.ctx.client
+    try:
+        result = connector.check()
+        row["status"], row["detail"] = ("ok" if result.ok else "fail"), result.detail
+    except MktcrmError as exc:
+        row["detail"] = exc.message + (f" ({exc.hint})" if exc.hint else "")
+    finally:
+        client.close()
+    row["latency_ms"] = round((time.monotonic() - started) * 1000)
+    if client.server_date:
+        try:
+            server = email.utils.parsedate_to_datetime(client.server_date).timestamp()
+            row["clock_skew_s"] = round(server - time.time())
+        except (TypeError, ValueError):
+            pass
+    if row["status"] == "ok" and row["clock_skew_s"] is not None and abs(row["clock_skew_s"]) > MAX_SKEW_S:
+        row["status"] = "fail"
+        row["detail"] += f"; this machine's clock is {row['clock_skew_s']:+d} s off the marketplace's (fix NTP)"
+    return row
