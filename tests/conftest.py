@@ -19,8 +19,9 @@ import pytest
 import tomli_w
 from typer.testing import CliRunner
 
+from contract import ContractChecker
 from mktcrm.cli import app
-from mktcrm.sandbox import open_sandbox, reset_sandboxes
+from mktcrm.sandbox import OBSERVERS, open_sandbox, reset_sandboxes
 
 ANCHOR = "2026-11-20"
 SPECS = Path(__file__).resolve().parents[1].parent / "shared" / "specs"
@@ -105,6 +106,16 @@ def sandbox_account(
     from mktcrm.sandbox.accounts import sandbox_account as build
 
     return build(marketplace, name, f"seed={seed}&orders={orders}&anchor={ANCHOR}")
+
+
+@pytest.fixture(autouse=True)
+def contract() -> Iterator[ContractChecker]:
+    """Every exchange of every test, checked against the official specs (see tests/contract.py)."""
+    checker = ContractChecker()
+    OBSERVERS.append(checker)
+    yield checker
+    OBSERVERS.remove(checker)
+    assert not checker.problems, "API contract problems:\n" + "\n".join(dict.fromkeys(checker.problems))
 
 
 @pytest.fixture
