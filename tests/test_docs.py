@@ -16,6 +16,7 @@ from types import ModuleType
 import pytest
 
 from mktcrm import config as cfg
+from mktcrm import connectors
 from mktcrm.connectors.mirakl import MiraklConnector
 from mktcrm.errors import ExitCode
 
@@ -168,7 +169,9 @@ def _example_keys() -> set[str]:
 
 def test_config_code_keys_documented() -> None:
     keys = set(cfg.SECTION_KEYS) | {k for section in cfg.SECTION_KEYS.values() for k in section}
-    keys |= set(cfg.ACCOUNT_KEYS) | set(MiraklConnector.config_keys)
+    keys |= set(cfg.ACCOUNT_KEYS)
+    for name in connectors.names():
+        keys |= set(connectors.get(name).config_keys)
     missing = sorted(keys - _documented_keys())
     assert not missing, f"docs/config.md does not document: {missing}"
 

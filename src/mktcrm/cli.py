@@ -118,6 +118,12 @@ app.add_typer(sandbox.app, name="sandbox")
 
 def main() -> None:
     """Console-script entry point."""
+    import signal
+
+    def _terminate(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt  # `timeout` and service managers stop us like Ctrl-C: roll back, exit 130
+
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         app(prog_name="mktcrm")
     finally:

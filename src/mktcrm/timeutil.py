@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -29,10 +29,6 @@ def iso(value: datetime | None) -> str | None:
 
 def norm_time(value: str | None) -> str | None:
     return iso(parse_time(value))
-
-
-def day_start(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 def to_minor(value: Any, exponent: int = 2) -> int | None:

@@ -25,6 +25,7 @@ listings_app = typer.Typer(help="Listings (offers) in the cache.", no_args_is_he
 orders_app = typer.Typer(help="Orders in the cache.", no_args_is_help=True)
 disputes_app = typer.Typer(help="Disputes (incidents, returns, claims) in the cache.", no_args_is_help=True)
 StatusOpt = Annotated[str | None, typer.Option("--status", help="Only this status, as the marketplace names it.")]
+DisputeStatusOpt = Annotated[str | None, typer.Option("--status", help="Only this status: open or resolved.")]
 
 LISTING_FIELDS = (
     Field("account", "id"),
@@ -130,7 +131,7 @@ def orders_list(
 def disputes_list(
     ctx: typer.Context,
     account: AccountOpt = None,
-    status: StatusOpt = None,
+    status: DisputeStatusOpt = None,
     since: SinceOpt = None,
     limit: LimitOpt = None,
     fmt: FormatOpt = "auto",

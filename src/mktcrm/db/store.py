@@ -82,8 +82,8 @@ TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ),
     ),
 }
-# Columns whose stored value wins over a new one (the earliest order date of a buyer).
-KEEP_MIN = {"buyers": ("first_order_at",)}
+# Columns that keep the earliest value seen (a buyer's first order, when a dispute was first seen open).
+KEEP_MIN = {"buyers": ("first_order_at",), "disputes": ("opened_at",)}
 
 
 def now_iso() -> str:

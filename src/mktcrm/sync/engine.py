@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from mktcrm.errors import AuthError, ExitCode, MktcrmError, TemporaryError
-from mktcrm.timeutil import day_start, iso, parse_time
+from mktcrm.timeutil import iso, parse_time
 
 if TYPE_CHECKING:
     from mktcrm.config import Account
@@ -183,7 +183,12 @@ def _since(app: AppContext, stream: Stream, cursor: str | None, full: bool) -> d
     if cursor and not full:
         margin = max(timedelta(minutes=app.settings.lookback_minutes), stream.lookback)
         return parse_time(cursor) - margin  # type: ignore[operator]
-    return day_start(account.sync_start) if account.sync_start else None
+    if not account.sync_start:
+        return None
+    from zoneinfo import ZoneInfo
+
+    start = account.sync_start
+    return datetime(start.year, start.month, start.day, tzinfo=ZoneInfo(account.timezone))  # midnight, seller time
 
 
 def _sync_stream(
