@@ -141,6 +141,8 @@ def _nullable_to_type(node: Any) -> None:
     if isinstance(node, dict):
         if node.get("nullable") is True and isinstance(node.get("type"), str):
             node["type"] = [node["type"], "null"]
+            if isinstance(node.get("enum"), list) and None not in node["enum"]:
+                node["enum"] = [*node["enum"], None]
         for value in node.values():
             _nullable_to_type(value)
     elif isinstance(node, list):

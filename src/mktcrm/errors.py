@@ -81,3 +81,13 @@ class NotSupportedError(MktcrmError):
     """The marketplace's API does not offer this action; the hint says what the seller can do instead."""
 
     exit_code = ExitCode.ERROR
+
+
+class CharterError(MktcrmError):
+    """The text breaks the communication charter: nothing was queued or sent."""
+
+    exit_code = ExitCode.CHARTER
+
+
+class ConflictError(RemoteError):
+    """The marketplace already holds what we tried to create (e.g. a reply already posted: HTTP 409)."""

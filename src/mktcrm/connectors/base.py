@@ -260,3 +260,24 @@ class Connector:
 
     def check(self) -> CheckResult:
         raise NotImplementedError
+
+    # -- write actions (only where `capabilities` says "api") ------------------------------------
+    def reply_to_review(self, review: dict[str, Any], text: str, idempotency_key: str) -> str | None:
+        """Post the public reply; returns the marketplace's id for it, if any.
+
+        Raise ConflictError when the marketplace says the review already has a reply.
+        """
+        self.require("reply_review")
+        raise NotImplementedError
+
+    def remote_reply(self, review: dict[str, Any]) -> str | None:
+        """The public reply the marketplace holds for this review (None: none). Read after a crash mid-send."""
+        self.require("reply_review")
+        raise NotImplementedError
+
+    @classmethod
+    def reply_instructions(cls, review: dict[str, Any]) -> str:
+        """Where the seller pastes a reply by hand when there is no API for it."""
+        where = cls.instead.get("reply_review", "the marketplace's seller back office")
+        order = f" (order {review['order_id']})" if review.get("order_id") else ""
+        return f"{where}{order}"

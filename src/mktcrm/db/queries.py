@@ -76,9 +76,17 @@ def orders(db: sqlite3.Connection, f: Filters) -> Iterator[dict[str, Any]]:
         yield item
 
 
+# A reply we sent, or one the seller pasted by hand (task done), counts as an answer.
+_LOCAL_REPLY = (
+    "SELECT 1 FROM replies r WHERE r.account = reviews.account AND r.review_id = reviews.id"
+    " AND r.state IN ('sent', 'manual_done')"
+)
 REVIEW_COLUMNS = (
     "account, marketplace, id, order_id, kind, rating, rating_raw, title, body, buyer_name, created_at,"
-    " updated_at, reply_body, replied_at, visible"
+    " updated_at, coalesce(reply_body, (SELECT r.body FROM replies r WHERE r.account = reviews.account"
+    " AND r.review_id = reviews.id AND r.state IN ('sent', 'manual_done'))) AS reply_body,"
+    " coalesce(replied_at, (SELECT r.sent_at FROM replies r WHERE r.account = reviews.account"
+    " AND r.review_id = reviews.id AND r.state IN ('sent', 'manual_done'))) AS replied_at, visible, raw"
 )
 
 
@@ -92,7 +100,7 @@ def reviews(db: sqlite3.Connection, f: Filters) -> Iterator[dict[str, Any]]:
         extra.append("rating <= ?")
         params.append(f.rating_max)
     if f.unanswered:
-        extra.append("replied_at IS NULL AND reply_body IS NULL")
+        extra.append(f"replied_at IS NULL AND reply_body IS NULL AND NOT EXISTS ({_LOCAL_REPLY})")
     if extra:
         where += (" AND " if where else " WHERE ") + " AND ".join(extra)
     sql = f"SELECT {REVIEW_COLUMNS} FROM reviews{where} ORDER BY created_at DESC, account, id{_limit(f)}"
@@ -170,8 +178,9 @@ def kpi_inputs(db: sqlite3.Connection, start: str, end: str, accounts: Sequence[
         s["orders"], s["revenue_minor"] = r[2], r[3]
         s["currencies"].update(c for c in (r[4] or "").split(",") if c)
     for r in db.execute(
-        "SELECT account, marketplace, rating, created_at, replied_at FROM reviews"
-        f" WHERE created_at >= ? AND created_at < ?{acc_sql}",
+        "SELECT account, marketplace, rating, created_at, coalesce(replied_at, (SELECT r.sent_at FROM replies r"
+        " WHERE r.account = reviews.account AND r.review_id = reviews.id AND r.state IN ('sent', 'manual_done'))),"
+        f" reply_body IS NOT NULL FROM reviews WHERE created_at >= ? AND created_at < ?{acc_sql}",
         [start, end, *acc],
     ):
         s = slot(r[0], r[1])
@@ -179,8 +188,9 @@ def kpi_inputs(db: sqlite3.Connection, start: str, end: str, accounts: Sequence[
         if r[2] is not None:
             s["rating_sum"] += r[2]
             s["positive"] += r[2] >= 4
-        if r[4]:
+        if r[4] or r[5]:  # some marketplaces give the reply text without its date (eBay)
             s["replied"] += 1
+        if r[4]:
             s["reply_hours"].append(_hours(r[3], r[4]))
     for r in db.execute(
         "SELECT account, marketplace, count(*), count(DISTINCT order_id) FROM disputes"

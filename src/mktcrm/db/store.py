@@ -84,6 +84,8 @@ TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 # Columns that keep the earliest value seen (a buyer's first order, when a dispute was first seen open).
 KEEP_MIN = {"buyers": ("first_order_at",), "disputes": ("opened_at",)}
+# Columns a later page may not know any more (eBay hides buyer names after 90 days): keep what we had.
+KEEP_IF_NULL = {"buyers": ("display_name",)}
 
 
 def now_iso() -> str:
@@ -97,6 +99,8 @@ def _upsert_sql(table: str) -> str:
     for c in cols:
         if c in KEEP_MIN.get(table, ()):
             updates.append(f"{c} = min(coalesce({table}.{c}, excluded.{c}), coalesce(excluded.{c}, {table}.{c}))")
+        elif c in KEEP_IF_NULL.get(table, ()):
+            updates.append(f"{c} = coalesce(excluded.{c}, {table}.{c})")
         else:
             updates.append(f"{c} = excluded.{c}")
     guard = f" WHERE {table}.raw IS NOT excluded.raw" if "raw" in cols else ""

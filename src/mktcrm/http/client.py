@@ -35,7 +35,9 @@ class RetryPolicy:
     max_single_wait: float = 60.0
 
 
-class _Retryable(Exception):
+class RetryableError(Exception):
+    """Worth another try after a wait (429, 5xx, transport errors); `retry_after` in seconds when told."""
+
     def __init__(self, message: str, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.message = message
@@ -136,7 +138,7 @@ class ApiClient:
         retrying = Retrying(
             stop=stop_after_attempt(self.policy.tries),
             wait=self._wait,
-            retry=retry_if_exception_type(_Retryable),
+            retry=retry_if_exception_type(RetryableError),
             sleep=self._sleep_within_budget(started),
             reraise=False,
         )
@@ -146,7 +148,7 @@ class ApiClient:
                     return self._once(method, path, params, allowed, kw)
         except RetryError as exc:
             last = exc.last_attempt.exception()
-            message = last.message if isinstance(last, _Retryable) else str(last)
+            message = last.message if isinstance(last, RetryableError) else str(last)
             raise TemporaryError(
                 f"{self.account}: {message} (gave up after {exc.last_attempt.attempt_number} tries)",
                 hint="the marketplace is busy or unreachable; retry later",
@@ -167,17 +169,17 @@ class ApiClient:
         try:
             response = self.http.request(method, path, params=params, **kw)
         except httpx.TimeoutException:
-            raise _Retryable(f"{self.http.base_url.host} did not answer in time") from None
+            raise RetryableError(f"{self.http.base_url.host} did not answer in time") from None
         except httpx.TransportError as exc:
-            raise _Retryable(f"cannot reach {self.http.base_url.host}: {type(exc).__name__}") from None
+            raise RetryableError(f"cannot reach {self.http.base_url.host}: {type(exc).__name__}") from None
         self.server_date = response.headers.get("Date") or self.server_date
         status = response.status_code
         if status < 400 or status in allowed:
             return response
         if status == 429:
-            raise _Retryable("rate limited (HTTP 429)", parse_retry_after(response.headers.get("Retry-After")))
+            raise RetryableError("rate limited (HTTP 429)", parse_retry_after(response.headers.get("Retry-After")))
         if status >= 500:
-            raise _Retryable(f"HTTP {status} from the marketplace: {error_message(response)}")
+            raise RetryableError(f"HTTP {status} from the marketplace: {error_message(response)}")
         if status in (401, 403):
             raise AuthError(
                 f"{self.account}: the marketplace rejected the credentials (HTTP {status}: {error_message(response)})",
@@ -187,7 +189,7 @@ class ApiClient:
 
     def _wait(self, state: Any) -> float:
         exc = state.outcome.exception() if state.outcome else None
-        if isinstance(exc, _Retryable) and exc.retry_after is not None:
+        if isinstance(exc, RetryableError) and exc.retry_after is not None:
             return exc.retry_after
         base = self.policy.backoff * (2 ** (state.attempt_number - 1))
         return min(self.policy.max_single_wait, base + random.uniform(0, self.policy.backoff))

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from mktcrm.errors import AuthError, TemporaryError
-from mktcrm.http.client import error_message
+from mktcrm.http.client import RetryableError, error_message, parse_retry_after
 
 # Refresh this long before the announced expiry, so a token never dies mid-request.
 EXPIRY_MARGIN_S = 60.0
@@ -63,6 +63,12 @@ class RefreshTokenAuth(httpx.Auth):
                 f"{self.account}: the marketplace refused the refresh token (HTTP {status}: {error_message(response)})",
                 hint=self.hint,
             )
+        if status == 429 or status >= 500:
+            # Retried by ApiClient like any other busy answer.
+            raise RetryableError(
+                f"the token endpoint answered HTTP {status}",
+                parse_retry_after(response.headers.get("Retry-After")),
+            )
         if status >= 300:
             raise TemporaryError(f"{self.account}: the token endpoint answered HTTP {status}", hint="retry later")
         try:
@@ -76,15 +82,14 @@ class RefreshTokenAuth(httpx.Auth):
         self.refreshes += 1
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        refreshed = False
         if self.token is None or self.clock() >= self.expires_at - EXPIRY_MARGIN_S:
             self._store((yield self._token_request()))
-            refreshed = True
         assert self.token is not None
         self.apply(request, self.token)
         response = yield request
-        if response.status_code == 401 and not refreshed:
-            # Expired or revoked early: one refresh, one resend; a second 401 is the caller's to report.
+        if response.status_code == 401:
+            # Expired or revoked early (even a token fetched a moment ago): one refresh, one resend;
+            # a second 401 is the caller's to report.
             self._store((yield self._token_request()))
             self.apply(request, self.token)
             yield request

@@ -44,6 +44,7 @@ class Faults:
     ignore_offset: bool = False  # paging parameters ignored: the first page forever (a pagination loop)
     expire_token_next: int = 0  # OAuth sandboxes: next N API calls answer 401 as if the token expired
     clock_offset_s: int = 0  # the Date header runs this many seconds ahead of (or behind) this machine
+    lose_response_next: int = 0  # next N requests are carried out, then answered 503 (the answer is lost)
 
 
 Observer = Callable[["SandboxBase", httpx.Request, httpx.Response], None]
@@ -144,6 +145,8 @@ class SandboxBase:
             if self.take("server_error_next"):
                 raise ApiError(503, "Service Unavailable")
             response = self.answer(request, self.strip_prefix(request.url.path))
+            if self.take("lose_response_next"):
+                raise ApiError(503, "Service Unavailable")
         except ApiError as err:
             return json_response(err.status, self.error_body(err.status, err.message), err.headers)
         if response.status_code < 300 and self.take("malformed_next"):

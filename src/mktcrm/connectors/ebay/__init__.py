@@ -5,9 +5,28 @@ Source: shared/research/marketplace-apis.md §4 and the eBay OpenAPI files in sh
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from mktcrm.connectors.base import API, NONE, CheckResult, Connector
+from mktcrm.connectors.ebay.disputes import DisputesStream
+from mktcrm.connectors.ebay.feedback import ReviewsStream
+from mktcrm.connectors.ebay.streams import ListingsStream, OrdersStream
+from mktcrm.errors import ConflictError
+
+if TYPE_CHECKING:
+    import httpx
+
+    from mktcrm.config import Account
+
+TOKEN_URL = "https://api.ebay.com/identity/v1/oauth2/token"
+TOKEN_PATH = "/identity/v1/oauth2/token"
+# Read-only where eBay has a read-only scope; commerce.feedback (not .readonly) so replies need no new consent.
+SCOPES = tuple(
+    f"https://api.ebay.com/oauth/api_scope/{s}"
+    for s in ("sell.inventory.readonly", "sell.fulfillment.readonly", "sell.payment.dispute", "commerce.feedback")
+)
 
 
 class EbayConnector(Connector):
@@ -37,7 +56,82 @@ class EbayConnector(Connector):
     instead: ClassVar[dict[str, str]] = {
         "open_dispute": "buyers open returns and cases; message the buyer from the order in Seller Hub",
     }
-    streams = ()
+    streams = (ListingsStream, OrdersStream, ReviewsStream, DisputesStream)
+    default_base_url = "https://api.ebay.com"
+
+    @classmethod
+    def token_url(cls, account: Account, api_base: str) -> str:
+        """The account's `token_url`, else the sandbox's own endpoint for sandbox:// accounts, else eBay's."""
+        if account.get("token_url"):
+            return str(account.get("token_url"))
+        if cls.is_sandbox(account):
+            return api_base.rstrip("/") + TOKEN_PATH
+        return TOKEN_URL
+
+    @classmethod
+    def auth(cls, account: Account, secret: Callable[[str], str], api_base: str) -> httpx.Auth:
+        from mktcrm.http.oauth import RefreshTokenAuth, bearer
+
+        site = str(account.get("marketplace_id") or "EBAY_FR")
+
+        def apply(request: httpx.Request, token: str) -> None:
+            bearer(request, token)
+            request.headers["X-EBAY-C-MARKETPLACE-ID"] = site
+
+        return RefreshTokenAuth(
+            cls.token_url(account, api_base),
+            {"refresh_token": secret("refresh_token_env"), "scope": " ".join(SCOPES)},
+            apply,
+            basic=(str(account.get("client_id")), secret("client_secret_env")),
+            account=account.name,
+            hint=(
+                f"renew the user token (developer.ebay.com > Application Keys > User Tokens) and update "
+                f"{account.get('refresh_token_env')}; client_id and {account.get('client_secret_env')} must come "
+                "from the same keyset"
+            ),
+        )
+
+    # -- replies (respond_to_feedback) ------------------------------------------------------------
+    def reply_to_review(self, review: dict[str, Any], text: str, idempotency_key: str) -> str | None:
+        """POST respond_to_feedback; eBay answers 409 when the feedback already has a reply."""
+        raw = json.loads(review.get("raw") or "{}")
+        body = {
+            "feedbackId": review["id"],
+            "recipientUserId": (raw.get("providerUserDetail") or {}).get("userId"),
+            "responseText": text,
+            "responseType": "REPLY",
+        }
+        response = self.ctx.client.request(
+            "POST",
+            "/commerce/feedback/v1/respond_to_feedback",
+            json=body,
+            allow=(409,),
+            headers={"Content-Type": "application/json"},
+        )
+        if response.status_code == 409:
+            raise ConflictError(f"{self.ctx.account.name}: feedback {review['id']} already has a reply")
+        return None  # eBay returns no id for a reply
+
+    def remote_reply(self, review: dict[str, Any]) -> str | None:
+        """getFeedback for this one feedback id: its replyComment, if any."""
+        params = {
+            "user_id": self.ctx.account.get("seller_username"),
+            "feedback_type": "FEEDBACK_RECEIVED",
+            "feedback_id": review["id"],
+        }
+        body = self.ctx.client.get_json("/commerce/feedback/v1/feedback", params)
+        for entry in body.get("feedbackEntries") or []:
+            if str(entry.get("feedbackId")) == str(review["id"]):
+                return (entry.get("replyComment") or {}).get("commentText")
+        return None
 
     def check(self) -> CheckResult:
-        raise NotImplementedError
+        """getOrders limit=1: proves the user token and its fulfillment scope, and names the seller."""
+        body = self.ctx.client.get_json("/sell/fulfillment/v1/order", {"limit": 1})
+        orders = body.get("orders") or []
+        configured = self.ctx.account.get("seller_username")
+        seller = orders[0].get("sellerId") if orders else None
+        if seller and configured and str(seller).lower() != str(configured).lower():
+            return CheckResult(False, f"the token belongs to seller {seller!s}, but seller_username is {configured!s}")
+        site = self.ctx.account.get("marketplace_id")
+        return CheckResult(True, f"seller {seller or configured!s} on {site}, {body.get('total', 0)} orders in 90 days")

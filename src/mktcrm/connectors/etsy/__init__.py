@@ -5,9 +5,19 @@ Source: shared/research/marketplace-apis.md §5 and the Etsy OpenAPI file in sha
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from mktcrm.connectors.base import API, MANUAL, NONE, CheckResult, Connector
+from mktcrm.connectors.etsy.streams import ListingsStream, OrdersStream, ReviewsStream
+
+if TYPE_CHECKING:
+    import httpx
+
+    from mktcrm.config import Account
+
+TOKEN_PATH = "/v3/public/oauth/token"
+DEFAULT_TOKEN_URL = "https://api.etsy.com" + TOKEN_PATH
 
 
 class EtsyConnector(Connector):
@@ -40,7 +50,53 @@ class EtsyConnector(Connector):
         "message_dispute": "message the buyer from the order in Shop Manager > Messages",
         "resolve_dispute": "resolve the case in Shop Manager or with Etsy support",
     }
-    streams = ()
+    streams = (ListingsStream, OrdersStream, ReviewsStream)
+
+    @classmethod
+    def token_url(cls, account: Account, api_base: str) -> str:
+        """The account's `token_url`; for a sandbox, the sandbox's own token path; else Etsy's."""
+        if account.get("token_url"):
+            return str(account.get("token_url"))
+        if cls.is_sandbox(account):
+            return api_base.rstrip("/") + TOKEN_PATH
+        return DEFAULT_TOKEN_URL
+
+    @classmethod
+    def auth(cls, account: Account, secret: Callable[[str], str], api_base: str) -> httpx.Auth:
+        """OAuth refresh token for `Authorization: Bearer`, plus `x-api-key: keystring:shared_secret` on each call.
+
+        Both secrets live only in this closure: the client's --verbose log shows method, path and query only.
+        """
+        from mktcrm.http.oauth import RefreshTokenAuth, bearer
+
+        keystring = str(account.get("keystring", "")).strip()
+        api_key = f"{keystring}:{secret('shared_secret_env')}"
+        refresh_token = secret("refresh_token_env")
+
+        def apply(request: httpx.Request, token: str) -> None:
+            bearer(request, token)
+            request.headers["x-api-key"] = api_key
+
+        return RefreshTokenAuth(
+            cls.token_url(account, api_base),
+            {"client_id": keystring, "refresh_token": refresh_token},
+            apply,
+            account=account.name,
+            hint=(
+                f"re-authorise mktcrm in Etsy (OAuth, scopes listings_r transactions_r shops_r) and put the new "
+                f"refresh token in {account.get('refresh_token_env')}"
+            ),
+        )
 
     def check(self) -> CheckResult:
-        raise NotImplementedError
+        """getMe proves the OAuth token and the key; getShop names the shop the config points at."""
+        me = self.ctx.client.get_json("/v3/application/users/me")
+        configured = str(self.ctx.account.get("shop_id"))
+        if str(me.get("shop_id")) != configured:
+            return CheckResult(
+                False,
+                f"the token belongs to Etsy user {me.get('user_id')} whose shop is {me.get('shop_id')}, "
+                f"not shop_id {configured}",
+            )
+        shop = self.ctx.client.get_json(f"/v3/application/shops/{configured}")
+        return CheckResult(True, f"shop {shop.get('shop_name')!s} (id {configured}, user {me.get('user_id')})")
