@@ -109,6 +109,7 @@ class Settings:
     backoff_seconds: float = 0.5
     retry_budget_seconds: float = 120.0
     brand: dict[str, Any] = field(default_factory=dict)
+    templates: dict[str, str] = field(default_factory=dict)
     exists: bool = True
 
     def account(self, name: str) -> Account:
@@ -168,7 +169,7 @@ def _unknown_key(key: str, known: list[str], where: str, section: str) -> Config
 
 
 def _validate(data: dict[str, Any], text: str, path: Path, mkeys: dict[str, dict[str, Any]]) -> Settings:
-    top_known = [*SECTION_KEYS, "accounts"]
+    top_known = [*SECTION_KEYS, "accounts", "templates"]
     for key in data:
         if key not in top_known:
             raise _unknown_key(key, top_known, str(path), "the file")
@@ -194,6 +195,9 @@ def _validate(data: dict[str, Any], text: str, path: Path, mkeys: dict[str, dict
 
     if not 1 <= sync.get("retries", 5) <= 10:
         raise ConfigError(f"{_where(path, text, 'retries')}: [sync] retries must be between 1 and 10")
+    inline = data.get("templates", {})
+    if not isinstance(inline, dict) or not all(isinstance(v, str) for v in inline.values()):
+        raise ConfigError(f"{path}: [templates] entries must be NAME = \"template text\"")
     raw_accounts = data.get("accounts", [])
     if not isinstance(raw_accounts, list):
         raise ConfigError(f"{path}: accounts must be written as [[accounts]] tables")
@@ -211,6 +215,7 @@ def _validate(data: dict[str, Any], text: str, path: Path, mkeys: dict[str, dict
         backoff_seconds=float(sync.get("backoff_seconds", 0.5)),
         retry_budget_seconds=float(sync.get("retry_budget_seconds", 120)),
         brand=sections["brand"],
+        templates=dict(inline),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from importlib import resources
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -36,7 +37,19 @@ def init(
     cfg.write_private(path, template_text())
     out = output(ctx)
     print(str(path))
+    _write_templates(path.parent / "templates", force)
     out.note(f"Wrote {path}. Add your accounts, then run: mktcrm config check && mktcrm sync")
+
+
+def _write_templates(folder: Path, force: bool) -> None:
+    """The default reply templates (French and English) as files the seller can edit."""
+    from mktcrm.core.templates import DEFAULTS
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in DEFAULTS.items():
+        target = folder / f"{name}.j2"
+        if force or not target.exists():
+            target.write_text(text + "\n", encoding="utf-8")
 
 
 @config_app.command("path")

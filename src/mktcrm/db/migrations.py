@@ -138,3 +138,33 @@ def migrate(db: sqlite3.Connection, upto: str | None = None) -> list[str]:
         if name == upto:
             break
     return ran
+
+
+@migration
+def m004_reply_outbox_and_tasks(db: sqlite3.Connection) -> None:
+    """Local state the sync never touches: the reply outbox and the seller's manual tasks."""
+    _script(
+        db,
+        """
+        CREATE TABLE replies (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            account TEXT NOT NULL, review_id TEXT NOT NULL, marketplace TEXT NOT NULL,
+            body TEXT NOT NULL, template TEXT, findings TEXT,
+            state TEXT NOT NULL CHECK (state IN ('draft', 'queued', 'sending', 'sent', 'failed', 'manual_done')),
+            idempotency_key TEXT NOT NULL UNIQUE, remote_id TEXT, error TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0, task_id INTEGER,
+            created_at TEXT NOT NULL, updated_at TEXT NOT NULL, sent_at TEXT,
+            UNIQUE (account, review_id)
+        );
+        CREATE TABLE tasks (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            account TEXT NOT NULL, marketplace TEXT NOT NULL, kind TEXT NOT NULL, ref_id TEXT NOT NULL,
+            title TEXT NOT NULL, body TEXT NOT NULL, instructions TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('open', 'done')),
+            created_at TEXT NOT NULL, due_at TEXT, done_at TEXT,
+            UNIQUE (account, kind, ref_id)
+        );
+        CREATE INDEX replies_state ON replies (state);
+        CREATE INDEX tasks_state ON tasks (state, due_at)
+        """,
+    )

@@ -1,0 +1,149 @@
+"""The reply outbox and the task list: local state, each state change committed on its own.
+
+A reply row is created with its idempotency key before any network call, and every transition
+(`queued → sending → sent | failed`, or `queued → manual_done` through a task) is one committed
+UPDATE guarded by the state it leaves, so a crash leaves a row in a state the next run can read.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from typing import Any
+
+from mktcrm.db.store import now_iso
+
+TRANSITIONS = {
+    "draft": {"queued"},
+    "queued": {"sending", "manual_done", "failed"},
+    "sending": {"sent", "failed", "queued"},
+    "failed": {"sending", "queued"},
+    "sent": set(),
+    "manual_done": set(),
+}
+
+
+def reply_for(db: sqlite3.Connection, account: str, review_id: str) -> dict[str, Any] | None:
+    row = db.execute("SELECT * FROM replies WHERE account = ? AND review_id = ?", (account, review_id)).fetchone()
+    return dict(row) if row else None
+
+
+def get_reply(db: sqlite3.Connection, reply_id: int) -> dict[str, Any] | None:
+    row = db.execute("SELECT * FROM replies WHERE id = ?", (reply_id,)).fetchone()
+    return dict(row) if row else None
+
+
+def create_reply(
+    db: sqlite3.Connection,
+    *,
+    account: str,
+    review_id: str,
+    marketplace: str,
+    body: str,
+    template: str | None,
+    findings: list[dict[str, Any]],
+) -> int:
+    """A queued reply with its idempotency key; UNIQUE(account, review_id) makes a second one impossible."""
+    now = now_iso()
+    cur = db.execute(
+        "INSERT INTO replies (account, review_id, marketplace, body, template, findings, state, idempotency_key,"
+        " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)",
+        (account, review_id, marketplace, body, template, json.dumps(findings), uuid.uuid4().hex, now, now),
+    )
+    return int(cur.lastrowid or 0)
+
+
+def move(
+    db: sqlite3.Connection, reply_id: int, to: str, *, error: str | None = None, remote_id: str | None = None
+) -> None:
+    """One committed transition; refuses any the state machine does not allow (a concurrent run moved it)."""
+    row = get_reply(db, reply_id)
+    if row is None or to not in TRANSITIONS[row["state"]]:
+        current = row["state"] if row else "missing"
+        raise RuntimeError(f"reply {reply_id}: cannot go from {current} to {to}")
+    now = now_iso()
+    db.execute(
+        "UPDATE replies SET state = ?, error = ?, remote_id = coalesce(?, remote_id), updated_at = ?,"
+        " attempts = attempts + (? = 'sending'),"
+        " sent_at = CASE WHEN ? IN ('sent', 'manual_done') THEN ? ELSE sent_at END"
+        " WHERE id = ? AND state = ?",
+        (to, error, remote_id, now, to, to, now, reply_id, row["state"]),
+    )
+
+
+def replies(db: sqlite3.Connection, states: list[str], accounts: list[str]) -> list[dict[str, Any]]:
+    sql = (
+        "SELECT r.id, r.account, r.marketplace, r.review_id, r.state, r.template, r.body, r.error, r.attempts,"
+        " r.task_id, r.created_at, r.updated_at, r.sent_at, v.rating FROM replies r"
+        " LEFT JOIN reviews v ON v.account = r.account AND v.id = r.review_id WHERE 1 = 1"
+    )
+    params: list[Any] = []
+    if states:
+        sql += f" AND r.state IN ({', '.join('?' * len(states))})"
+        params += states
+    if accounts:
+        sql += f" AND r.account IN ({', '.join('?' * len(accounts))})"
+        params += accounts
+    return [dict(r) for r in db.execute(sql + " ORDER BY r.id", params)]
+
+
+def pending(db: sqlite3.Connection, accounts: list[str]) -> list[dict[str, Any]]:
+    """Replies a previous run left unfinished: queued without a task, sending (crashed), or failed."""
+    return [
+        r
+        for r in replies(db, ["queued", "sending", "failed"], accounts)
+        if not (r["state"] == "queued" and r["task_id"])
+    ]
+
+
+# ---- tasks ---------------------------------------------------------------------------------
+def create_task(
+    db: sqlite3.Connection,
+    *,
+    account: str,
+    marketplace: str,
+    kind: str,
+    ref_id: str,
+    title: str,
+    body: str,
+    instructions: str,
+    due_at: str | None = None,
+) -> int:
+    cur = db.execute(
+        "INSERT INTO tasks (account, marketplace, kind, ref_id, title, body, instructions, state, created_at, due_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)"
+        " ON CONFLICT (account, kind, ref_id) DO UPDATE SET body = excluded.body RETURNING id",
+        (account, marketplace, kind, ref_id, title, body, instructions, now_iso(), due_at),
+    )
+    return int(cur.fetchone()[0])
+
+
+def tasks(db: sqlite3.Connection, states: list[str], accounts: list[str]) -> list[dict[str, Any]]:
+    sql = "SELECT * FROM tasks WHERE 1 = 1"
+    params: list[Any] = []
+    if states:
+        sql += f" AND state IN ({', '.join('?' * len(states))})"
+        params += states
+    if accounts:
+        sql += f" AND account IN ({', '.join('?' * len(accounts))})"
+        params += accounts
+    return [dict(r) for r in db.execute(sql + " ORDER BY coalesce(due_at, created_at), id", params)]
+
+
+def get_task(db: sqlite3.Connection, task_id: int) -> dict[str, Any] | None:
+    row = db.execute("SELECT * FROM tasks WHERE id = ?", (task_id,)).fetchone()
+    return dict(row) if row else None
+
+
+def finish_task(db: sqlite3.Connection, task_id: int) -> None:
+    db.execute("UPDATE tasks SET state = 'done', done_at = ? WHERE id = ? AND state = 'open'", (now_iso(), task_id))
+
+
+def link_task(db: sqlite3.Connection, reply_id: int, task_id: int) -> None:
+    db.execute("UPDATE replies SET task_id = ? WHERE id = ?", (task_id, reply_id))
+
+
+def answered_review_ids(db: sqlite3.Connection) -> set[tuple[str, str]]:
+    """Reviews with any outbox row: never queue a second reply for them."""
+    return {(r[0], r[1]) for r in db.execute("SELECT account, review_id FROM replies")}
