@@ -1,4 +1,4 @@
-"""`mktcrm demo`: two sandbox Mirakl operators → sync → what needs attention → KPIs, in a throwaway home."""
+"""`mktcrm demo`: five sandbox marketplace accounts → sync → what needs attention → KPIs, in a throwaway home."""
 
 from __future__ import annotations
 
@@ -17,26 +17,27 @@ from mktcrm.context import AppContext
 from mktcrm.errors import UsageError
 from mktcrm.output import is_tty
 
-OPERATORS = ("intermarche", "leclerc")
+DEMO_ACCOUNTS = (
+    ("mirakl", "intermarche"),
+    ("mirakl", "leclerc"),
+    ("amazon", "amazon-fr"),
+    ("ebay", "ebay-fr"),
+    ("etsy", "etsy"),
+)
 
 
 def write_demo_home(home: Path, orders: int, seed: int, anchor: str) -> None:
-    """A config and a 0600 secrets file pointing at in-process sandbox operators."""
+    """A config and a 0600 secrets file pointing at in-process sandbox marketplaces."""
     import tomli_w
 
+    from mktcrm.sandbox.accounts import sandbox_account
+
     accounts = []
-    secrets = {}
-    for name in OPERATORS:
-        env = f"MKTCRM_{name.upper()}_API_KEY"
-        accounts.append(
-            {
-                "name": name,
-                "marketplace": "mirakl",
-                "base_url": f"sandbox://mirakl/{name}?seed={seed}&orders={orders}&anchor={anchor}",
-                "api_key_env": env,
-            }
-        )
-        secrets[env] = f"sandbox-{name}-key"
+    secrets: dict[str, str] = {}
+    for marketplace, name in DEMO_ACCOUNTS:
+        account, account_secrets = sandbox_account(marketplace, name, f"seed={seed}&orders={orders}&anchor={anchor}")
+        accounts.append(account)
+        secrets.update(account_secrets)
     doc = {"defaults": {"currency": "EUR", "timezone": "Europe/Paris"}, "accounts": accounts}
     header = "# Written by `mktcrm demo`: sandbox marketplaces served in-process, no network.\n"
     cfg.write_private(home / "config.toml", header + tomli_w.dumps(doc))
@@ -81,7 +82,8 @@ def demo(
     ctx.call_on_close(app.close)
     out = app.output()
     out.note(f"Demo home: {home}")
-    out.note(f"Syncing {len(OPERATORS)} sandbox Mirakl operators: {', '.join(OPERATORS)}…")
+    names = ", ".join(f"{name} ({market})" for market, name in DEMO_ACCOUNTS)
+    out.note(f"Syncing {len(DEMO_ACCOUNTS)} sandbox marketplace accounts: {names}…")
     report = engine.run(app, app.settings.accounts, progress=out.note if is_tty(sys.stderr) else None)
     for acc in report.accounts:
         counts = ", ".join(f"{s.records} {s.stream}" for s in acc.streams)

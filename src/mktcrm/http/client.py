@@ -164,8 +164,11 @@ class ApiClient:
         self, method: str, path: str, params: dict[str, Any] | None, allowed: set[int], kw: dict[str, Any]
     ) -> httpx.Response:
         if self.log:
-            shown = "&".join(f"{k}={v}" for k, v in (params or {}).items())
-            self.log(f"{method} {path}{'?' + shown if shown else ''}")
+            if "://" in path:  # absolute URLs may be pre-signed: their query is a credential
+                shown, path_shown = "…" if "?" in path else "", path.split("?", 1)[0]
+            else:
+                shown, path_shown = "&".join(f"{k}={v}" for k, v in (params or {}).items()), path
+            self.log(f"{method} {path_shown}{'?' + shown if shown else ''}")
         try:
             response = self.http.request(method, path, params=params, **kw)
         except httpx.TimeoutException:

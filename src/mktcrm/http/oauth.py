@@ -36,6 +36,7 @@ class RefreshTokenAuth(httpx.Auth):
         account: str = "",
         hint: str = "",
         clock: Callable[[], float] = time.time,
+        refresh_on: tuple[int, ...] = (401,),
     ) -> None:
         self.token_url = token_url
         self.form = {"grant_type": "refresh_token", **form}
@@ -44,6 +45,7 @@ class RefreshTokenAuth(httpx.Auth):
         self.account = account
         self.hint = hint or "renew the refresh token and update the secret"
         self.clock = clock
+        self.refresh_on = refresh_on  # Amazon answers an expired token with 403
         self.token: str | None = None
         self.expires_at = 0.0
         self.refreshes = 0
@@ -87,7 +89,7 @@ class RefreshTokenAuth(httpx.Auth):
         assert self.token is not None
         self.apply(request, self.token)
         response = yield request
-        if response.status_code == 401:
+        if response.status_code in self.refresh_on:
             # Expired or revoked early (even a token fetched a moment ago): one refresh, one resend;
             # a second 401 is the caller's to report.
             self._store((yield self._token_request()))

@@ -104,6 +104,10 @@ class SandboxBase:
         return {"status": status, "message": message}
 
     # -- shared ---------------------------------------------------------------------------
+    def other_service(self, path: str) -> bool:
+        """Paths served by another service of the marketplace (OAuth, file downloads): API faults skip them."""
+        return False
+
     def strip_prefix(self, path: str) -> str:
         prefix = f"/{self.name}"
         return path[len(prefix) :] if path == prefix or path.startswith(prefix + "/") else path
@@ -138,13 +142,19 @@ class SandboxBase:
         return response
 
     def _answer_with_faults(self, request: httpx.Request) -> httpx.Response:
+        path = self.strip_prefix(request.url.path)
+        if self.other_service(path):
+            try:
+                return self.answer(request, path)
+            except ApiError as err:
+                return json_response(err.status, self.error_body(err.status, err.message), err.headers)
         try:
             if self.take("rate_limit_next"):
                 retry = self.faults.retry_after
                 raise ApiError(429, "Too Many Requests", {"Retry-After": retry} if retry is not None else {})
             if self.take("server_error_next"):
                 raise ApiError(503, "Service Unavailable")
-            response = self.answer(request, self.strip_prefix(request.url.path))
+            response = self.answer(request, path)
             if self.take("lose_response_next"):
                 raise ApiError(503, "Service Unavailable")
         except ApiError as err:

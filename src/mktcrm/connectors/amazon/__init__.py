@@ -5,9 +5,25 @@ Source: shared/research/marketplace-apis.md §3 and the Amazon model files in sh
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from mktcrm.connectors.amazon.reports import ReviewsStream
+from mktcrm.connectors.amazon.streams import ListingsStream, OrdersStream
 from mktcrm.connectors.base import API, MANUAL, NONE, CheckResult, Connector
+
+if TYPE_CHECKING:
+    import httpx
+
+    from mktcrm.config import Account
+
+DEFAULT_TOKEN_URL = "https://api.amazon.com/auth/o2/token"
+TOKEN_PATH = "/auth/o2/token"
+
+
+def _access_token(request: httpx.Request, token: str) -> None:
+    """SP-API wants the LWA access token in its own header, not in Authorization."""
+    request.headers["x-amz-access-token"] = token
 
 
 class AmazonConnector(Connector):
@@ -40,7 +56,38 @@ class AmazonConnector(Connector):
         "open_dispute": "buyers open A-to-z claims; contact the buyer through Seller Central messaging",
         "resolve_dispute": "respond to the claim in Seller Central > Performance > A-to-z Guarantee",
     }
-    streams = ()
+    streams = (ListingsStream, OrdersStream, ReviewsStream)
+
+    @classmethod
+    def auth(cls, account: Account, secret: Callable[[str], str], api_base: str) -> httpx.Auth:
+        """LWA refresh-token grant; the token URL follows the sandbox for `sandbox://` endpoints."""
+        from mktcrm.http.oauth import RefreshTokenAuth
+
+        token_url = account.get("token_url")
+        if not token_url:
+            token_url = api_base.rstrip("/") + TOKEN_PATH if cls.is_sandbox(account, cls.url_key) else DEFAULT_TOKEN_URL
+        form = {
+            "refresh_token": secret("refresh_token_env"),
+            "client_id": str(account.get("lwa_client_id") or ""),
+            "client_secret": secret("lwa_client_secret_env"),
+        }
+        names = " and ".join(str(account.get(k)) for k in cls.secret_keys if account.get(k))
+        hint = f"authorise the app again in Seller Central (Apps and Services > Manage Your Apps) and update {names}"
+        return RefreshTokenAuth(
+            str(token_url), form, _access_token, account=account.name, hint=hint, refresh_on=(401, 403)
+        )
 
     def check(self) -> CheckResult:
-        raise NotImplementedError
+        """getMarketplaceParticipations: proves the token works and names the store and its marketplaces."""
+        body = self.ctx.client.get_json("/sellers/v1/marketplaceParticipations")
+        entries = body.get("payload") if isinstance(body, dict) else None
+        if not entries:
+            return CheckResult(False, "the seller participates in no marketplace")
+        wanted = set(self.ctx.account.get("marketplace_ids") or [])
+        stores = sorted({str(e.get("storeName")) for e in entries})
+        markets = [str((e.get("marketplace") or {}).get("name")) for e in entries]
+        missing = wanted - {(e.get("marketplace") or {}).get("id") for e in entries}
+        detail = f"store {', '.join(stores)} on {', '.join(markets)} (seller {self.ctx.account.get('seller_id')})"
+        if missing:
+            return CheckResult(False, f"{detail}; not registered on {', '.join(sorted(missing))}")
+        return CheckResult(True, detail)
