@@ -71,7 +71,7 @@ def sync(
             out.note(f"{acc.account}: ok, {records} records in {acc.seconds:.1f} s ({detail})")
         else:
             error = acc.error or "failed"
-            out.error(error if error.startswith(f"{acc.account}:") else f"{acc.account}: {error}", acc.hint)
+            out.error(error if acc.account in error else f"{acc.account}: {error}", acc.hint)
     code = report.exit_code
     if code == ExitCode.PARTIAL:
         out.note("Some accounts or streams failed; the rest is stored. Run `mktcrm sync` again to retry them.")

@@ -44,7 +44,8 @@ def check_account(app: AppContext, account: Account) -> dict[str, Any]:
     if client.server_date:
         try:
             server = email.utils.parsedate_to_datetime(client.server_date).timestamp()
-            row["clock_skew_s"] = round(server - time.time())
+            skew = round(server - time.time())
+            row["clock_skew_s"] = 0 if abs(skew) <= 1 else skew  # the Date header has 1 s resolution
         except (TypeError, ValueError):
             pass
     if row["status"] == "ok" and row["clock_skew_s"] is not None and abs(row["clock_skew_s"]) > MAX_SKEW_S:

@@ -53,6 +53,7 @@ class AmazonSandbox(ReportsMixin, SandboxBase):
     """One seeded amazon.fr seller. Tests may set ``report_status``, ``report_compression``, ``report_dates``."""
 
     marketplace = "amazon"
+    token_path = TOKEN_PATH
     PARAMS: ClassVar[dict[str, Callable[[str], Any]]] = {"seller_id": str, "gzip": _flag}
 
     def __init__(

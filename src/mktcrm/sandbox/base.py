@@ -70,6 +70,7 @@ class SandboxBase:
     """One fake seller account on one marketplace, answering through `handler`."""
 
     marketplace: ClassVar[str]
+    token_path: ClassVar[str | None] = None  # OAuth token endpoint, for marketplaces that have one
     # Extra `sandbox://` URL parameters this marketplace understands: name -> parser.
     PARAMS: ClassVar[dict[str, Callable[[str], Any]]] = {}
 

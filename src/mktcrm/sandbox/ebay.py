@@ -68,6 +68,7 @@ class EbaySandbox(SandboxBase):
     """One eBay seller on EBAY_FR, with its developer keyset and a user refresh token."""
 
     marketplace = "ebay"
+    token_path = TOKEN_PATH
     PARAMS: ClassVar[dict[str, Callable[[str], Any]]] = {}
 
     def __init__(self, name: str, *, seed: int = 1, orders: int = 200, anchor: date | None = None, days: int = 180):

@@ -44,6 +44,7 @@ class EtsySandbox(SandboxBase):
     """One Etsy seller (user + shop) with seeded listings, receipts and reviews."""
 
     marketplace = "etsy"
+    token_path = TOKEN_PATH
     PARAMS: ClassVar[dict[str, Callable[[str], Any]]] = {"shop_id": int, "keystring": str}
 
     def __init__(
