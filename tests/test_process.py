@@ -111,7 +111,13 @@ def test_demo_runs_in_a_throwaway_home(home: Home, tmp_path: Path) -> None:
     assert not (home.path / "config.toml").exists()  # never the user's config
     assert (demo_home / "secrets.toml").stat().st_mode & 0o077 == 0
     listed = home.run("reviews", "list", "--json", env={"MKTCRM_HOME": str(demo_home)})
-    assert {r["account"] for r in json.loads(listed.stdout)} == {"intermarche", "leclerc", "amazon-fr", "ebay-fr", "etsy"}
+    assert {r["account"] for r in json.loads(listed.stdout)} == {
+        "intermarche",
+        "leclerc",
+        "amazon-fr",
+        "ebay-fr",
+        "etsy",
+    }
     con = sqlite3.connect(demo_home / "mktcrm.db")
     names = {r[0] for r in con.execute("SELECT DISTINCT account FROM orders")}
     con.close()

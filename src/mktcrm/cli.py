@@ -12,7 +12,7 @@ import typer
 from typer.core import TyperGroup
 
 from mktcrm import __version__
-from mktcrm.commands import accounts, catalog, demo, kpi, outbox, reply, reviews, sandbox, setup, sync
+from mktcrm.commands import accounts, catalog, charter, demo, kpi, outbox, reply, reviews, sandbox, setup, sync
 from mktcrm.context import AppContext
 from mktcrm.errors import ExitCode, MktcrmError
 from mktcrm.output import one_line
@@ -113,6 +113,7 @@ catalog.register(app)
 reviews.register(app)
 reply.register(app)
 outbox.register(app)
+charter.register(app)
 kpi.register(app)
 demo.register(app)
 app.add_typer(sandbox.app, name="sandbox")

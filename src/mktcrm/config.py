@@ -47,6 +47,8 @@ SECTION_KEYS: dict[str, dict[str, tuple[type | tuple[type, ...], str]]] = {
     "brand": {
         "signature": (str, "text every reply must end with"),
         "forbidden": (list, "words or phrases replies must never contain"),
+        "max_length": (int, "longest reply allowed, in characters"),
+        "tone": (bool, "false turns off the tone rules (all-caps shouting, '!!!')"),
     },
 }
 

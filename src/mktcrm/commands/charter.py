@@ -1,0 +1,195 @@
+"""`charter check|rules`: lint any text against the brand charter and a marketplace's policy, offline."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from mktcrm.commands._common import FieldsOpt, FormatOpt, JsonOpt, app_ctx, output
+from mktcrm.errors import ExitCode, MktcrmError, UsageError
+from mktcrm.output import Field, one_line
+
+if TYPE_CHECKING:
+    from mktcrm.context import AppContext
+    from mktcrm.core.charter import Finding
+
+charter_app = typer.Typer(
+    help="Check texts against the communication charter: brand rules plus each marketplace's policy.",
+    no_args_is_help=True,
+)
+
+FINDING_FIELDS = (
+    Field("line", "int"),
+    Field("column", "int", label="col"),
+    Field("start", "int", default=False),
+    Field("end", "int", default=False),
+    Field("rule", "id"),
+    Field("severity", label="sev"),
+    Field("message"),
+    Field("hint", default=False),
+    Field("source", default=False),
+    Field("checked", default=False),
+    Field("excerpt", max_width=40),
+    Field("pack", default=False),
+)
+RULE_FIELDS = (
+    Field("pack", "id"),
+    Field("rule", "id"),
+    Field("severity", label="sev"),
+    Field("message"),
+    Field("hint", default=False),
+    Field("source"),
+    Field("checked"),
+)
+MarketplaceOpt = Annotated[
+    str | None, typer.Option("--marketplace", "-m", help="amazon, ebay, etsy or mirakl (no config needed).")
+]
+
+
+def _read(path: str) -> str:
+    """The text to check: a UTF-8 file, or stdin for `-` (never a prompt: stdin must be piped)."""
+    if path == "-":
+        if sys.stdin is None or sys.stdin.isatty():
+            raise UsageError("no text to check", hint="pass FILE, or pipe the text: … | mktcrm charter check -")
+        return sys.stdin.read()
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"no such file: {path}", hint="give an existing FILE, or - for stdin") from None
+    except UnicodeDecodeError:
+        raise MktcrmError(f"{path} is not UTF-8 text", hint="convert it: iconv -t UTF-8") from None
+    except OSError as exc:
+        raise MktcrmError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def _scope(app: AppContext, account: str | None, marketplace: str | None) -> tuple[str | None, dict[str, Any] | None]:
+    """Which marketplace and which [brand] apply. The config is read only for --account or when it exists."""
+    if account and marketplace:
+        raise UsageError("give --account or --marketplace, not both", hint="--account implies its marketplace")
+    if account:
+        return app.settings.account(account).marketplace, dict(app.settings.brand)
+    brand = dict(app.settings.brand) if app.paths.config.exists() else None
+    return marketplace, brand
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _row(f: Finding) -> dict[str, Any]:
+    return {
+        "line": f.line,
+        "column": f.column,
+        "start": f.start,
+        "end": f.end,
+        "rule": f.rule,
+        "severity": f.severity,
+        "message": f.message,
+        "hint": f.hint,
+        "source": f.source,
+        "checked": f.checked,
+        "excerpt": one_line(f.excerpt),
+        "pack": f.pack,
+    }
+
+
+@charter_app.command("check")
+def check(
+    ctx: typer.Context,
+    path: Annotated[str, typer.Argument(metavar="[FILE|-]", help="Text file to check; - or nothing: stdin.")] = "-",
+    account: Annotated[
+        str | None, typer.Option("--account", "-a", help="Use this account's marketplace and the config's [brand].")
+    ] = None,
+    marketplace: MarketplaceOpt = None,
+    target: Annotated[
+        str | None,
+        typer.Option("--target", "-t", help="Where the text goes, e.g. feedback_reply, message (see `charter rules`)."),
+    ] = None,
+    fmt: FormatOpt = "auto",
+    json_: JsonOpt = False,
+    fields: FieldsOpt = None,
+) -> None:
+    """Lint a text against the charter, one finding per line: `LINE:COL RULE message — hint`.
+
+    Without --account or --marketplace only the brand rules apply. Exit 0 when no error is found
+    (warnings do not block), 6 when any error is found. The summary goes to stderr.
+
+    Fields: line, column, start, end (0-based character offsets), rule, severity, message, hint, source,
+    checked, excerpt, pack.
+
+    \b
+    Examples:
+      $ mktcrm charter check --marketplace ebay reply.txt
+      $ echo "Merci pour votre avis" | mktcrm charter check -m amazon -t buyer_message -
+      $ mktcrm charter check --account leclerc --json message.txt | jq '.[].rule'
+    """
+    from mktcrm.core import charter
+
+    app = app_ctx(ctx)
+    out = output(ctx, fmt, json_, fields)
+    market, brand = _scope(app, account, marketplace)
+    rules = charter.resolve(market, target, brand)  # unknown marketplace/target: exit 2 before reading stdin
+    scope = (
+        f"{market.lower()}.{(target or charter.default_target(market)).lower().split('.')[-1]}" if market else "brand"
+    )
+    findings = charter.check(_read(path), market, target, brand)
+    if fmt == "auto" and not json_ and not fields:
+        for f in findings:
+            out.stdout.write(f"{f.line}:{f.column} {f.rule} {one_line(f.message)} — {one_line(f.hint)}\n")
+    else:
+        out.rows(FINDING_FIELDS, (_row(f) for f in findings), empty="")
+    errors = sum(f.severity == "error" for f in findings)
+    warnings = len(findings) - errors
+    if findings:
+        counts = f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}"
+        out.note(f"{scope}: {counts}" + (" — refused by the charter" if errors else ""))
+    else:
+        out.note(f"{scope}: clean ({len(rules)} rules)")
+    if errors:
+        raise typer.Exit(int(ExitCode.CHARTER))
+
+
+@charter_app.command("rules")
+def rules(
+    ctx: typer.Context,
+    marketplace: MarketplaceOpt = None,
+    fmt: FormatOpt = "auto",
+    json_: JsonOpt = False,
+    fields: FieldsOpt = None,
+) -> None:
+    """List the charter's rules pack by pack, with the policy page each one comes from and when it was checked.
+
+    Packs: brand (always; [brand] in config.toml adds forbidden phrases, a signature, a maximum length), then
+    the marketplace (amazon, ebay, etsy, mirakl) and its targets (ebay.feedback_reply, amazon.buyer_message…).
+    A rule id repeated in a later pack replaces the earlier one for that text.
+
+    Fields: pack, rule, severity, message, hint, source, checked.
+
+    \b
+    Examples:
+      $ mktcrm charter rules --marketplace ebay
+      $ mktcrm charter rules --json | jq -r '.[] | select(.severity == "error") | .rule' | sort -u
+    """
+    from mktcrm.core import charter
+
+    out = output(ctx, fmt, json_, fields)
+    rows = (
+        {
+            "pack": r.pack,
+            "rule": r.id,
+            "severity": r.severity,
+            "message": r.message,
+            "hint": r.hint,
+            "source": r.source,
+            "checked": r.checked,
+        }
+        for r in charter.rules(marketplace)
+    )
+    out.rows(RULE_FIELDS, rows, title="Charter rules")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(charter_app, name="charter")
