@@ -133,6 +133,11 @@ def _run(
     if dry_run:
         out.note("Dry run: nothing queued or sent.")
         return [_row(d, "blocked" if d.errors else "planned") for d in drafts]
+    if single and human and not _can_prompt():
+        raise UsageError(
+            "eBay forbids automated replies to negative feedback: this one needs a person",
+            hint="run it in a terminal to confirm, or pass --confirm-negative after reading the text",
+        )
     if single and blocked:
         from mktcrm.errors import CharterError
 

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 # eBay policy: no automated replies to negative feedback (developer.ebay.com, RespondToFeedback).
 NEGATIVE_NEEDS_HUMAN = {"ebay": 2}
+# The charter target a public reply to a review is checked against, per marketplace.
+REPLY_TARGET = {"amazon": "feedback_response", "ebay": "feedback_reply", "etsy": "review_reply", "mirakl": "message"}
 
 
 @dataclass
@@ -66,7 +68,8 @@ def check_text(app: AppContext, text: str, marketplace: str) -> list[dict[str, A
     from mktcrm.core import charter
 
     brand = app.settings.brand if app.settings.exists else None
-    return [asdict(f) for f in charter.check(text, marketplace=marketplace, brand=brand)]
+    target = REPLY_TARGET.get(marketplace)
+    return [asdict(f) for f in charter.check(text, marketplace=marketplace, target=target, brand=brand)]
 
 
 def make_draft(app: AppContext, review: dict[str, Any], *, template: str | None, text: str | None) -> Draft:

@@ -133,6 +133,10 @@ class EbaySandbox(SandboxBase):
         error_id, domain, category = _ERRORS.get(status, (10001, "API_REQUEST", "APPLICATION"))
         return payloads.error(error_id, domain, category, message)
 
+    def other_service(self, path: str) -> bool:
+        """OAuth is eBay's identity service: API faults do not apply to it."""
+        return path == TOKEN_PATH
+
     def answer(self, request: httpx.Request, path: str) -> httpx.Response:
         if path == TOKEN_PATH:
             return self._token(request)

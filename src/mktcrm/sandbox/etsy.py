@@ -220,13 +220,13 @@ class EtsySandbox(SandboxBase):
         """Etsy's ErrorSchema; a 429 says which quota ran out."""
         return {"error": "Exceeded per second rate limit" if status == 429 else message}
 
-    def _respond(self, request: httpx.Request) -> httpx.Response:
-        # The token endpoint lives on api.etsy.com, not on the API host the faults simulate.
-        if self.strip_prefix(request.url.path) == TOKEN_PATH:
-            return self._token(request)
-        return super()._respond(request)
+    def other_service(self, path: str) -> bool:
+        """The token endpoint lives on api.etsy.com, not on the API host the faults simulate."""
+        return path == TOKEN_PATH
 
     def answer(self, request: httpx.Request, path: str) -> httpx.Response:
+        if path == TOKEN_PATH:
+            return self._token(request)
         body = self._answer(request, path)
         return json_response(200, body, self._quota_headers())
 
