@@ -120,6 +120,10 @@ def test_demo_runs_in_a_throwaway_home(home: Home, tmp_path: Path) -> None:
     }
     con = sqlite3.connect(demo_home / "mktcrm.db")
     names = {r[0] for r in con.execute("SELECT DISTINCT account FROM orders")}
+    states = dict(con.execute("SELECT state, count(*) FROM replies GROUP BY state").fetchall())
+    assert states.get("sent", 0) >= 1 and states.get("queued", 0) >= 1  # eBay API replies, and tasks elsewhere
+    assert con.execute("SELECT count(*) FROM tasks WHERE state = 'open'").fetchone()[0] == states["queued"]
+    assert "PII-EMAIL" in result.stderr and "never sent" in result.stderr
     con.close()
     assert names == {"intermarche", "leclerc", "amazon-fr", "ebay-fr", "etsy"}
     again = home.run("demo", "--home", str(demo_home))

@@ -15,7 +15,7 @@ from mktcrm import config as cfg
 from mktcrm.commands._common import app_ctx
 from mktcrm.context import AppContext
 from mktcrm.errors import UsageError
-from mktcrm.output import is_tty
+from mktcrm.output import Output, is_tty
 
 DEMO_ACCOUNTS = (
     ("mirakl", "intermarche"),
@@ -38,7 +38,11 @@ def write_demo_home(home: Path, orders: int, seed: int, anchor: str) -> None:
         account, account_secrets = sandbox_account(marketplace, name, f"seed={seed}&orders={orders}&anchor={anchor}")
         accounts.append(account)
         secrets.update(account_secrets)
-    doc = {"defaults": {"currency": "EUR", "timezone": "Europe/Paris"}, "accounts": accounts}
+    doc = {
+        "defaults": {"currency": "EUR", "timezone": "Europe/Paris"},
+        "brand": {"signature": "L'équipe Maison Dupont", "forbidden": ["pas de chance"]},
+        "accounts": accounts,
+    }
     header = "# Written by `mktcrm demo`: sandbox marketplaces served in-process, no network.\n"
     cfg.write_private(home / "config.toml", header + tomli_w.dumps(doc))
     cfg.write_private(home / "secrets.toml", tomli_w.dumps(secrets))
@@ -95,6 +99,8 @@ def demo(
     fields = [f for f in REVIEW_FIELDS if f.name in ("account", "id", "rating", "buyer_name", "body", "created_at")]
     out.rows(fields, queries.reviews(app.db, worst), empty="  none")
     out.note("")
+    _demo_replies(app, out)
+    out.note("")
     out.note("Needs attention: open incidents")
     out.rows(DISPUTE_FIELDS, queries.disputes(app.db, queries.Filters(status="open", limit=8)), empty="  none")
     out.note("")
@@ -106,10 +112,40 @@ def demo(
     out.note(f"Done in {time.monotonic() - started:.1f} s. Keep exploring this demo's cache:")
     out.note(f"  export MKTCRM_HOME={home}")
     out.note("  mktcrm reviews list --unanswered --rating 1..2")
+    out.note("  mktcrm tasks list                  # replies to paste where there is no API")
+    out.note("  mktcrm replies list                # the outbox")
     out.note("  mktcrm kpi --period 365d --json | jq .")
     out.note("  mktcrm sync        # incremental: only what changed")
     if report.exit_code:
         raise typer.Exit(report.exit_code)
+
+
+BLOCKED_EXAMPLE = (
+    "Merci !! Écrivez-nous à contact@maison-dupont.fr : un bon de réduction de 10 % vous attend"
+    " si vous passez votre avis à 5 étoiles."
+)
+
+
+def _demo_replies(app: AppContext, out: Output) -> None:
+    """Thank the newest 5-star reviews of each account; show a text the charter refuses."""
+    from mktcrm.core import replies
+    from mktcrm.db import queries
+
+    out.note("Replies: thanking the newest 5-star reviews with the `thanks` template, charter-checked")
+    counts = {"sent": 0, "task": 0}
+    for account in app.settings.accounts:
+        wanted = queries.Filters(accounts=[account.name], rating_min=5, unanswered=True, limit=2)
+        for review in list(queries.reviews(app.db, wanted)):
+            outcome = replies.submit(app, replies.make_draft(app, review, template="thanks", text=None))
+            if outcome.state in counts:
+                counts[outcome.state] += 1
+    out.note(f"  {counts['sent']} sent through eBay's reply API; {counts['task']} became tasks to paste by hand")
+    sample = next(iter(queries.reviews(app.db, queries.Filters(accounts=["ebay-fr"], unanswered=True, limit=1))), None)
+    if sample is not None:
+        draft = replies.make_draft(app, sample, template=None, text=BLOCKED_EXAMPLE)
+        out.note(f"  And one the charter refuses (never sent): {BLOCKED_EXAMPLE!r}")
+        for f in draft.errors:
+            out.note(f"    {f['line']}:{f['column']} {f['rule']} {f['message']} — {f['hint']}")
 
 
 def register(app: typer.Typer) -> None:
