@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from conftest import Home
+from mktcrm.cli import app
 
 
 def _unanswered(home: Home, rating: str = "4..5") -> list[dict[str, object]]:
@@ -93,3 +94,14 @@ def test_replies_list_shows_the_outbox(synced: Home) -> None:
     rows = json.loads(synced.ok("replies", "list", "--json").stdout)
     assert rows[0]["review_id"] == review_id and rows[0]["state"] == "queued" and rows[0]["task_id"]
     assert synced.run("replies", "list", "--state", "bogus").exit_code == 2
+
+
+def test_bulk_reply_on_a_terminal_asks_once(synced: Home) -> None:
+    args = ("reviews", "reply", "--unanswered", "--rating", "4..5", "--template", "thanks")
+    tty = {"MKTCRM_FORCE_TTY": "1", "NO_COLOR": "1"}
+    declined = synced.runner.invoke(app, list(args), input="n\n", env=tty)
+    assert declined.exit_code == 0 and "Send or queue" in declined.stdout
+    assert synced.count("replies") == 0
+    accepted = synced.runner.invoke(app, list(args), input="y\n", env=tty)
+    assert accepted.exit_code == 0 and accepted.stdout.count("Send or queue") == 1
+    assert synced.count("replies") == synced.count("tasks") > 0
