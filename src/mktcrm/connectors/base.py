@@ -275,6 +275,31 @@ class Connector:
         self.require("reply_review")
         raise NotImplementedError
 
+    # Disputes. `dispute` is a row of the disputes table (raw included); each raises NotSupportedError by default.
+    def dispute_reasons(self, purpose: str) -> dict[str, str]:
+        """Reason codes the marketplace accepts for `purpose` ("open" or "resolve"): code -> label."""
+        return {}
+
+    def open_dispute(self, order: dict[str, Any], reason_code: str, message: str | None) -> dict[str, Any]:
+        """Start something on an order (Mirakl: a message thread, OR43). Returns a disputes row to store."""
+        self.require("open_dispute")
+        raise NotImplementedError
+
+    def send_dispute_message(self, dispute: dict[str, Any], text: str, idempotency_key: str) -> str | None:
+        """Post a message on the dispute; returns the marketplace's message id, if any."""
+        self.require("message_dispute")
+        raise NotImplementedError
+
+    def dispute_messages(self, dispute: dict[str, Any]) -> list[str]:
+        """The seller's messages the marketplace holds for this dispute (read back after a crash mid-send)."""
+        self.require("message_dispute")
+        raise NotImplementedError
+
+    def resolve_dispute(self, dispute: dict[str, Any], reason_code: str) -> None:
+        """Close or resolve the dispute on the marketplace (Mirakl OR64, eBay accept)."""
+        self.require("resolve_dispute")
+        raise NotImplementedError
+
     @classmethod
     def reply_instructions(cls, review: dict[str, Any]) -> str:
         """Where the seller pastes a reply by hand when there is no API for it."""

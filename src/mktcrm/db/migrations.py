@@ -168,3 +168,33 @@ def m004_reply_outbox_and_tasks(db: sqlite3.Connection) -> None:
         CREATE INDEX tasks_state ON tasks (state, due_at)
         """,
     )
+
+
+@migration
+def m005_dispute_workflow(db: sqlite3.Connection) -> None:
+    """Disputes get the marketplace's own status, who acts next, a thread, a timeline and a message outbox."""
+    _script(
+        db,
+        """
+        ALTER TABLE disputes ADD COLUMN remote_status TEXT;
+        ALTER TABLE disputes ADD COLUMN reason_code TEXT;
+        ALTER TABLE disputes ADD COLUMN next_actor TEXT;
+        ALTER TABLE disputes ADD COLUMN thread_id TEXT;
+        CREATE TABLE dispute_events (
+            account TEXT NOT NULL, dispute_id TEXT NOT NULL, event_id TEXT NOT NULL,
+            at TEXT NOT NULL, kind TEXT NOT NULL, author TEXT, body TEXT, raw TEXT,
+            PRIMARY KEY (account, dispute_id, event_id)
+        );
+        CREATE TABLE dispute_messages (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            account TEXT NOT NULL, dispute_id TEXT NOT NULL, marketplace TEXT NOT NULL,
+            body TEXT NOT NULL, template TEXT, findings TEXT,
+            state TEXT NOT NULL CHECK (state IN ('draft', 'queued', 'sending', 'sent', 'failed', 'manual_done')),
+            idempotency_key TEXT NOT NULL UNIQUE, remote_id TEXT, error TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0, task_id INTEGER,
+            created_at TEXT NOT NULL, updated_at TEXT NOT NULL, sent_at TEXT
+        );
+        CREATE INDEX disputes_respond_by ON disputes (status, respond_by);
+        CREATE INDEX dispute_events_at ON dispute_events (account, dispute_id, at)
+        """,
+    )

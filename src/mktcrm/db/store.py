@@ -79,13 +79,18 @@ TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "resolved_at",
             "respond_by",
             "raw",
+            "remote_status",
+            "reason_code",
+            "next_actor",
+            "thread_id",
         ),
     ),
+    "dispute_events": (("account", "dispute_id", "event_id"), ("at", "kind", "author", "body", "raw")),
 }
 # Columns that keep the earliest value seen (a buyer's first order, when a dispute was first seen open).
 KEEP_MIN = {"buyers": ("first_order_at",), "disputes": ("opened_at",)}
 # Columns a later page may not know any more (eBay hides buyer names after 90 days): keep what we had.
-KEEP_IF_NULL = {"buyers": ("display_name",)}
+KEEP_IF_NULL = {"buyers": ("display_name",), "disputes": ("respond_by", "thread_id")}
 
 
 def now_iso() -> str:

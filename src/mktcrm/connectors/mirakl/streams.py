@@ -249,4 +249,7 @@ class DisputesStream(_MiraklStream):
 
     def finalize(self, seen: set[str], now: str) -> list[MarkMissing]:
         # No longer in INCIDENT_OPEN: closed by the operator or resolved (OR64) since the last run.
-        return [MarkMissing("disputes", {"status": "resolved", "resolved_at": now}, {"status": "open"})]
+        return [
+            MarkMissing("disputes", {"status": "resolved", "resolved_at": now}, {"status": status, "kind": "incident"})
+            for status in ("open", "awaiting_seller", "awaiting_buyer", "escalated")
+        ]
