@@ -30,6 +30,8 @@ ACCOUNT_KEYS: dict[str, tuple[type | tuple[type, ...], bool, str]] = {
     "sync_start": (str, False, "first day to sync on a fresh cache, YYYY-MM-DD"),
     "timezone": (str, False, "IANA timezone for this account, e.g. Europe/Paris"),
     "currency": (str, False, "ISO 4217 currency code, e.g. EUR"),
+    "country": (str, False, "ISO 3166 country whose public holidays count for business days (default FR)"),
+    "deadlines": (dict, False, 'dispute deadline overrides by kind, e.g. { incident = "4d", inquiry = "24h" }'),
 }
 SECTION_KEYS: dict[str, dict[str, tuple[type | tuple[type, ...], str]]] = {
     "defaults": {
@@ -93,6 +95,8 @@ class Account:
     sync_start: date | None = None
     timezone: str = "Europe/Paris"
     currency: str = "EUR"
+    country: str = "FR"
+    deadlines: dict[str, str] = field(default_factory=dict)
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.options.get(key, default)
@@ -277,6 +281,8 @@ def _account(
         sync_start=sync_start,
         timezone=tz,
         currency=raw.get("currency", defaults.get("currency", "EUR")),
+        country=raw.get("country", "FR"),
+        deadlines={str(k): str(v) for k, v in raw.get("deadlines", {}).items()},
     )
 
 

@@ -180,6 +180,13 @@ class Stream:
 
 
 LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
+# mktcrm's one dispute state machine (DESIGN §7); connectors map their statuses onto it.
+DISPUTE_STATES = ("open", "awaiting_seller", "awaiting_buyer", "escalated", "resolved", "closed")
+
+
+def dispute_state(table: dict[str, dict[str, str]], kind: str, remote_status: str | None) -> str:
+    """The unified state for a marketplace status; an unknown status stays visible as `open` (raw kept)."""
+    return table.get(kind, {}).get(str(remote_status), "open")
 
 
 def check_base_url(account: str, url: str) -> str:
