@@ -12,7 +12,20 @@ import typer
 from typer.core import TyperGroup
 
 from mktcrm import __version__
-from mktcrm.commands import accounts, catalog, charter, demo, kpi, outbox, reply, reviews, sandbox, setup, sync
+from mktcrm.commands import (
+    accounts,
+    catalog,
+    charter,
+    demo,
+    disputes,
+    kpi,
+    outbox,
+    reply,
+    reviews,
+    sandbox,
+    setup,
+    sync,
+)
 from mktcrm.context import AppContext
 from mktcrm.errors import ExitCode, MktcrmError
 from mktcrm.output import one_line
@@ -110,6 +123,7 @@ setup.register(app)
 accounts.register(app)
 sync.register(app)
 catalog.register(app)
+disputes.register(app)
 reviews.register(app)
 reply.register(app)
 outbox.register(app)

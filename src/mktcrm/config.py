@@ -270,6 +270,16 @@ def _account(
             raise ConfigError(
                 f"{_where(path, text, 'sync_start', name)}: {label}: sync_start must be a date YYYY-MM-DD"
             ) from None
+    if "deadlines" in raw:
+        from mktcrm.core.deadlines import parse_override
+
+        for kind, value in raw["deadlines"].items():
+            try:
+                parse_override(str(value))
+            except ConfigError as exc:
+                raise ConfigError(
+                    f"{_where(path, text, 'deadlines', name)}: {label}: deadlines.{kind}: {exc.message}", hint=exc.hint
+                ) from None
     tz = raw.get("timezone", defaults.get("timezone", "Europe/Paris"))
     _check_timezone(tz, f"{_where(path, text, 'timezone', name)}: {label}")
     options = {k: v for k, v in raw.items() if k not in ACCOUNT_KEYS}

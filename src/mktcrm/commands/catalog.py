@@ -1,4 +1,4 @@
-"""`listings list`, `orders list`, `disputes list`: what the cache holds, for people and scripts."""
+"""`listings list`, `orders list`: what the cache holds, for people and scripts."""
 
 from __future__ import annotations
 
@@ -23,9 +23,7 @@ from mktcrm.timeutil import iso, parse_since
 
 listings_app = typer.Typer(help="Listings (offers) in the cache.", no_args_is_help=True)
 orders_app = typer.Typer(help="Orders in the cache.", no_args_is_help=True)
-disputes_app = typer.Typer(help="Disputes (incidents, returns, claims) in the cache.", no_args_is_help=True)
 StatusOpt = Annotated[str | None, typer.Option("--status", help="Only this status, as the marketplace names it.")]
-DisputeStatusOpt = Annotated[str | None, typer.Option("--status", help="Only this status: open or resolved.")]
 
 LISTING_FIELDS = (
     Field("account", "id"),
@@ -51,22 +49,6 @@ ORDER_FIELDS = (
     Field("lines", "int"),
     Field("buyer_key", default=False),
 )
-DISPUTE_FIELDS = (
-    Field("account", "id"),
-    Field("marketplace", default=False),
-    Field("id", "id"),
-    Field("kind"),
-    Field("order_id", "id"),
-    Field("status"),
-    Field("reason", max_width=40),
-    Field("opened_at", "time"),
-    Field("respond_by", "time"),
-    Field("resolved_at", "time", default=False),
-    Field("amount", "money", default=False),
-    Field("currency", default=False),
-)
-
-
 def _filters(ctx: typer.Context, account: list[str] | None, since: str | None, limit: int | None) -> queries.Filters:
     app = app_ctx(ctx)
     return queries.Filters(
@@ -127,33 +109,6 @@ def orders_list(
     out.rows(ORDER_FIELDS, queries.orders(app_ctx(ctx).db, f), empty="No orders: run `mktcrm sync`.")
 
 
-@disputes_app.command("list")
-def disputes_list(
-    ctx: typer.Context,
-    account: AccountOpt = None,
-    status: DisputeStatusOpt = None,
-    since: SinceOpt = None,
-    limit: LimitOpt = None,
-    fmt: FormatOpt = "auto",
-    json_: JsonOpt = False,
-    fields: FieldsOpt = None,
-) -> None:
-    """List disputes, the next deadline first.
-
-    Fields: account, marketplace, id, kind, order_id, status, reason, opened_at, respond_by, resolved_at,
-    amount, currency.
-
-    \b
-    Examples:
-      $ mktcrm disputes list --status open
-    """
-    out = output(ctx, fmt, json_, fields)
-    f = _filters(ctx, account, since, limit)
-    f.status = status
-    out.rows(DISPUTE_FIELDS, queries.disputes(app_ctx(ctx).db, f), empty="No disputes.")
-
-
 def register(app: typer.Typer) -> None:
     app.add_typer(listings_app, name="listings")
     app.add_typer(orders_app, name="orders")
-    app.add_typer(disputes_app, name="disputes")

@@ -65,10 +65,11 @@ def demo(
       $ mktcrm demo
       $ mktcrm demo --home ./demo && MKTCRM_HOME=./demo mktcrm reviews list --unanswered
     """
-    from mktcrm.commands.catalog import DISPUTE_FIELDS
+    from mktcrm.commands.disputes import DISPUTE_FIELDS
     from mktcrm.commands.kpi import KPI_FIELDS
     from mktcrm.commands.reviews import REVIEW_FIELDS
-    from mktcrm.core import kpis
+    from mktcrm.core import disputes, kpis
+    from mktcrm.db import disputes as dispute_store
     from mktcrm.db import queries
     from mktcrm.sync import engine
 
@@ -101,8 +102,9 @@ def demo(
     out.note("")
     _demo_replies(app, out)
     out.note("")
-    out.note("Needs attention: open incidents")
-    out.rows(DISPUTE_FIELDS, queries.disputes(app.db, queries.Filters(status="open", limit=8)), empty="  none")
+    out.note("Needs attention: disputes due soonest")
+    soonest = dispute_store.listing(app.db, statuses=disputes.OPEN_STATES, limit=8)
+    out.rows(DISPUTE_FIELDS, disputes.with_time_left(soonest, app.now()), empty="  none")
     out.note("")
     period = kpis.parse_period("90d", app.now())
     out.note(f"KPIs, {period.label}")

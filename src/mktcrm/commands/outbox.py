@@ -131,6 +131,16 @@ def tasks_done(
             reply = outbox.reply_for(app.db, task["account"], task["ref_id"])
             if reply is not None and reply["state"] == "queued":
                 outbox.move(app.db, reply["id"], "manual_done")
+        elif task["kind"] == "dispute_message":
+            from mktcrm.db import disputes as dispute_store
+
+            dispute_id, _, message_id = task["ref_id"].rpartition("#")
+            message = outbox.get_reply(app.db, int(message_id), "dispute_messages")
+            if message is not None and message["state"] == "queued":
+                outbox.move(app.db, message["id"], "manual_done", table="dispute_messages")
+                dispute_store.add_event(
+                    app.db, task["account"], dispute_id, message["updated_at"], "message", "seller", message["body"]
+                )
     out.note(f"Task {task_id} done.")
 
 

@@ -29,8 +29,12 @@ def reply_for(db: sqlite3.Connection, account: str, review_id: str) -> dict[str,
     return dict(row) if row else None
 
 
-def get_reply(db: sqlite3.Connection, reply_id: int) -> dict[str, Any] | None:
-    row = db.execute("SELECT * FROM replies WHERE id = ?", (reply_id,)).fetchone()
+OUTBOXES = ("replies", "dispute_messages")  # same columns and state machine; review replies vs dispute messages
+
+
+def get_reply(db: sqlite3.Connection, reply_id: int, table: str = "replies") -> dict[str, Any] | None:
+    assert table in OUTBOXES
+    row = db.execute(f"SELECT * FROM {table} WHERE id = ?", (reply_id,)).fetchone()
     return dict(row) if row else None
 
 
@@ -55,16 +59,22 @@ def create_reply(
 
 
 def move(
-    db: sqlite3.Connection, reply_id: int, to: str, *, error: str | None = None, remote_id: str | None = None
+    db: sqlite3.Connection,
+    reply_id: int,
+    to: str,
+    *,
+    error: str | None = None,
+    remote_id: str | None = None,
+    table: str = "replies",
 ) -> None:
     """One committed transition; refuses any the state machine does not allow (a concurrent run moved it)."""
-    row = get_reply(db, reply_id)
+    row = get_reply(db, reply_id, table)
     if row is None or to not in TRANSITIONS[row["state"]]:
         current = row["state"] if row else "missing"
         raise RuntimeError(f"reply {reply_id}: cannot go from {current} to {to}")
     now = now_iso()
     db.execute(
-        "UPDATE replies SET state = ?, error = ?, remote_id = coalesce(?, remote_id), updated_at = ?,"
+        f"UPDATE {table} SET state = ?, error = ?, remote_id = coalesce(?, remote_id), updated_at = ?,"
         " attempts = attempts + (? = 'sending'),"
         " sent_at = CASE WHEN ? IN ('sent', 'manual_done') THEN ? ELSE sent_at END"
         " WHERE id = ? AND state = ?",
@@ -140,8 +150,37 @@ def finish_task(db: sqlite3.Connection, task_id: int) -> None:
     db.execute("UPDATE tasks SET state = 'done', done_at = ? WHERE id = ? AND state = 'open'", (now_iso(), task_id))
 
 
-def link_task(db: sqlite3.Connection, reply_id: int, task_id: int) -> None:
-    db.execute("UPDATE replies SET task_id = ? WHERE id = ?", (task_id, reply_id))
+def link_task(db: sqlite3.Connection, reply_id: int, task_id: int, table: str = "replies") -> None:
+    assert table in OUTBOXES
+    db.execute(f"UPDATE {table} SET task_id = ? WHERE id = ?", (task_id, reply_id))
+
+
+def create_message(
+    db: sqlite3.Connection,
+    *,
+    account: str,
+    dispute_id: str,
+    marketplace: str,
+    body: str,
+    template: str | None,
+    findings: list[dict[str, Any]],
+) -> int:
+    """A queued dispute message with its idempotency key (a dispute may have many messages)."""
+    now = now_iso()
+    cur = db.execute(
+        "INSERT INTO dispute_messages (account, dispute_id, marketplace, body, template, findings, state,"
+        " idempotency_key, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)",
+        (account, dispute_id, marketplace, body, template, json.dumps(findings), uuid.uuid4().hex, now, now),
+    )
+    return int(cur.lastrowid or 0)
+
+
+def unfinished_messages(db: sqlite3.Connection, account: str, dispute_id: str) -> list[dict[str, Any]]:
+    sql = (
+        "SELECT * FROM dispute_messages WHERE account = ? AND dispute_id = ? AND state IN ('sending', 'failed')"
+        " ORDER BY id"
+    )
+    return [dict(r) for r in db.execute(sql, (account, dispute_id))]
 
 
 def answered_review_ids(db: sqlite3.Connection) -> set[tuple[str, str]]:

@@ -125,21 +125,6 @@ def _review(row: sqlite3.Row) -> dict[str, Any]:
     return item
 
 
-def disputes(db: sqlite3.Connection, f: Filters) -> Iterator[dict[str, Any]]:
-    where, params = _where(f, "opened_at")
-    if f.status:
-        where += (" AND " if where else " WHERE ") + "status = ?"
-        params.append(f.status)
-    sql = (
-        "SELECT account, marketplace, id, kind, order_id, status, reason, opened_at, respond_by, resolved_at,"
-        f" amount_minor, currency FROM disputes{where} ORDER BY coalesce(respond_by, opened_at), id{_limit(f)}"
-    )
-    for row in db.execute(sql, params):
-        item = dict(row)
-        item["amount"] = from_minor(item.pop("amount_minor"))
-        yield item
-
-
 def counts(db: sqlite3.Connection) -> dict[str, dict[str, int]]:
     """Rows per account and table, for the demo and `sync` summaries."""
     out: dict[str, dict[str, int]] = {}

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+import re
 import time
 from collections.abc import Callable, Hashable
 from datetime import date, datetime
@@ -52,6 +53,7 @@ ROUTES: dict[str, tuple[str, tuple[str, ...]]] = {
     "/sell/fulfillment/v1/payment_dispute_summary": ("getPaymentDisputeSummaries", ("sell.payment.dispute",)),
 }
 RESPOND_PATH = "/commerce/feedback/v1/respond_to_feedback"
+DISPUTE_PATH = re.compile(r"^/sell/fulfillment/v1/payment_dispute/([^/]+)(/accept)?$")
 REPLY_MAX = 500
 _ERRORS: dict[int, tuple[int, str, str]] = {
     400: (2004, "API_REQUEST", "REQUEST"),
@@ -142,6 +144,9 @@ class EbaySandbox(SandboxBase):
             return self._token(request)
         if path == RESPOND_PATH:
             return self._respondToFeedback(request)
+        match = DISPUTE_PATH.match(path)
+        if match:
+            return self._paymentDispute(request, match.group(1), match.group(2))
         route = ROUTES.get(path)
         if route is None:
             raise ApiError(404, f"No resource matches {path}.")
@@ -229,6 +234,40 @@ class EbaySandbox(SandboxBase):
         self._cache.clear()
         order.evaluation.reply, order.evaluation.reply_date = text, time.time()
         return json_response(200, {})
+
+    def _paymentDispute(self, request: httpx.Request, dispute_id: str, action: str | None) -> httpx.Response:
+        """getPaymentDispute, and acceptPaymentDispute (revision must match; a closed dispute answers 409)."""
+        self._authorize(request, ("sell.payment.dispute",))
+        if request.url.params:
+            name = next(iter(request.url.params.keys()))
+            return _feedback_error(400, 2004, f"Unknown parameter {name}.", name)
+        dispute = next((d for d in self.data.disputes if d.dispute_id == dispute_id), None)
+        if dispute is None:
+            raise ApiError(404, f"Payment dispute {dispute_id} was not found.")
+        if action is None:
+            if request.method != "GET":
+                raise ApiError(405, f"Method {request.method} is not allowed.")
+            body = payloads.dispute_summary(self.data, dispute)
+            body["revision"] = dispute.revision
+            if dispute.seller_response:
+                body["sellerResponse"] = dispute.seller_response
+            elif dispute.status != "CLOSED":
+                body["availableChoices"] = ["ACCEPT", "CONTEST"]
+            return json_response(200, body)
+        if request.method != "POST":
+            raise ApiError(405, f"Method {request.method} is not allowed.")
+        try:
+            revision = json.loads(request.content or b"{}").get("revision")
+        except ValueError:
+            return _feedback_error(400, 2004, "Malformed JSON body.")
+        if dispute.status == "CLOSED" or dispute.seller_response:
+            return _feedback_error(409, 33003, "The payment dispute was already answered or closed.")
+        if revision != dispute.revision:
+            return _feedback_error(409, 33004, "The revision number does not match the latest revision.", "revision")
+        self._cache.clear()
+        dispute.seller_response, dispute.revision = "ACCEPT", dispute.revision + 1
+        dispute.status, dispute.closed = "CLOSED", time.time()
+        return httpx.Response(204)
 
     def reply_of(self, feedback_id: str) -> str | None:
         """The public reply a feedback carries (tests)."""

@@ -38,6 +38,8 @@ class Dispute:
     opened: float
     closed: float | None = None
     respond_by: float | None = None
+    revision: int = 1
+    seller_response: str | None = None
 
 
 def ascii_slug(text: str) -> str:

@@ -13,7 +13,7 @@ from mktcrm.connectors.base import API, NONE, CheckResult, Connector
 from mktcrm.connectors.ebay.disputes import DisputesStream
 from mktcrm.connectors.ebay.feedback import ReviewsStream
 from mktcrm.connectors.ebay.streams import ListingsStream, OrdersStream
-from mktcrm.errors import ConflictError
+from mktcrm.errors import ConflictError, NotSupportedError
 
 if TYPE_CHECKING:
     import httpx
@@ -124,6 +124,47 @@ class EbayConnector(Connector):
             if str(entry.get("feedbackId")) == str(review["id"]):
                 return (entry.get("replyComment") or {}).get("commentText")
         return None
+
+    # -- payment disputes -----------------------------------------------------------------------------
+    def _apiz(self) -> str:
+        if self.is_sandbox(self.ctx.account):
+            return self.ctx.api_base
+        return str(self.ctx.account.get("apiz_base_url") or "https://apiz.ebay.com").rstrip("/")
+
+    def dispute_reasons(self, purpose: str) -> dict[str, str]:
+        if purpose == "resolve":
+            return {"accept": "accept the buyer's claim: eBay refunds the buyer (acceptPaymentDispute)"}
+        return {}
+
+    def resolve_dispute(self, dispute: dict[str, Any], reason_code: str) -> None:
+        """acceptPaymentDispute at the dispute's current revision (read first, as eBay requires)."""
+        if dispute["kind"] != "payment_dispute":
+            raise NotSupportedError(
+                f"not supported by ebay: {dispute['kind']} disputes are not synced",
+                hint=self.instead.get("open_dispute"),
+            )
+        url = f"{self._apiz()}/sell/fulfillment/v1/payment_dispute/{dispute['id']}"
+        detail = self.ctx.client.get_json(url)
+        response = self.ctx.client.request(
+            "POST",
+            f"{url}/accept",
+            json={"revision": detail.get("revision")},
+            allow=(409,),
+            headers={"Content-Type": "application/json"},
+        )
+        if response.status_code == 409:
+            from mktcrm.http.client import error_message
+
+            raise ConflictError(
+                f"{self.ctx.account.name}: eBay refused: {error_message(response)}",
+                hint="run `mktcrm sync --stream disputes` to see its current state",
+            )
+
+    def send_dispute_message(self, dispute: dict[str, Any], text: str, idempotency_key: str) -> str | None:
+        raise NotSupportedError(
+            "not supported by ebay: payment disputes take no messages",
+            hint="contest or add a note in Seller Hub > Payment disputes",
+        )
 
     def check(self) -> CheckResult:
         """getOrders limit=1: proves the user token and its fulfillment scope, and names the seller."""

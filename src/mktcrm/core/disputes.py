@@ -1,0 +1,214 @@
+"""Disputes (DESIGN §7): one state machine, deadlines, and the seller's actions on every marketplace.
+
+The marketplace decides what exists (synced rows); mktcrm adds deadlines, a timeline and the
+seller's own moves. A move goes to the marketplace's API where one exists — validated first
+(reason codes, allowed transitions), so a refused action leaves the cache unchanged — and is
+recorded locally where none does, saying so.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from mktcrm.db import disputes as store
+from mktcrm.errors import MktcrmError, NotFoundError, NotSupportedError, UsageError
+from mktcrm.timeutil import iso, parse_time
+
+if TYPE_CHECKING:
+    from mktcrm.config import Account
+    from mktcrm.context import AppContext
+
+OPEN_STATES = ("open", "awaiting_seller", "awaiting_buyer", "escalated")
+# The moves the seller may make from each state; anything else is refused before any call.
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "open": ("awaiting_seller", "awaiting_buyer", "escalated", "resolved"),
+    "awaiting_seller": ("awaiting_buyer", "escalated", "resolved"),
+    "awaiting_buyer": ("awaiting_seller", "escalated", "resolved"),
+    "escalated": ("awaiting_seller", "awaiting_buyer", "resolved"),
+    "resolved": ("closed",),
+    "closed": (),
+}
+# The charter target a message on a dispute is checked against.
+MESSAGE_TARGET = {"amazon": "buyer_message", "ebay": "dispute_response", "etsy": "message", "mirakl": "message"}
+
+
+class TransitionError(MktcrmError):
+    """A move the dispute state machine forbids (e.g. resolving a closed dispute)."""
+
+
+@dataclass
+class Action:
+    dispute_id: str
+    account: str
+    result: str  # remote | local | task | sent | blocked
+    detail: str
+
+
+def find(app: AppContext, dispute_id: str, account: str | None = None) -> dict[str, Any]:
+    found = store.get(app.db, dispute_id, account)
+    if not found:
+        raise NotFoundError(f"no dispute with id {dispute_id!r}", hint="list them with: mktcrm disputes list")
+    if len(found) > 1:
+        names = ", ".join(d["account"] for d in found)
+        raise UsageError(f"dispute id {dispute_id!r} exists in several accounts ({names})", hint="add --account")
+    return found[0]
+
+
+def check_move(dispute: dict[str, Any], to: str) -> None:
+    allowed = TRANSITIONS.get(dispute["status"], ())
+    if to not in allowed:
+        raise TransitionError(
+            f"dispute {dispute['id']} is {dispute['status']}: it cannot become {to}",
+            hint=f"from {dispute['status']} it can become: {', '.join(allowed) or 'nothing'}",
+        )
+
+
+def _connector(app: AppContext, account: Account) -> Any:
+    return app.connector_for(account)
+
+
+def _validate_reason(connector: Any, purpose: str, code: str) -> str | None:
+    """The label of `code`, refused before any write when the marketplace publishes its codes."""
+    reasons = connector.dispute_reasons(purpose)
+    if reasons and code not in reasons:
+        shown = ", ".join(f"{c} ({label})" for c, label in list(reasons.items())[:12])
+        raise UsageError(f"reason {code!r} is not one the marketplace accepts here", hint=f"use one of: {shown}")
+    return reasons.get(code) if reasons else None
+
+
+def open_dispute(app: AppContext, account: Account, order_id: str, reason: str, message: str | None) -> Action:
+    """Start something on the marketplace where its API allows; otherwise a local dispute, said plainly."""
+    order = store.order(app.db, account.name, order_id)
+    if order is None:
+        raise NotFoundError(f"no order {order_id!r} on {account.name}", hint="see: mktcrm orders list")
+    now = iso(app.now())
+    connector = _connector(app, account)
+    try:
+        label = _validate_reason(connector, "open", reason)
+        row = connector.open_dispute(order, reason, message)
+        row.setdefault("reason", label)
+        detail = f"opened on {account.marketplace} ({row['kind']} {row['id']})"
+        result = "remote"
+    except NotSupportedError as exc:
+        row = {
+            "account": account.name,
+            "id": f"local-{uuid.uuid4().hex[:8]}",
+            "marketplace": account.marketplace,
+            "kind": "local",
+            "order_id": order_id,
+            "order_line_id": None,
+            "status": "awaiting_seller",
+            "reason": None,
+            "reason_code": reason,
+            "amount_minor": None,
+            "currency": None,
+            "opened_at": now,
+            "updated_at": now,
+            "resolved_at": None,
+            "respond_by": None,
+            "raw": "{}",
+            "remote_status": None,
+            "next_actor": "seller",
+            "thread_id": None,
+        }
+        detail = f"{exc.message}: tracked locally only ({exc.hint or 'handle it in the marketplace UI'})"
+        result = "local"
+    finally:
+        connector.ctx.client.close()
+    with app.store().transaction():
+        app.store().upsert("disputes", [row])
+        store.add_event(app.db, account.name, row["id"], now, "action", "seller", f"opened: {reason}")
+        if message and result == "local":
+            store.add_event(app.db, account.name, row["id"], now, "note", "seller", message)
+    return Action(row["id"], account.name, result, detail)
+
+
+def resolve(app: AppContext, dispute: dict[str, Any], reason: str) -> Action:
+    """Resolve through the marketplace where it can (validated first); locally otherwise."""
+    check_move(dispute, "resolved")
+    account = app.settings.account(dispute["account"])
+    now = iso(app.now())
+    result, detail = "local", "resolved locally (the marketplace has no API for it)"
+    if dispute["kind"] != "local":
+        connector = _connector(app, account)
+        try:
+            _validate_reason(connector, "resolve", reason)
+            connector.resolve_dispute(dispute, reason)
+            result, detail = "remote", f"resolved on {account.marketplace}"
+        except NotSupportedError as exc:
+            detail = f"{exc.message}; marked resolved here only" + (f" ({exc.hint})" if exc.hint else "")
+        finally:
+            connector.ctx.client.close()
+    with app.store().transaction():
+        store.set_status(app.db, dispute["account"], dispute["id"], "resolved", resolved_at=now, reason_code=reason)
+        store.add_event(app.db, dispute["account"], dispute["id"], now, "action", "seller", f"resolved: {reason}")
+    return Action(dispute["id"], dispute["account"], result, detail)
+
+
+def note(app: AppContext, dispute: dict[str, Any], text: str) -> None:
+    with app.store().transaction():
+        store.add_event(app.db, dispute["account"], dispute["id"], iso(app.now()) or "", "note", "seller", text)
+
+
+def timeline(app: AppContext, dispute: dict[str, Any]) -> list[dict[str, Any]]:
+    return store.events(app.db, dispute["account"], dispute["id"])
+
+
+def refresh_deadlines(app: AppContext) -> int:
+    """Set `respond_by` from the rules table where the marketplace gave none, or where it runs from activity."""
+    from mktcrm.core import deadlines
+
+    accounts = {a.name: a for a in app.settings.accounts}
+    updates = []
+    for d in store.open_deadlines(app.db, OPEN_STATES):
+        account = accounts.get(d["account"])
+        if account is None:
+            continue
+        rule = deadlines.rule_for(d["marketplace"], d["kind"], account.deadlines)
+        # A deadline the marketplace gave stays; one that runs from the last activity moves with it.
+        if d["respond_by"] is not None and (rule is None or rule.start != "updated_at"):
+            continue
+        start = parse_time(d.get(rule.start) if rule else None) or parse_time(d.get("opened_at"))
+        if rule is None or start is None:
+            continue
+        due = deadlines.respond_by(
+            d["marketplace"],
+            d["kind"],
+            start,
+            timezone=account.timezone,
+            country=account.country,
+            overrides=account.deadlines,
+        )
+        if due is not None:
+            updates.append((iso(due), d["account"], d["id"]))
+    if updates:
+        with app.store().transaction():
+            store.set_deadlines(app.db, updates)
+    return len(updates)
+
+
+def with_time_left(rows: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
+    from mktcrm.core import deadlines
+
+    for row in rows:
+        due = parse_time(row.get("respond_by"))
+        open_ = row.get("status") in OPEN_STATES
+        row["time_left"] = deadlines.time_left(due, now) if due and open_ else ""
+        row["overdue"] = bool(due and open_ and due < now)
+    return rows
+
+
+def message_target(marketplace: str) -> str | None:
+    return MESSAGE_TARGET.get(marketplace)
+
+
+def raw_json(row: dict[str, Any]) -> dict[str, Any]:
+    try:
+        value = json.loads(row.get("raw") or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}

@@ -1,0 +1,113 @@
+"""Disputes in the cache: lookups, the timeline, deadlines, and the local moves a sync never makes."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from mktcrm.timeutil import from_minor
+
+LIST_COLUMNS = (
+    "account, marketplace, id, kind, order_id, order_line_id, status, remote_status, reason, reason_code,"
+    " next_actor, opened_at, updated_at, respond_by, resolved_at, amount_minor, currency, thread_id, raw"
+)
+
+
+def _row(row: sqlite3.Row) -> dict[str, Any]:
+    item = dict(row)
+    item["amount"] = from_minor(item.pop("amount_minor"))
+    return item
+
+
+def get(db: sqlite3.Connection, dispute_id: str, account: str | None) -> list[dict[str, Any]]:
+    sql = f"SELECT {LIST_COLUMNS} FROM disputes WHERE id = ?"
+    params: list[Any] = [dispute_id]
+    if account:
+        sql += " AND account = ?"
+        params.append(account)
+    return [_row(r) for r in db.execute(sql, params)]
+
+
+def listing(
+    db: sqlite3.Connection,
+    *,
+    accounts: Sequence[str] = (),
+    statuses: Sequence[str] = (),
+    kinds: Sequence[str] = (),
+    due_before: str | None = None,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """Sorted by the next deadline (none last), then by opening date."""
+    clauses, params = [], []  # type: ignore[var-annotated]
+    for column, values in (("account", accounts), ("status", statuses), ("kind", kinds)):
+        if values:
+            clauses.append(f"{column} IN ({', '.join('?' * len(values))})")
+            params.extend(values)
+    if due_before:
+        clauses.append("respond_by IS NOT NULL AND respond_by <= ?")
+        params.append(due_before)
+    where = " WHERE " + " AND ".join(clauses) if clauses else ""
+    sql = f"SELECT {LIST_COLUMNS} FROM disputes{where} ORDER BY respond_by IS NULL, respond_by, opened_at, id"
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    return [_row(r) for r in db.execute(sql, params)]
+
+
+def order(db: sqlite3.Connection, account: str, order_id: str) -> dict[str, Any] | None:
+    row = db.execute("SELECT * FROM orders WHERE account = ? AND id = ?", (account, order_id)).fetchone()
+    if row is None:
+        return None
+    item = dict(row)
+    item["lines"] = [
+        dict(r)
+        for r in db.execute(
+            "SELECT * FROM order_lines WHERE account = ? AND order_id = ? ORDER BY id", (account, order_id)
+        )
+    ]
+    return item
+
+
+def add_event(
+    db: sqlite3.Connection, account: str, dispute_id: str, at: str, kind: str, author: str, body: str
+) -> None:
+    db.execute(
+        "INSERT INTO dispute_events (account, dispute_id, event_id, at, kind, author, body, raw)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, NULL)",
+        (account, dispute_id, f"local-{uuid.uuid4().hex}", at, kind, author, body),
+    )
+
+
+def events(db: sqlite3.Connection, account: str, dispute_id: str) -> list[dict[str, Any]]:
+    sql = (
+        "SELECT at, kind, author, body, event_id FROM dispute_events WHERE account = ? AND dispute_id = ?"
+        " ORDER BY at, rowid"
+    )
+    return [dict(r) for r in db.execute(sql, (account, dispute_id))]
+
+
+def set_status(
+    db: sqlite3.Connection, account: str, dispute_id: str, status: str, *, resolved_at: str | None, reason_code: str
+) -> None:
+    db.execute(
+        "UPDATE disputes SET status = ?, resolved_at = coalesce(?, resolved_at),"
+        " reason_code = coalesce(?, reason_code), next_actor = 'none' WHERE account = ? AND id = ?",
+        (status, resolved_at, reason_code, account, dispute_id),
+    )
+
+
+def open_deadlines(db: sqlite3.Connection, statuses: Sequence[str]) -> list[dict[str, Any]]:
+    sql = (
+        "SELECT account, marketplace, id, kind, opened_at, updated_at, respond_by FROM disputes"
+        f" WHERE status IN ({', '.join('?' * len(statuses))})"
+    )
+    return [dict(r) for r in db.execute(sql, list(statuses))]
+
+
+def set_deadlines(db: sqlite3.Connection, updates: list[tuple[str | None, str, str]]) -> None:
+    db.executemany("UPDATE disputes SET respond_by = ? WHERE account = ? AND id = ?", updates)
+
+
+def order_accounts(db: sqlite3.Connection, order_id: str) -> list[str]:
+    return [r[0] for r in db.execute("SELECT account FROM orders WHERE id = ?", (order_id,))]
