@@ -18,7 +18,9 @@ def sync(
     accounts: Annotated[list[str] | None, typer.Argument(help="Accounts to sync (default: all enabled).")] = None,
     stream: Annotated[
         list[str] | None,
-        typer.Option("--stream", "-s", help="Only this stream: listings, orders, reviews, disputes."),
+        typer.Option(
+            "--stream", "-s", help="Only this stream: listings, orders, reviews, disputes; Mirakl: threads, returns."
+        ),
     ] = None,
     full: Annotated[
         bool, typer.Option("--full", help="Ignore cursors and re-read everything from sync_start.")
@@ -51,7 +53,9 @@ def sync(
     chosen = [settings.account(n) for n in accounts] if accounts else [a for a in settings.accounts if a.enabled]
     if not chosen:
         raise ConfigError("no account to sync", hint=f"add an [[accounts]] table to {settings.path}")
-    known = {"listings", "orders", "reviews", "disputes"}
+    from mktcrm import connectors
+
+    known = {cls.name for name in connectors.names() for cls in connectors.get(name).streams}
     for name in stream or []:
         if name not in known:
             raise UsageError(f"unknown stream {name!r}", hint=f"streams: {', '.join(sorted(known))}")
