@@ -201,8 +201,9 @@ def test_kpi_period_filters_by_creation_date(synced: Home) -> None:
 
 
 def test_disputes_list(synced: Home) -> None:
-    rows = json.loads(synced.ok("disputes", "list", "--status", "open", "--json").stdout)
-    assert rows and all(r["kind"] == "incident" and r["status"] == "open" for r in rows)
+    rows = json.loads(synced.ok("disputes", "list", "--status", "awaiting_seller", "--json").stdout)
+    assert rows and all(r["status"] == "awaiting_seller" for r in rows)
+    assert {"incident", "inquiry", "return"} <= {r["kind"] for r in rows}
     assert {
         "account",
         "marketplace",

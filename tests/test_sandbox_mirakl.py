@@ -68,6 +68,10 @@ def _validators() -> dict[str, Any]:
         ("OF21", "/api/offers"),
         ("OR11", "/api/orders"),
         ("OR51", "/api/orders/{order_id}/evaluation"),
+        ("M11", "/api/inbox/threads"),
+        ("M10", "/api/inbox/threads/{thread_id}"),
+        ("RT11", "/api/returns"),
+        ("RE01", "/api/reasons"),
     ):
         op = spec["paths"][path]["get"]
         assert op["operationId"] == code
@@ -122,6 +126,40 @@ def test_every_response_body_validates_against_the_spec() -> None:
             response = client.get(f"/api/orders/{order_id}/evaluation")
             assert response.status_code == 200
             _assert_valid(v["OR51"], response.json())
+
+
+def test_inbox_returns_and_reasons_validate_and_are_seeded() -> None:
+    v = _validators()
+    sb = open_sandbox(URL)
+    again = MiraklSandbox("intermarche", seed=7, orders=300, anchor=sb.anchor)
+    assert [t.id for t in again.inbox.threads.values()] == list(sb.inbox.threads)  # same seed, same inbox
+    assert {t.order_id for t in sb.inbox.threads.values()} == {o.order_id for o in sb.data.orders if o.has_message}
+    with _client(sb) as client:
+        threads, token = [], None
+        while True:
+            params: dict[str, Any] = {"with_messages": "true", "limit": 7, **({"page_token": token} if token else {})}
+            body = client.get("/api/inbox/threads", params=params).json()
+            _assert_valid(v["M11"], body)
+            threads += body["data"]
+            token = body.get("next_page_token")
+            if not token:
+                break
+        assert sorted(t["id"] for t in threads) == sorted(sb.inbox.threads)
+        assert [t["date_updated"] for t in threads] == sorted((t["date_updated"] for t in threads), reverse=True)
+        senders = Counter(t["messages"][-1]["from"]["type"] for t in threads)
+        assert set(senders) == {"CUSTOMER_USER", "SHOP_USER", "OPERATOR_USER"}
+        _assert_valid(v["M10"], client.get(f"/api/inbox/threads/{threads[0]['id']}").json())
+        returns = client.get("/api/returns", params={"limit": 100}).json()
+        _assert_valid(v["RT11"], returns)
+        assert len({r["state"] for r in returns["data"]}) == 7
+        _assert_valid(v["RE01"], client.get("/api/reasons").json())
+        incident_lines = [
+            ln
+            for o in _all_orders(client, has_incident="true")
+            for ln in o["order_lines"]
+            if ln["order_line_state"] == "INCIDENT_OPEN"
+        ]
+        assert incident_lines and all(ln["order_line_state_reason_label"] for ln in incident_lines)
 
 
 def test_account_reports_shop_kpis() -> None:

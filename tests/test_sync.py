@@ -38,7 +38,8 @@ def test_sync_stores_everything_the_sandbox_holds(home: Home) -> None:
     assert report["status"] == "ok"
     streams = {s["stream"]: s for s in report["accounts"][0]["streams"]}
     for table in ("orders", "reviews", "disputes", "listings"):
-        assert home.count(table) == truth[table], table
+        where = " WHERE kind = 'incident'" if table == "disputes" else ""
+        assert home.sql(f"SELECT count(*) FROM {table}{where}")[0][0] == truth[table], table
         assert streams[table]["records"] == truth[table]
     assert truth["reviews"] > 5 and truth["disputes"] >= 1
     # Order lines and buyers come with the orders; buyer keys are HMACs, not marketplace ids.
@@ -87,7 +88,9 @@ def test_new_evaluation_and_incident_arrive_on_next_sync(synced: Home) -> None:
     sb.open_incident(order_id, at)
     synced.ok("sync", "--quiet")
     assert synced.sql("SELECT rating, body FROM reviews WHERE id = ?", order_id) == [(2, "Colis reçu ouvert.")]
-    assert synced.sql("SELECT status FROM disputes WHERE order_id = ?", order_id) == [("open",)]
+    assert synced.sql("SELECT status FROM disputes WHERE order_id = ? AND kind = 'incident'", order_id) == [
+        ("awaiting_seller",)
+    ]
 
 
 def test_interrupted_sync_resumes_at_the_page_it_stopped(home: Home) -> None:
@@ -145,7 +148,7 @@ def test_one_failing_account_does_not_stop_the_others(home: Home) -> None:
     assert result.exit_code == 3
     report = {a["account"]: a for a in json.loads(result.stdout)["accounts"]}
     assert report["good"]["status"] == "ok" and report["bad"]["status"] == "failed"
-    assert [s["status"] for s in report["bad"]["streams"]] == ["failed", "skipped", "skipped", "skipped"]
+    assert [s["status"] for s in report["bad"]["streams"]] == ["failed"] + ["skipped"] * 5
     assert home.sql("SELECT DISTINCT account FROM orders") == [("good",)]
     assert home.sql("SELECT status FROM sync_runs") == [("partial",)]
 
@@ -231,10 +234,13 @@ def test_unknown_account_and_stream_are_usage_errors(home: Home) -> None:
 
 def test_disputes_closed_remotely_are_marked_resolved(synced: Home) -> None:
     sb = sandbox()
-    order_id = synced.sql("SELECT order_id FROM disputes WHERE status = 'open' ORDER BY id LIMIT 1")[0][0]
-    open_before = synced.sql("SELECT count(*) FROM disputes WHERE status = 'open'")[0][0]
+    open_incidents = "FROM disputes WHERE kind = 'incident' AND status = 'awaiting_seller'"
+    order_id = synced.sql(f"SELECT order_id {open_incidents} ORDER BY id LIMIT 1")[0][0]
+    open_before = synced.sql(f"SELECT count(*) {open_incidents}")[0][0]
     sb.close_incident(order_id, datetime.now(UTC))
     synced.ok("sync", "--stream", "disputes", "--quiet")
-    status, resolved = synced.sql("SELECT status, resolved_at FROM disputes WHERE order_id = ?", order_id)[0]
+    status, resolved = synced.sql(
+        "SELECT status, resolved_at FROM disputes WHERE order_id = ? AND kind = 'incident'", order_id
+    )[0]
     assert status == "resolved" and resolved
-    assert synced.sql("SELECT count(*) FROM disputes WHERE status = 'open'")[0][0] == open_before - 1
+    assert synced.sql(f"SELECT count(*) {open_incidents}")[0][0] == open_before - 1

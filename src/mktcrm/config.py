@@ -203,7 +203,7 @@ def _validate(data: dict[str, Any], text: str, path: Path, mkeys: dict[str, dict
         raise ConfigError(f"{_where(path, text, 'retries')}: [sync] retries must be between 1 and 10")
     inline = data.get("templates", {})
     if not isinstance(inline, dict) or not all(isinstance(v, str) for v in inline.values()):
-        raise ConfigError(f"{path}: [templates] entries must be NAME = \"template text\"")
+        raise ConfigError(f'{path}: [templates] entries must be NAME = "template text"')
     raw_accounts = data.get("accounts", [])
     if not isinstance(raw_accounts, list):
         raise ConfigError(f"{path}: accounts must be written as [[accounts]] tables")

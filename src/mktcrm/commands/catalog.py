@@ -49,6 +49,8 @@ ORDER_FIELDS = (
     Field("lines", "int"),
     Field("buyer_key", default=False),
 )
+
+
 def _filters(ctx: typer.Context, account: list[str] | None, since: str | None, limit: int | None) -> queries.Filters:
     app = app_ctx(ctx)
     return queries.Filters(

@@ -225,6 +225,10 @@ class Connector:
     streams: ClassVar[tuple[type[Stream], ...]]
     secret_keys: ClassVar[tuple[str, ...]] = ()
     url_key: ClassVar[str] = "base_url"  # the account key holding the API host
+    # marketplace status -> mktcrm state, per dispute kind (see `dispute_state`)
+    dispute_states: ClassVar[dict[str, dict[str, str]]] = {}
+    # dispute kinds `resolve_dispute` can close on the marketplace; others are resolved locally
+    resolvable_kinds: ClassVar[tuple[str, ...]] = ()
     default_base_url: ClassVar[str] = ""  # used when the account does not set url_key
 
     def __init__(self, ctx: StreamContext) -> None:

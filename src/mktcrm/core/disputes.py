@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from mktcrm import connectors
 from mktcrm.db import disputes as store
 from mktcrm.errors import MktcrmError, NotFoundError, NotSupportedError, UsageError
 from mktcrm.timeutil import iso, parse_time
@@ -133,7 +134,13 @@ def resolve(app: AppContext, dispute: dict[str, Any], reason: str) -> Action:
     account = app.settings.account(dispute["account"])
     now = iso(app.now())
     result, detail = "local", "resolved locally (the marketplace has no API for it)"
-    if dispute["kind"] != "local":
+    connector_cls = connectors.get(dispute["marketplace"])
+    if dispute["kind"] not in connector_cls.resolvable_kinds:
+        hint = connector_cls.instead.get("resolve_dispute")
+        if dispute["kind"] != "local":
+            detail = f"{account.marketplace} has no API to resolve a {dispute['kind']}; marked resolved here only"
+            detail += f" ({hint})" if hint else ""
+    else:
         connector = _connector(app, account)
         try:
             _validate_reason(connector, "resolve", reason)

@@ -131,12 +131,18 @@ class ApiClient:
         *,
         params: dict[str, Any] | None = None,
         allow: Iterable[int] = (),
+        retry: bool = True,
         **kw: Any,
     ) -> httpx.Response:
+        """One call, retried when busy or unreachable unless `retry=False`.
+
+        Pass `retry=False` for writes the marketplace does not deduplicate (a second POST would post twice):
+        the caller then reads back what arrived before trying again.
+        """
         allowed = set(allow)
         started = time.monotonic()
         retrying = Retrying(
-            stop=stop_after_attempt(self.policy.tries),
+            stop=stop_after_attempt(self.policy.tries if retry else 1),
             wait=self._wait,
             retry=retry_if_exception_type(RetryableError),
             sleep=self._sleep_within_budget(started),

@@ -1,10 +1,12 @@
 """Mirakl seller ("shop") API sandbox: one operator instance as an ``httpx`` request handler.
 
-Follows the seller OpenAPI for A01 (GET /api/account), OF21 (GET /api/offers), OR11 (GET /api/orders) and
-OR51 (GET /api/orders/{order_id}/evaluation): raw-key ``Authorization`` header, optional ``shop_id``, offset
-paging with ``total_count``, ``{"status", "message"}`` errors, plus injectable faults (429 + Retry-After,
-5xx, malformed JSON, latency, a pagination loop). Mount it with ``httpx.MockTransport(sandbox.handler)`` so
-connectors, retries and pagination run for real, or serve it on loopback with ``server.serve``.
+Follows the seller OpenAPI for A01 (GET /api/account), OF21 (GET /api/offers), OR11 (GET /api/orders),
+OR51 (GET /api/orders/{order_id}/evaluation), and for disputes M10/M11/M12 (inbox threads), OR43 (new thread
+on an order), OR64 (resolve an incident line), RE01 (reasons) and RT11 (returns), see ``mirakl_inbox_api``:
+raw-key ``Authorization`` header, optional ``shop_id``, offset or seek paging, ``{"status", "message"}``
+errors, plus injectable faults (429 + Retry-After, 5xx, lost answers, malformed JSON, latency, a loop).
+Mount it with ``httpx.MockTransport(sandbox.handler)`` so connectors, retries and pagination run for
+real, or serve it on loopback with ``server.serve``.
 """
 
 from __future__ import annotations
@@ -16,17 +18,35 @@ from typing import Any, ClassVar
 
 import httpx
 
+from . import mirakl_inbox_api as inbox_api
 from . import mirakl_params as qp
 from . import mirakl_payloads as payloads
 from .base import ApiError, SandboxBase, epoch, json_response
 from .data import add_orders, generate
+from .mirakl_inbox import CUSTOMER, OPERATOR, Inbox
 from .mirakl_orders import OrderRenderer
 from .records import Offer, Order
 
 DEFAULT_PAGE = 10
 MAX_PAGE = 100
 _CACHE_SIZE = 32
-_EVALUATION_PATH = re.compile(r"^/api/orders/([^/]+)/evaluation$")
+# (method, path pattern, operation name): the operations this sandbox serves.
+_ROUTES: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
+    (method, re.compile(pattern), op)
+    for method, pattern, op in (
+        ("GET", r"^/api/account$", "A01"),
+        ("GET", r"^/api/offers$", "OF21"),
+        ("GET", r"^/api/orders$", "OR11"),
+        ("GET", r"^/api/orders/([^/]+)/evaluation$", "OR51"),
+        ("POST", r"^/api/orders/([^/]+)/threads$", "OR43"),
+        ("PUT", r"^/api/orders/([^/]+)/lines/([^/]+)/resolve_incident$", "OR64"),
+        ("GET", r"^/api/inbox/threads$", "M11"),
+        ("GET", r"^/api/inbox/threads/([^/]+)$", "M10"),
+        ("POST", r"^/api/inbox/threads/([^/]+)/message$", "M12"),
+        ("GET", r"^/api/reasons$", "RE01"),
+        ("GET", r"^/api/returns$", "RT11"),
+    )
+)
 
 _OFFER_SORTS: dict[str, Callable[[Offer], tuple[Any, ...]]] = {
     "totalPrice": lambda o: (o.price + (0.0 if o.price >= 49 else 4.9), o.offer_id),
@@ -60,6 +80,7 @@ class MiraklSandbox(SandboxBase):
         self.data = generate(name, seed, orders, self.anchor, days)
         self._cache: dict[Hashable, Any] = {}
         self._renderer = OrderRenderer(self.data)
+        self.inbox = Inbox(self.data, seed, shop_id)
 
     @property
     def credentials(self) -> dict[str, str]:
@@ -106,33 +127,67 @@ class MiraklSandbox(SandboxBase):
             self._cache.clear()
             self.data.close_incident(order_id, epoch(at), refund)
 
+    def add_customer_message(self, order_id: str, text: str, at: datetime, operator: bool = False) -> str:
+        """The customer (or the operator) writes about an order: in its latest thread, or a new one. Thread id."""
+        with self._lock:
+            sender = OPERATOR if operator else CUSTOMER
+            threads = sorted(self.inbox.threads_of(order_id), key=lambda t: t.updated)
+            if threads:
+                self.inbox.post(threads[-1], sender, text, epoch(at), ("SHOP",))
+                return threads[-1].id
+            thread, _ = self.inbox.open_thread(order_id, ("REASON_CODE", "26"), sender, text, epoch(at), ("SHOP",))
+            return thread.id
+
+    def set_return_state(self, return_id: str, state: str, at: datetime, known_only: bool = True) -> None:
+        """A return moves on (the customer ships it, the operator closes it…); bumps its last_updated."""
+        with self._lock:
+            self.inbox.set_return_state(return_id, state, epoch(at), known_only)
+
     # -- HTTP -----------------------------------------------------------------------------------------------
 
     def answer(self, request: httpx.Request, path: str) -> httpx.Response:
-        """A01, OF21, OR11 and OR51 as the seller OpenAPI describes them."""
-        return json_response(200, self._answer(request, path))
-
-    def _answer(self, request: httpx.Request, path: str) -> dict[str, Any] | bytes:
+        """The operations of ``_ROUTES`` as the seller OpenAPI describes them."""
         if request.headers.get("Authorization") != self.api_key:
             raise ApiError(401, "Unauthorized")
         params = request.url.params
         if "shop_id" in params and qp.int_param(params, "shop_id", 0) != self.shop_id:
             raise ApiError(403, "Forbidden: the API key has no access to this shop")
-        match = _EVALUATION_PATH.match(path)
-        if path not in ("/api/account", "/api/offers", "/api/orders") and match is None:
+        matches = [(method, m, op) for method, pattern, op in _ROUTES if (m := pattern.match(path))]
+        if not matches:
             raise ApiError(404, "Not Found")
-        if request.method != "GET":
+        found = next(((m, op) for method, m, op in matches if method == request.method), None)
+        if found is None:
             raise ApiError(405, f"Method {request.method} not allowed on {path}")
-        if path == "/api/account":
+        match, op = found
+        args = match.groups()
+        if op in ("OR43", "M12"):
+            self._cache.clear()
+            created = inbox_api.new_thread if op == "OR43" else inbox_api.reply
+            return json_response(201, created(self.inbox, args[0], request))
+        if op == "OR64":
+            self._cache.clear()
+            inbox_api.resolve_incident(self.inbox, args[0], args[1], request)
+            return httpx.Response(204)
+        return json_response(200, self._read(op, args, params))
+
+    def _read(self, op: str, args: tuple[str, ...], params: httpx.QueryParams) -> dict[str, Any] | bytes:
+        if op == "A01":
             qp.check_names(params, qp.COMMON)
             return self._account()
-        if path == "/api/offers":
+        if op == "OF21":
             return self._offers(params)
-        if path == "/api/orders":
+        if op == "OR11":
             return self._orders(params)
-        assert match is not None
-        qp.check_names(params, qp.COMMON)
-        return self._evaluation(match.group(1))
+        if op == "OR51":
+            qp.check_names(params, qp.COMMON)
+            return self._evaluation(args[0])
+        if op == "M11":
+            return inbox_api.list_threads(self.inbox, params)
+        if op == "M10":
+            return inbox_api.get_thread(self.inbox, args[0], params)
+        if op == "RE01":
+            return inbox_api.reasons(params)
+        return inbox_api.list_returns(self.inbox, params)
 
     def _account(self) -> dict[str, Any]:
         """A01: grade and evaluations_count are computed from the visible evaluations."""

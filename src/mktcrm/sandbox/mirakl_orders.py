@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .mirakl_inbox import incident_reason
 from .mirakl_payloads import COMMISSION_RATE, VAT_RATE, iso, money
 from .records import INCIDENT_OPEN, REFUNDED, Dataset, Order
 
@@ -87,9 +88,13 @@ class OrderRenderer:
                 refunds = _inner(_refund(o.order_id, idx, amount, fee, vat, ln.quantity, ln.refund_date))
                 refunds = "{" + refunds + "}"
             can_refund = ln.state in ("SHIPPED", "RECEIVED", INCIDENT_OPEN)
+            reason = ""
+            if ln.state == INCIDENT_OPEN:
+                code, label = incident_reason(o.order_id)
+                reason = f'"order_line_state_reason_code":"{code}","order_line_state_reason_label":{json.dumps(label)},'
             lines.append(
                 f'{{"order_line_id":"{o.order_id}-{idx}","order_line_index":{idx},'
-                f'"order_line_state":"{ln.state}",{self._offer(ln.offer)},{_LINE_CONST},'
+                f'"order_line_state":"{ln.state}",{reason}{self._offer(ln.offer)},{_LINE_CONST},'
                 f'"quantity":{ln.quantity},"price":{amount!r},"shipping_price":{line_shipping!r},'
                 f'"total_price":{money(amount + line_shipping)!r},"commission_fee":{fee!r},'
                 f'"commission_vat":{vat!r},"commission_taxes":[{{"amount":{vat!r},"code":"TVA-20",'

@@ -43,6 +43,7 @@ class EbayConnector(Connector):
         "token_url": (str, False, "OAuth token endpoint (default https://api.ebay.com/identity/v1/oauth2/token)"),
     }
     secret_keys = ("client_secret_env", "refresh_token_env")
+    resolvable_kinds = ("payment_dispute",)
     capabilities: ClassVar[dict[str, str]] = {
         "sync_listings": API,  # Inventory getInventoryItems + getOffers (Inventory-API listings only)
         "sync_orders": API,  # Fulfillment getOrders

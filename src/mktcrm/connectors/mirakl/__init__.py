@@ -10,6 +10,8 @@ from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from mktcrm.connectors.base import API, MANUAL, NONE, CheckResult, Connector
+from mktcrm.connectors.mirakl.actions import DisputeActions
+from mktcrm.connectors.mirakl.disputes import DISPUTE_STATES, ReturnsStream, ThreadsStream
 from mktcrm.connectors.mirakl.streams import DisputesStream, ListingsStream, OrdersStream, ReviewsStream
 
 if TYPE_CHECKING:
@@ -31,7 +33,7 @@ def _shop_key_auth(key: str) -> httpx.Auth:
     return ShopKeyAuth()
 
 
-class MiraklConnector(Connector):
+class MiraklConnector(DisputeActions, Connector):
     marketplace = "mirakl"
     label = "Mirakl"
     config_keys: ClassVar[dict[str, tuple[Any, bool, str]]] = {
@@ -44,21 +46,26 @@ class MiraklConnector(Connector):
         ),
     }
     secret_keys = ("api_key_env",)
+    resolvable_kinds = ("incident",)
     capabilities: ClassVar[dict[str, str]] = {
         "sync_listings": API,  # OF21
         "sync_orders": API,  # OR11
         "sync_reviews": API,  # OR51, one call per order
         "reply_review": MANUAL,  # OR51's reply is read-only: paste it in the back office
-        "sync_disputes": API,  # OR11 incidents
-        "open_dispute": NONE,  # incidents are opened by the customer or operator (OR43 opens a thread)
-        "message_dispute": API,  # OR43 / M12
-        "resolve_dispute": API,  # OR64
+        "sync_disputes": API,  # OR11 incidents, M11 threads, RT11 returns
+        # An incident is opened by the customer or operator (no OR62 in the shop API); `open_dispute()` still
+        # starts a message thread on the order (OR43), which is what `disputes open` does here.
+        "open_dispute": NONE,
+        "message_dispute": API,  # M12 in the thread / OR43 on the order
+        "resolve_dispute": API,  # OR64, incidents only
     }
     instead: ClassVar[dict[str, str]] = {
         "reply_review": "answer the evaluation in the operator's back office (Orders > evaluations)",
-        "open_dispute": "open a message thread on the order instead (OR43), or ask the operator",
+        "open_dispute": "start a message thread on the order instead (OR43: `mktcrm disputes open`)",
     }
-    streams = (ListingsStream, OrdersStream, ReviewsStream, DisputesStream)
+    streams = (ListingsStream, OrdersStream, ReviewsStream, DisputesStream, ThreadsStream, ReturnsStream)
+    # kind -> Mirakl status -> mktcrm state (incident, inquiry = thread by last sender, return).
+    dispute_states: ClassVar[dict[str, dict[str, str]]] = DISPUTE_STATES
 
     @classmethod
     def auth(cls, account: Account, secret: Callable[[str], str], api_base: str) -> httpx.Auth:

@@ -1,4 +1,7 @@
-"""Mirakl streams: offers (OF21), orders (OR11), evaluations (OR51 per order), incidents (OR11)."""
+"""Mirakl streams: offers (OF21), orders (OR11), evaluations (OR51 per order), incidents (OR11).
+
+Threads (M11) and returns (RT11) are in `disputes`, with the status table all dispute streams share.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from mktcrm.connectors.base import MarkMissing, OffsetPaginator, Page, Paginator, Stream
+from mktcrm.connectors.mirakl.disputes import state_of, status_event
 from mktcrm.timeutil import iso, norm_time, to_minor
 
 MARKET = "mirakl"
@@ -208,7 +212,7 @@ class DisputesStream(_MiraklStream):
     """Open incidents are few: read them all each run (OR11 has_incident=true); those gone are resolved."""
 
     name = "disputes"
-    tables = ("disputes",)
+    tables = ("disputes", "dispute_events")
     capability = "sync_disputes"
     cursor_field = None
     path = "/api/orders"
@@ -221,11 +225,15 @@ class DisputesStream(_MiraklStream):
 
     def normalize(self, items: list[dict[str, Any]]) -> Page:
         account = self.ctx.account.name
-        disputes = []
+        disputes, events = [], []
         for o in items:
             for line in o.get("order_lines") or []:
-                if line.get("order_line_state") != "INCIDENT_OPEN":
+                remote = line.get("order_line_state")
+                if remote != "INCIDENT_OPEN":
                     continue
+                state, actor = state_of("incident", remote)
+                seen_at = norm_time(line.get("last_updated_date"))
+                reason = line.get("order_line_state_reason_label") or line.get("order_line_state_reason_code")
                 disputes.append(
                     {
                         "account": account,
@@ -234,22 +242,30 @@ class DisputesStream(_MiraklStream):
                         "kind": "incident",
                         "order_id": o["order_id"],
                         "order_line_id": line["order_line_id"],
-                        "status": "open",
-                        "reason": line.get("order_line_state_reason_label") or line.get("order_line_state_reason_code"),
+                        "status": state,
+                        "reason": reason,
                         "amount_minor": to_minor(line.get("total_price")),
                         "currency": o.get("currency_iso_code"),
-                        "opened_at": norm_time(line.get("last_updated_date")),
-                        "updated_at": norm_time(line.get("last_updated_date")),
+                        "opened_at": seen_at,
+                        "updated_at": seen_at,
                         "resolved_at": None,
                         "respond_by": None,
                         "raw": _raw(line),
+                        "remote_status": remote,
+                        "reason_code": line.get("order_line_state_reason_code"),
+                        "next_actor": actor,
+                        "thread_id": None,  # found at send time (M11 by order), see actions.thread_for
                     }
                 )
-        return Page(rows={"disputes": disputes}, count=len(disputes), ids=[d["id"] for d in disputes])
+                body = f"incident opened: {reason}" if reason else "incident opened"
+                events.append(status_event(line["order_line_id"], account, remote, seen_at, body))
+        rows = {"disputes": disputes, "dispute_events": events}
+        return Page(rows=rows, count=len(disputes), ids=[d["id"] for d in disputes])
 
     def finalize(self, seen: set[str], now: str) -> list[MarkMissing]:
         # No longer in INCIDENT_OPEN: closed by the operator or resolved (OR64) since the last run.
+        resolved = {"status": "resolved", "resolved_at": now, "next_actor": "none"}
         return [
-            MarkMissing("disputes", {"status": "resolved", "resolved_at": now}, {"status": status, "kind": "incident"})
+            MarkMissing("disputes", resolved, {"status": status, "kind": "incident"})
             for status in ("open", "awaiting_seller", "awaiting_buyer", "escalated")
         ]

@@ -1,0 +1,244 @@
+"""Mirakl disputes beyond incidents: message threads (M11) and returns (RT11), and the status table.
+
+Every Mirakl status is mapped onto mktcrm's one state machine through `DISPUTE_STATES`; the remote
+value is always kept in `remote_status`, so a status Mirakl adds later shows up as itself (state `open`)
+instead of being dropped. Threads and returns use seek paging (`limit` + opaque `next_page_token`).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from mktcrm.connectors.base import Page, Paginator, Stream, TokenPaginator, dispute_state
+from mktcrm.timeutil import iso, norm_time
+
+MARKET = "mirakl"
+# kind -> Mirakl status -> mktcrm state. Threads have no status: theirs is who wrote last (`from.type`).
+DISPUTE_STATES: dict[str, dict[str, str]] = {
+    "incident": {"INCIDENT_OPEN": "awaiting_seller"},  # gone from OR11 has_incident → resolved (finalize)
+    "inquiry": {
+        "CUSTOMER_USER": "awaiting_seller",
+        "OPERATOR_USER": "awaiting_seller",
+        "SHOP_USER": "awaiting_buyer",
+    },
+    "return": {
+        "WAITING_ACCEPTANCE": "awaiting_seller",  # accept or refuse it (RT21)
+        "IN_PROGRESS": "awaiting_buyer",  # accepted: the customer ships it back
+        "RECEIVED": "awaiting_seller",  # back at the shop: check it, refund, close
+        "NO_RECEPTION": "awaiting_seller",  # declared not received: the shop decides
+        "REFUSED": "closed",
+        "CLOSED": "resolved",
+        "CANCELED": "closed",
+    },
+}
+NEXT_ACTOR = {
+    "awaiting_seller": "seller",
+    "awaiting_buyer": "buyer",
+    "escalated": "marketplace",
+    "resolved": "none",
+    "closed": "none",
+}
+AUTHORS = {"CUSTOMER_USER": "customer", "SHOP_USER": "seller", "OPERATOR_USER": "operator"}
+TERMINAL = ("resolved", "closed")
+
+
+def raw_json(item: Any) -> str:
+    return json.dumps(item, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def state_of(kind: str, remote_status: str | None) -> tuple[str, str | None]:
+    """(mktcrm state, next actor); an unknown status is `open` with nobody named to act."""
+    state = dispute_state(DISPUTE_STATES, kind, remote_status)
+    return state, NEXT_ACTOR.get(state)
+
+
+def status_event(dispute_id: str, account: str, remote: str, at: str | None, body: str) -> dict[str, Any]:
+    """A timeline row for a status seen by sync; one per (dispute, status), so re-reads add nothing."""
+    return {
+        "account": account,
+        "dispute_id": dispute_id,
+        "event_id": f"status:{remote}",
+        "at": at,
+        "kind": "status",
+        "author": "operator",
+        "body": body,
+        "raw": raw_json({"status": remote}),
+    }
+
+
+class ReasonLabels:
+    """RE01 labels, read once per stream run and only when a page needs one."""
+
+    def __init__(self, ctx: Any) -> None:
+        self.ctx = ctx
+        self._labels: dict[str, str] | None = None
+
+    def label(self, code: str | None) -> str | None:
+        if not code:
+            return None
+        if self._labels is None:
+            shop_id = self.ctx.account.get("shop_id")
+            body = self.ctx.client.get_json("/api/reasons", {"shop_id": shop_id} if shop_id else None)
+            self._labels = {str(r.get("code")): str(r.get("label")) for r in (body or {}).get("reasons") or []}
+        return self._labels.get(code, code)
+
+
+class _SeekStream(Stream):
+    """Seek-paged Mirakl list: `limit` + `page_token`; the cursor moves when the stream completes."""
+
+    tables = ("disputes", "dispute_events")
+    capability = "sync_disputes"
+    path: str
+    since_param: str
+
+    def __init__(self, ctx: Any) -> None:
+        super().__init__(ctx)
+        self.reasons = ReasonLabels(ctx)
+
+    def paginator(self) -> Paginator:
+        return TokenPaginator("next_page_token")
+
+    def filters(self) -> dict[str, Any]:
+        return {}
+
+    def request(self, token: Any, since: datetime | None) -> tuple[str, dict[str, Any]]:
+        params: dict[str, Any] = {"limit": min(self.ctx.page_size, 100), **self.filters()}
+        if since is not None:
+            params[self.since_param] = iso(since)
+        if token:
+            params["page_token"] = token
+        shop_id = self.ctx.account.get("shop_id")
+        if shop_id:
+            params["shop_id"] = shop_id
+        return self.path, params
+
+    def items(self, body: Any) -> list[dict[str, Any]]:
+        return list(body["data"])
+
+
+class ThreadsStream(_SeekStream):
+    """M11 order threads updated since the cursor, with their last 100 messages (one dispute per thread)."""
+
+    name = "threads"
+    path = "/api/inbox/threads"
+    since_param = "updated_since"
+
+    def filters(self) -> dict[str, Any]:
+        return {"entity_type": "MMP_ORDER", "with_messages": "true"}
+
+    def normalize(self, items: list[dict[str, Any]]) -> Page:
+        account = self.ctx.account.name
+        disputes, events = [], []
+        cursor: str | None = None
+        for thread in items:
+            row = thread_row(account, thread, self.reasons)
+            disputes.append(row)
+            events.extend(message_events(account, row["id"], thread.get("messages") or []))
+            cursor = max(cursor or "", row["updated_at"] or "") or None
+        return Page(
+            rows={"disputes": disputes, "dispute_events": events},
+            count=len(disputes),
+            cursor=cursor,
+            ids=[d["id"] for d in disputes],
+        )
+
+
+def thread_row(account: str, thread: dict[str, Any], reasons: ReasonLabels | None = None) -> dict[str, Any]:
+    """A thread as a disputes row: kind inquiry, its state from whoever wrote last."""
+    messages = thread.get("messages") or []
+    last = max(messages, key=lambda m: str(m.get("date_created") or "")) if messages else None
+    sender = ((last or {}).get("from") or (thread.get("metadata") or {}).get("last_sender") or {}).get("type")
+    state, actor = state_of("inquiry", sender)
+    topic = thread.get("topic") or {}
+    code = topic.get("value") if topic.get("type") == "REASON_CODE" else None
+    order_id = next((e.get("id") for e in thread.get("entities") or [] if e.get("type") == "MMP_ORDER"), None)
+    return {
+        "account": account,
+        "id": f"thread-{thread['id']}",
+        "marketplace": MARKET,
+        "kind": "inquiry",
+        "order_id": order_id,
+        "order_line_id": None,
+        "status": state,
+        "reason": reasons.label(code) if reasons and code else topic.get("value"),
+        "amount_minor": None,
+        "currency": None,
+        "opened_at": norm_time(thread.get("date_created")),
+        "updated_at": norm_time(thread.get("date_updated")),
+        "resolved_at": None,
+        "respond_by": None,
+        "raw": raw_json({k: v for k, v in thread.items() if k != "messages"}),
+        "remote_status": sender,
+        "reason_code": code,
+        "next_actor": actor,
+        "thread_id": str(thread["id"]),
+    }
+
+
+def message_events(account: str, dispute_id: str, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "account": account,
+            "dispute_id": dispute_id,
+            "event_id": str(m["id"]),
+            "at": norm_time(m.get("date_created")),
+            "kind": "message",
+            "author": AUTHORS.get(str((m.get("from") or {}).get("type"))),
+            "body": m.get("body"),
+            "raw": raw_json(m),
+        }
+        for m in messages
+    ]
+
+
+class ReturnsStream(_SeekStream):
+    """RT11 returns updated since the cursor (sorted by creation, so the cursor moves at the end)."""
+
+    name = "returns"
+    path = "/api/returns"
+    since_param = "return_last_updated_from"
+
+    def normalize(self, items: list[dict[str, Any]]) -> Page:
+        account = self.ctx.account.name
+        disputes, events = [], []
+        cursor: str | None = None
+        for ret in items:
+            remote = str(ret.get("state"))
+            state, actor = state_of("return", remote)
+            updated = norm_time(ret.get("last_updated"))
+            lines = ret.get("return_lines") or []
+            code = ret.get("reason_code") or next((ln.get("reason_code") for ln in lines), None)
+            dispute_id = f"return-{ret['id']}"
+            disputes.append(
+                {
+                    "account": account,
+                    "id": dispute_id,
+                    "marketplace": MARKET,
+                    "kind": "return",
+                    "order_id": ret.get("order_id"),
+                    "order_line_id": lines[0].get("order_line_id") if len(lines) == 1 else None,
+                    "status": state,
+                    "reason": self.reasons.label(code) if code else ret.get("description"),
+                    "amount_minor": None,  # RT11 carries no amount: the refund is on the order line (OR11)
+                    "currency": None,
+                    "opened_at": norm_time(ret.get("date_created")),
+                    "updated_at": updated,
+                    "resolved_at": updated if state in TERMINAL else None,
+                    "respond_by": None,
+                    "raw": raw_json(ret),
+                    "remote_status": remote,
+                    "reason_code": code,
+                    "next_actor": actor,
+                    "thread_id": None,
+                }
+            )
+            events.append(status_event(dispute_id, account, remote, updated, f"return {remote}"))
+            cursor = max(cursor or "", updated or "") or None
+        return Page(
+            rows={"disputes": disputes, "dispute_events": events},
+            count=len(disputes),
+            cursor=cursor,
+            ids=[d["id"] for d in disputes],
+        )
