@@ -134,3 +134,16 @@ def test_a_deadline_nobody_gave_comes_from_the_rules(home: Home) -> None:
     # Two business days from a Saturday: Monday and Tuesday; due at the end of Tuesday, Paris time.
     assert respond_by == (datetime(2026, 11, 10, 23, 0, tzinfo=UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert datetime(2026, 11, 10, 23, 0, tzinfo=UTC) - saturday > timedelta(days=3)
+
+
+def test_reviews_join_due_only_where_the_account_promises_a_reply_window(home: Home) -> None:
+    from conftest import mirakl_account
+
+    home.configure([mirakl_account("shop1", deadlines={"review": "48h"}), mirakl_account("shop2")])
+    home.ok("sync", "--quiet")
+    rows = json.loads(home.ok("due", "--within", "3650d", "--json").stdout)
+    reviews = [r for r in rows if r["what"] == "review"]
+    assert reviews and {r["account"] for r in reviews} == {"shop1"}
+    unanswered = json.loads(home.ok("reviews", "list", "--unanswered", "--account", "shop1", "--json").stdout)
+    assert len(reviews) == len(unanswered)
+    assert "ok (2 accounts)" in home.ok("config", "check").stdout  # the review window is valid config

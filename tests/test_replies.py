@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from conftest import Home
 from mktcrm.cli import app
@@ -105,3 +106,22 @@ def test_bulk_reply_on_a_terminal_asks_once(synced: Home) -> None:
     accepted = synced.runner.invoke(app, list(args), input="y\n", env=tty)
     assert accepted.exit_code == 0 and accepted.stdout.count("Send or queue") == 1
     assert synced.count("replies") == synced.count("tasks") > 0
+
+
+def test_edit_opens_the_editor_on_the_rendered_template(synced: Home, tmp_path: Path) -> None:
+    editor = tmp_path / "editor.sh"
+    editor.write_text('#!/bin/sh\nprintf "Merci pour votre retour, à bientôt.\\n" > "$1"\n')
+    editor.chmod(0o755)
+    review_id = str(_unanswered(synced)[0]["id"])
+    env = {"MKTCRM_FORCE_TTY": "1", "EDITOR": str(editor)}
+    result = synced.run("reviews", "reply", review_id, "--edit", "--template", "thanks", env=env)
+    assert result.exit_code == 0, result.stderr
+    assert synced.sql("SELECT body FROM replies") == [("Merci pour votre retour, à bientôt.",)]
+    assert synced.run("reviews", "reply", review_id, "--edit").exit_code == 2  # no terminal
+
+
+def test_init_ships_default_templates(home: Home) -> None:
+    home.ok("init")
+    names = {p.name for p in (home.path / "templates").glob("*.j2")}
+    assert {"thanks.fr.j2", "thanks.en.j2", "apology.fr.j2", "apology.en.j2", "neutral.fr.j2", "neutral.en.j2"} <= names
+    assert "{{ signature }}" in (home.path / "templates" / "thanks.fr.j2").read_text()

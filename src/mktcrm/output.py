@@ -14,7 +14,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO, Any, Literal
 
@@ -47,6 +47,7 @@ class Field:
     default: bool = True
     max_width: int | None = None
     label: str | None = None  # table header when the name is too long for a column
+    style: Callable[[str], str | None] | None = None  # a Rich style for a table cell, from its shown text
 
     @property
     def header(self) -> str:
@@ -237,9 +238,10 @@ class Output:
             table.add_column(
                 f.header, justify="right" if numeric else "left", overflow="ellipsis", no_wrap=True, width=width
             )
+        styles = [f.style if f.style and not self.no_color else None for f in fields]
         for cell_row in cells:
-            # Text(...) never parses markup: untrusted values stay data.
-            table.add_row(*(Text(c) for c in cell_row))
+            # Text(...) never parses markup: untrusted values stay data; styles come from our code only.
+            table.add_row(*(Text(c, style=(st(c) or "") if st else "") for c, st in zip(cell_row, styles, strict=True)))
         count = len(cells)
         if count:
             if title:

@@ -10,7 +10,7 @@ import typer
 from mktcrm.commands._common import AccountOpt, FieldsOpt, FormatOpt, JsonOpt, LimitOpt, app_ctx, check_accounts, output
 from mktcrm.errors import UsageError
 from mktcrm.output import Field
-from mktcrm.timeutil import iso, parse_time
+from mktcrm.timeutil import iso
 
 disputes_app = typer.Typer(
     help="Disputes: incidents, returns, claims, payment disputes, with deadlines.", no_args_is_help=True
@@ -24,14 +24,14 @@ DISPUTE_FIELDS = (
     Field("id", "id"),
     Field("kind"),
     Field("order_id", "id"),
-    Field("status"),
+    Field("status", "id"),
     Field("remote_status", default=False),
     Field("reason", max_width=30),
     Field("reason_code", default=False),
     Field("next_actor", default=False),
     Field("opened_at", "time"),
     Field("respond_by", "time"),
-    Field("time_left"),
+    Field("time_left", "id", style=lambda shown: "bold red" if shown.startswith("overdue") else None),
     Field("overdue", "bool", default=False),
     Field("resolved_at", "time", default=False),
     Field("amount", "money", default=False),
@@ -74,7 +74,8 @@ def disputes_list(
 ) -> None:
     """List disputes, the next deadline first, with the time left ("3 h left", "overdue by 2 d").
 
-    Open ones by default. Fields: account, marketplace, id, kind, order_id, status, remote_status, reason,
+    Open ones by default; --due and --overdue keep those where the seller must act.
+    Fields: account, marketplace, id, kind, order_id, status, remote_status, reason,
     reason_code, next_actor, opened_at, respond_by, time_left, overdue, resolved_at, amount, currency.
 
     \b
@@ -95,7 +96,7 @@ def disputes_list(
     now = app.now()
     statuses = list(status or ([] if all_ else disputes.OPEN_STATES))
     if due or overdue:
-        statuses = [s for s in statuses if s in disputes.OPEN_STATES] or list(disputes.OPEN_STATES)
+        statuses = [s for s in statuses if s in disputes.SELLER_TURN] or list(disputes.SELLER_TURN)
     before = iso(now if overdue else now + parse_span(due)) if (due or overdue) else None
     rows = store.listing(
         app.db,
@@ -246,7 +247,8 @@ def due(
     json_: JsonOpt = False,
     fields: FieldsOpt = None,
 ) -> None:
-    """Everything with a deadline in the window, overdue first: disputes and open tasks. Always exit 0.
+    """Everything with a deadline in the window, overdue first: disputes, open tasks, and reviews where the
+    account sets a reply window (`deadlines = { review = "48h" }`). Always exit 0.
 
     For a cron job that mails the seller: the count is data, not an error.
     Fields: due_at, time_left, what, account, id, detail.
@@ -256,41 +258,11 @@ def due(
       $ mktcrm due --within 24h
       $ mktcrm due --json | jq length
     """
-    from mktcrm.core import deadlines, disputes
-    from mktcrm.db import disputes as store
-    from mktcrm.db import outbox
+    from mktcrm.core import due as due_items
 
     app = app_ctx(ctx)
     out = output(ctx, fmt, json_, fields)
-    now = app.now()
-    limit = iso(now + parse_span(within))
-    names = check_accounts(app, account)
-    rows: list[dict[str, Any]] = []
-    for d in store.listing(app.db, accounts=names, statuses=disputes.OPEN_STATES, due_before=limit):
-        rows.append(
-            {
-                "due_at": d["respond_by"],
-                "what": f"dispute ({d['kind']})",
-                "account": d["account"],
-                "id": d["id"],
-                "detail": f"{d['status']}: {d.get('reason') or ''} order {d['order_id']}",
-            }
-        )
-    for t in outbox.tasks(app.db, ["open"], names):
-        if t["due_at"] is None or t["due_at"] <= (limit or ""):
-            rows.append(
-                {
-                    "due_at": t["due_at"],
-                    "what": f"task ({t['kind']})",
-                    "account": t["account"],
-                    "id": str(t["id"]),
-                    "detail": t["title"],
-                }
-            )
-    rows.sort(key=lambda r: (r["due_at"] is None, r["due_at"] or ""))
-    for r in rows:
-        when = parse_time(r["due_at"])
-        r["time_left"] = deadlines.time_left(when, now) if when else "no deadline"
+    rows = due_items.items(app, check_accounts(app, account), app.now() + parse_span(within))
     out.rows(DUE_FIELDS, rows, empty="Nothing due.")
 
 

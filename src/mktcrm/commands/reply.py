@@ -73,8 +73,8 @@ def reviews_reply(
     names = check_accounts(app, account)
     if (review_id is None) == (not unanswered):
         raise UsageError("give one review ID, or --unanswered for a bulk reply", hint="see mktcrm reviews reply -h")
-    if sum(x is not None and x is not False for x in (template, text, edit or None)) != 1:
-        raise UsageError("choose one of --template, --text or --edit")
+    if (template is not None and text is not None) or (edit and text is not None) or not (template or text or edit):
+        raise UsageError("choose --template, --text or --edit", hint="--edit may start from a --template")
     if edit and not _can_prompt():
         raise UsageError("--edit needs a terminal", hint="use --text or --template")
     if review_id is not None:

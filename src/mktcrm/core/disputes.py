@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from mktcrm.context import AppContext
 
 OPEN_STATES = ("open", "awaiting_seller", "awaiting_buyer", "escalated")
+# Where the deadline is the seller's: while the buyer has the ball, nothing is due from the seller.
+SELLER_TURN = ("open", "awaiting_seller", "escalated")
 # The moves the seller may make from each state; anything else is refused before any call.
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     "open": ("awaiting_seller", "awaiting_buyer", "escalated", "resolved"),
@@ -203,7 +205,7 @@ def with_time_left(rows: list[dict[str, Any]], now: datetime) -> list[dict[str, 
 
     for row in rows:
         due = parse_time(row.get("respond_by"))
-        open_ = row.get("status") in OPEN_STATES
+        open_ = row.get("status") in SELLER_TURN
         row["time_left"] = deadlines.time_left(due, now) if due and open_ else ""
         row["overdue"] = bool(due and open_ and due < now)
     return rows
