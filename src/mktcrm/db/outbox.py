@@ -49,11 +49,27 @@ def create_reply(
     findings: list[dict[str, Any]],
 ) -> int:
     """A queued reply with its idempotency key; UNIQUE(account, review_id) makes a second one impossible."""
+    return _enqueue(db, "replies", "review_id", account, review_id, marketplace, body, template, findings)
+
+
+def _enqueue(
+    db: sqlite3.Connection,
+    table: str,
+    ref_column: str,
+    account: str,
+    ref: str,
+    marketplace: str,
+    body: str,
+    template: str | None,
+    findings: list[dict[str, Any]],
+) -> int:
+    """Insert a queued outbox row; the idempotency key exists before any network call."""
+    assert table in OUTBOXES and ref_column in ("review_id", "dispute_id")
     now = now_iso()
     cur = db.execute(
-        "INSERT INTO replies (account, review_id, marketplace, body, template, findings, state, idempotency_key,"
+        f"INSERT INTO {table} (account, {ref_column}, marketplace, body, template, findings, state, idempotency_key,"
         " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)",
-        (account, review_id, marketplace, body, template, json.dumps(findings), uuid.uuid4().hex, now, now),
+        (account, ref, marketplace, body, template, json.dumps(findings), uuid.uuid4().hex, now, now),
     )
     return int(cur.lastrowid or 0)
 
@@ -166,13 +182,7 @@ def create_message(
     findings: list[dict[str, Any]],
 ) -> int:
     """A queued dispute message with its idempotency key (a dispute may have many messages)."""
-    now = now_iso()
-    cur = db.execute(
-        "INSERT INTO dispute_messages (account, dispute_id, marketplace, body, template, findings, state,"
-        " idempotency_key, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)",
-        (account, dispute_id, marketplace, body, template, json.dumps(findings), uuid.uuid4().hex, now, now),
-    )
-    return int(cur.lastrowid or 0)
+    return _enqueue(db, "dispute_messages", "dispute_id", account, dispute_id, marketplace, body, template, findings)
 
 
 def unfinished_messages(db: sqlite3.Connection, account: str, dispute_id: str) -> list[dict[str, Any]]:

@@ -29,6 +29,8 @@ def _access_token(request: httpx.Request, token: str) -> None:
 class AmazonConnector(Connector):
     marketplace = "amazon"
     label = "Amazon"
+    token_path = TOKEN_PATH
+    default_token_url = DEFAULT_TOKEN_URL
     url_key = "endpoint"
     config_keys: ClassVar[dict[str, tuple[Any, bool, str]]] = {
         "endpoint": (str, True, "SP-API host, e.g. https://sellingpartnerapi-eu.amazon.com"),
@@ -63,9 +65,7 @@ class AmazonConnector(Connector):
         """LWA refresh-token grant; the token URL follows the sandbox for `sandbox://` endpoints."""
         from mktcrm.http.oauth import RefreshTokenAuth
 
-        token_url = account.get("token_url")
-        if not token_url:
-            token_url = api_base.rstrip("/") + TOKEN_PATH if cls.is_sandbox(account, cls.url_key) else DEFAULT_TOKEN_URL
+        token_url = cls.token_url(account, api_base)
         form = {
             "refresh_token": secret("refresh_token_env"),
             "client_id": str(account.get("lwa_client_id") or ""),

@@ -32,6 +32,8 @@ SCOPES = tuple(
 class EbayConnector(Connector):
     marketplace = "ebay"
     label = "eBay"
+    token_path = TOKEN_PATH
+    default_token_url = TOKEN_URL
     config_keys: ClassVar[dict[str, tuple[Any, bool, str]]] = {
         "base_url": (str, True, "API host, e.g. https://api.ebay.com"),
         "apiz_base_url": (str, False, "payment disputes host (default https://apiz.ebay.com)"),
@@ -59,15 +61,6 @@ class EbayConnector(Connector):
     }
     streams = (ListingsStream, OrdersStream, ReviewsStream, DisputesStream)
     default_base_url = "https://api.ebay.com"
-
-    @classmethod
-    def token_url(cls, account: Account, api_base: str) -> str:
-        """The account's `token_url`, else the sandbox's own endpoint for sandbox:// accounts, else eBay's."""
-        if account.get("token_url"):
-            return str(account.get("token_url"))
-        if cls.is_sandbox(account):
-            return api_base.rstrip("/") + TOKEN_PATH
-        return TOKEN_URL
 
     @classmethod
     def auth(cls, account: Account, secret: Callable[[str], str], api_base: str) -> httpx.Auth:

@@ -23,6 +23,8 @@ DEFAULT_TOKEN_URL = "https://api.etsy.com" + TOKEN_PATH
 class EtsyConnector(Connector):
     marketplace = "etsy"
     label = "Etsy"
+    token_path = TOKEN_PATH
+    default_token_url = DEFAULT_TOKEN_URL
     default_base_url = "https://openapi.etsy.com"
     config_keys: ClassVar[dict[str, tuple[Any, bool, str]]] = {
         "base_url": (str, False, "API host (default https://openapi.etsy.com)"),
@@ -51,15 +53,6 @@ class EtsyConnector(Connector):
         "resolve_dispute": "resolve the case in Shop Manager or with Etsy support",
     }
     streams = (ListingsStream, OrdersStream, ReviewsStream)
-
-    @classmethod
-    def token_url(cls, account: Account, api_base: str) -> str:
-        """The account's `token_url`; for a sandbox, the sandbox's own token path; else Etsy's."""
-        if account.get("token_url"):
-            return str(account.get("token_url"))
-        if cls.is_sandbox(account):
-            return api_base.rstrip("/") + TOKEN_PATH
-        return DEFAULT_TOKEN_URL
 
     @classmethod
     def auth(cls, account: Account, secret: Callable[[str], str], api_base: str) -> httpx.Auth:
