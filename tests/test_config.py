@@ -133,3 +133,18 @@ def test_bad_sandbox_url_fails_that_account_only(home: Home) -> None:
     assert result.exit_code == 3
     assert "bad sandbox URL" in result.stderr and "Traceback" not in result.stderr
     assert home.count("orders") > 0
+
+
+def test_values_that_would_fail_later_are_refused_now(home: Home) -> None:
+    cases = {
+        ACCOUNT + 'country = "XX"\n': "no public-holiday calendar",
+        ACCOUNT + 'deadlines = { incidnt = "4d" }\n': "did you mean 'incident'",
+        ACCOUNT + 'deadlines = { incident = "4 days" }\n': "invalid dispute deadline",
+        "[brand]\nforbidden = [1]\n": "forbidden must be a list of non-empty strings",
+        "[sync]\nlock_timeout_seconds = -1\n": "lock_timeout_seconds must be zero or more",
+        "[sync]\nbackoff_seconds = -0.5\n": "backoff_seconds must be zero or more",
+    }
+    for text, message in cases.items():
+        _write(home, text)
+        result = home.run("config", "check", env={"K": "x"})
+        assert result.exit_code == 4 and message in result.stderr, (text, result.stderr)

@@ -333,3 +333,47 @@ def test_sandbox_rejects_what_mirakl_rejects(shop: Home) -> None:
         back = client.get("/api/returns", params={"page_token": second["previous_page_token"], "limit": 2}).json()
         assert [r["id"] for r in back["data"]] == [r["id"] for r in first["data"]]
         assert "previous_page_token" not in first
+
+
+# -- seller moves through the CLI -------------------------------------------------------------------------------
+
+
+def test_cli_open_checks_the_message_first_and_records_the_thread(shop: Home) -> None:
+    shop.ok("sync", "--stream", "orders", "--quiet")
+    order_id = shop.sql("SELECT id FROM orders WHERE status = 'RECEIVED' LIMIT 1")[0][0]
+    refused = shop.run("disputes", "open", order_id, "--reason", "26", "--message", "Appelez-moi au 06 12 34 56 78")
+    assert refused.exit_code == 6 and _requests("/threads") == []  # nothing reached the buyer
+    reasons = _connector(shop).dispute_reasons("open")
+    code = next(iter(reasons))
+    opened = shop.ok("disputes", "open", order_id, "--reason", code, "--message", "Bonjour, votre colis est reparti.")
+    dispute_id = opened.stdout.strip()
+    assert dispute_id.startswith("thread-") and len(_requests("/threads")) == 1
+    shown = json.loads(shop.ok("disputes", "show", dispute_id, "--json").stdout)
+    assert shown["kind"] == "inquiry" and shown["order_id"] == order_id
+
+
+def test_a_failed_message_does_not_block_the_next_one(shop: Home) -> None:
+    shop.ok("sync", "--stream", "threads", "--quiet")
+    dispute_id = shop.sql("SELECT id FROM disputes WHERE kind = 'inquiry' LIMIT 1")[0][0]
+    short = shop.run("disputes", "message", dispute_id, "--text", "Ok")  # Mirakl wants 3 characters or more
+    assert short.exit_code == 1
+    shop.ok("disputes", "message", dispute_id, "--text", "Bonjour, nous regardons votre demande.")
+    states = [s for (s,) in shop.sql("SELECT state FROM dispute_messages ORDER BY id")]
+    assert states == ["failed", "sent"]
+
+
+def test_a_local_resolution_survives_the_next_sync_until_the_buyer_writes_again(shop: Home) -> None:
+    shop.ok("sync", "--stream", "threads", "--quiet")
+    dispute_id, order_id = shop.sql("SELECT id, order_id FROM disputes WHERE kind = 'inquiry' LIMIT 1")[0]
+    shop.ok("disputes", "resolve", dispute_id, "--reason", "answered-by-phone")
+
+    def status() -> str:
+        return str(json.loads(shop.ok("disputes", "show", dispute_id, "--json").stdout)["status"])
+
+    assert status() == "resolved"
+    shop.ok("sync", "--stream", "threads", "--full", "--quiet")
+    assert status() == "resolved"
+    later = datetime.now(UTC) + timedelta(minutes=5)
+    sandbox().add_customer_message(order_id, "Toujours rien reçu…", later)
+    shop.ok("sync", "--stream", "threads", "--full", "--quiet")
+    assert status() == "awaiting_seller"

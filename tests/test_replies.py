@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 from conftest import Home
@@ -125,3 +126,16 @@ def test_init_ships_default_templates(home: Home) -> None:
     names = {p.name for p in (home.path / "templates").glob("*.j2")}
     assert {"thanks.fr.j2", "thanks.en.j2", "apology.fr.j2", "apology.en.j2", "neutral.fr.j2", "neutral.en.j2"} <= names
     assert "{{ signature }}" in (home.path / "templates" / "thanks.fr.j2").read_text()
+
+
+def test_marketplace_text_reaches_a_reply_without_control_characters(synced: Home) -> None:
+    review_id = str(_unanswered(synced)[0]["id"])
+    db = sqlite3.connect(synced.db_path)
+    db.execute("UPDATE reviews SET buyer_name = ? WHERE id = ?", ("\x1b[31mMarc\x1b[0m \x1b]0;pwn\x07L.", review_id))
+    db.commit()
+    db.close()
+    synced.ok("reviews", "reply", review_id, "--template", "thanks")
+    body = synced.sql("SELECT body FROM replies")[0][0]
+    assert "\x1b" not in body and "\x07" not in body and body.startswith("Bonjour Marc L.,")
+    rendered = synced.ok("templates", "render", "thanks", "--review", review_id).stdout
+    assert "\x1b" not in rendered

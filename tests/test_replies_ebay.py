@@ -131,3 +131,20 @@ def test_text_over_the_ebay_limit_is_refused_before_sending(ebay: Home) -> None:
     result = ebay.run("reviews", "reply", review["id"], "--text", "Merci. " * 100)
     assert result.exit_code == 6 and "MKT-LEN" in result.stderr
     assert _posts(ebay) == [] and ebay.count("replies") == 0
+
+
+def test_a_refused_reply_can_be_corrected_and_the_new_text_is_the_one_sent(ebay: Home) -> None:
+    review = _review(ebay, "4..5")
+    first = ebay.run("reviews", "reply", review["id"], "--text", "Merci beaucoup <3")  # eBay refuses HTML-ish text
+    assert first.exit_code == 1 and ebay.sql("SELECT state FROM replies") == [("failed",)]
+    ebay.ok("reviews", "reply", review["id"], "--text", "Merci beaucoup pour votre avis.")
+    assert ebay.sandbox.reply_of(review["id"]) == "Merci beaucoup pour votre avis."  # type: ignore[attr-defined]
+    assert ebay.sql("SELECT state, body FROM replies") == [("sent", "Merci beaucoup pour votre avis.")]
+
+
+def test_bulk_never_answers_negative_feedback_even_with_confirm_negative(ebay: Home) -> None:
+    args = ("reviews", "reply", "--unanswered", "--rating", "1..2", "--template", "apology", "--yes")
+    result = ebay.ok(*args, "--confirm-negative", "--json")
+    assert {r["state"] for r in json.loads(result.stdout)} == {"skipped"}
+    assert _posts(ebay) == []
+    assert ebay.run("reviews", "reply", "--unanswered", "--edit").exit_code == 2

@@ -33,6 +33,8 @@ ACCOUNT_KEYS: dict[str, tuple[type | tuple[type, ...], bool, str]] = {
     "country": (str, False, "ISO 3166 country whose public holidays count for business days (default FR)"),
     "deadlines": (dict, False, 'dispute deadline overrides by kind, e.g. { incident = "4d", inquiry = "24h" }'),
 }
+# Dispute kinds (DESIGN §7) plus `review`, whose reply window a seller may promise per account.
+DEADLINE_KINDS = ("incident", "return", "inquiry", "case", "payment_dispute", "claim", "local", "review")
 SECTION_KEYS: dict[str, dict[str, tuple[type | tuple[type, ...], str]]] = {
     "defaults": {
         "currency": (str, "ISO 4217 currency code"),
@@ -199,6 +201,12 @@ def _validate(data: dict[str, Any], text: str, path: Path, mkeys: dict[str, dict
     if not 1 <= page_size <= 100:
         raise ConfigError(f"{_where(path, text, 'page_size')}: [sync] page_size must be between 1 and 100")
 
+    for key in ("lookback_minutes", "lock_timeout_seconds", "backoff_seconds", "retry_budget_seconds"):
+        if key in sync and sync[key] < 0:
+            raise ConfigError(f"{_where(path, text, key)}: [sync] {key} must be zero or more")
+    forbidden = sections["brand"].get("forbidden", [])
+    if not all(isinstance(word, str) and word.strip() for word in forbidden):
+        raise ConfigError(f"{_where(path, text, 'forbidden')}: [brand] forbidden must be a list of non-empty strings")
     if not 1 <= sync.get("retries", 5) <= 10:
         raise ConfigError(f"{_where(path, text, 'retries')}: [sync] retries must be between 1 and 10")
     inline = data.get("templates", {})
@@ -274,12 +282,18 @@ def _account(
         from mktcrm.core.deadlines import parse_override
 
         for kind, value in raw["deadlines"].items():
+            if kind not in DEADLINE_KINDS:
+                raise _unknown_key(
+                    kind, list(DEADLINE_KINDS), _where(path, text, "deadlines", name), f"{label} deadlines"
+                )
             try:
                 parse_override(str(value))
             except ConfigError as exc:
                 raise ConfigError(
                     f"{_where(path, text, 'deadlines', name)}: {label}: deadlines.{kind}: {exc.message}", hint=exc.hint
                 ) from None
+    if "country" in raw:
+        _check_country(str(raw["country"]), f"{_where(path, text, 'country', name)}: {label}")
     tz = raw.get("timezone", defaults.get("timezone", "Europe/Paris"))
     _check_timezone(tz, f"{_where(path, text, 'timezone', name)}: {label}")
     options = {k: v for k, v in raw.items() if k not in ACCOUNT_KEYS}
@@ -294,6 +308,15 @@ def _account(
         country=raw.get("country", "FR"),
         deadlines={str(k): str(v) for k, v in raw.get("deadlines", {}).items()},
     )
+
+
+def _check_country(country: str, where: str) -> None:
+    import holidays
+
+    if country not in holidays.list_supported_countries():
+        raise ConfigError(
+            f"{where}: no public-holiday calendar for country {country!r}", hint="use an ISO code such as FR"
+        )
 
 
 def _check_timezone(tz: str, where: str) -> None:

@@ -150,8 +150,9 @@ class Output:
             self.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
         elif self.format == "table":
             self._write_record(chosen, data)
-        else:
-            self.rows([Field("field"), Field("value")], ({"field": f.name, "value": data[f.name]} for f in chosen))
+        else:  # tsv/csv/md: field and value pairs (--fields already applied above)
+            pairs = ({"field": f.name, "value": data[f.name]} for f in chosen)
+            getattr(self, f"_write_{self.format}")([Field("field"), Field("value")], pairs, None)
 
     def _write_record(self, fields: list[Field], data: dict[str, Any]) -> None:
         """Field names on the left, whole values wrapped on the right: `show` hides nothing."""

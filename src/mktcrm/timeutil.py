@@ -55,7 +55,12 @@ def parse_since(text: str, now: datetime) -> datetime:
     """`--since`: a date, a date-time, or a span back from now such as 7d, 12h, 2w."""
     units = {"h": "hours", "d": "days", "w": "weeks"}
     if text and text[-1] in units and text[:-1].isdigit():
-        return now - timedelta(**{units[text[-1]]: int(text[:-1])})
+        try:
+            return now - timedelta(**{units[text[-1]]: int(text[:-1])})
+        except OverflowError:
+            from mktcrm.errors import UsageError
+
+            raise UsageError(f"{text!r} goes back too far", hint="use a span under a few thousand days") from None
     try:
         if len(text) == 10:
             return datetime.fromisoformat(text).replace(tzinfo=UTC)

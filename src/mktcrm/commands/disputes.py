@@ -53,9 +53,9 @@ DisputeId = Annotated[str, typer.Argument(metavar="ID", help="The dispute id (se
 def parse_span(text: str) -> timedelta:
     """`24h`, `3d`, `90m`."""
     units = {"m": "minutes", "h": "hours", "d": "days"}
-    if len(text) >= 2 and text[-1] in units and text[:-1].isdigit():
+    if len(text) >= 2 and text[-1] in units and text[:-1].isdigit() and int(text[:-1]) <= 36500:
         return timedelta(**{units[text[-1]]: int(text[:-1])})
-    raise UsageError(f"cannot read the duration {text!r}", hint="use e.g. 90m, 24h or 3d")
+    raise UsageError(f"cannot read the duration {text!r}", hint="use e.g. 90m, 24h or 3d (at most 36500)")
 
 
 @disputes_app.command("list")
@@ -191,9 +191,12 @@ def disputes_message(
         raise UsageError("give exactly one of --text or --template")
     app = app_ctx(ctx)
     out = output(ctx)
+    from mktcrm.core.replies import outbox_lock
+
     d = disputes.find(app, dispute_id, account)
     body = dispute_messages.draft_text(app, d, text=text, template=template)
-    action = dispute_messages.send(app, d, body, template)
+    with outbox_lock(app):
+        action = dispute_messages.send(app, d, body, template)
     out.note(f"{d['id']}: {action.result}: {action.detail}")
 
 

@@ -69,6 +69,43 @@ def reviews_reply(
     from mktcrm.core import replies
 
     app = app_ctx(ctx)
+    with replies.outbox_lock(app):
+        _reply(
+            app,
+            ctx,
+            review_id,
+            account,
+            template,
+            text,
+            edit,
+            unanswered,
+            rating,
+            dry_run,
+            yes,
+            confirm_negative,
+            fmt,
+            json_,
+        )
+
+
+def _reply(
+    app: Any,
+    ctx: typer.Context,
+    review_id: str | None,
+    account: list[str] | None,
+    template: str | None,
+    text: str | None,
+    edit: bool,
+    unanswered: bool,
+    rating: str | None,
+    dry_run: bool,
+    yes: bool,
+    confirm_negative: bool,
+    fmt: str,
+    json_: bool,
+) -> None:
+    from mktcrm.core import replies
+
     out = output(ctx, fmt, json_)
     names = check_accounts(app, account)
     if (review_id is None) == (not unanswered):
@@ -77,6 +114,8 @@ def reviews_reply(
         raise UsageError("choose --template, --text or --edit", hint="--edit may start from a --template")
     if edit and not _can_prompt():
         raise UsageError("--edit needs a terminal", hint="use --text or --template")
+    if edit and unanswered:
+        raise UsageError("--edit answers one review at a time", hint="give a review ID, or use --template in bulk")
     if review_id is not None:
         review = replies.find_review(app, review_id, names[0] if names else None)
         reason = replies.answered(app, review)
@@ -102,6 +141,7 @@ def reviews_reply(
 
 def _edit_text(app: Any, review: dict[str, Any], template: str | None) -> str:
     import os
+    import shlex
     import subprocess
     import tempfile
 
@@ -111,7 +151,10 @@ def _edit_text(app: Any, review: dict[str, Any], template: str | None) -> str:
     with tempfile.NamedTemporaryFile("w+", suffix=".txt", delete=False, encoding="utf-8") as fh:
         fh.write(start)
     try:
-        subprocess.run([os.environ.get("EDITOR", "vi"), fh.name], check=True)
+        try:
+            subprocess.run([*shlex.split(os.environ.get("EDITOR", "vi")), fh.name], check=True)
+        except (OSError, subprocess.CalledProcessError) as exc:
+            raise UsageError(f"the editor failed: {exc}", hint="check $EDITOR, or use --text") from None
         with open(fh.name, encoding="utf-8") as edited:
             return edited.read()
     finally:
@@ -127,7 +170,9 @@ def _run(
         out.note("Nothing to answer: every matching review has a reply or one on its way.")
         return []
     blocked = [d for d in drafts if d.errors]
-    human = [d for d in drafts if not d.errors and d.needs_human and not confirm]
+    # eBay: a negative rating's reply needs a person. --confirm-negative vouches for one reply the user
+    # has read; a bulk run never posts them without a per-reply confirmation on a terminal.
+    human = [d for d in drafts if not d.errors and d.needs_human and not (confirm and single)]
     ready = [d for d in drafts if not d.errors and d not in human]
     _plan(out, drafts, blocked, human)
     if dry_run:

@@ -52,7 +52,12 @@ def serve(
         raise UsageError(str(exc)) from None
     for sb, _account_table, _secrets in configs:
         sb.faults.latency_ms = latency_ms
-    server = start([c[0] for c in configs], port=port)
+    try:
+        server = start([c[0] for c in configs], port=port)
+    except OSError as exc:
+        raise UsageError(
+            f"cannot listen on 127.0.0.1:{port}: {exc.strerror}", hint="pick another --port, or 0"
+        ) from None
     bound = server.server_address[1]
     _print_config(configs, bound)
     print(f"Serving on 127.0.0.1:{bound}; Ctrl-C to stop.", file=sys.stderr, flush=True)

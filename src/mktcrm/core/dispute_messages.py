@@ -7,13 +7,12 @@ Where there is no messaging API the checked text becomes a task with where to pa
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from mktcrm.core import disputes as flow
 from mktcrm.db import disputes as store
 from mktcrm.db import outbox
-from mktcrm.errors import CharterError, MktcrmError, NotSupportedError, TemporaryError
+from mktcrm.errors import MktcrmError, NotSupportedError, TemporaryError
 from mktcrm.timeutil import iso
 
 if TYPE_CHECKING:
@@ -34,20 +33,9 @@ def draft_text(app: AppContext, dispute: dict[str, Any], *, text: str | None, te
 
 def send(app: AppContext, dispute: dict[str, Any], body: str, template: str | None) -> flow.Action:
     """Check, queue, then send or turn into a task. Exit 6 (nothing queued) when the charter refuses."""
-    from mktcrm.core import charter
-
-    brand = app.settings.brand if app.settings.exists else None
-    target = flow.message_target(dispute["marketplace"])
-    findings = [asdict(f) for f in charter.check(body, marketplace=dispute["marketplace"], target=target, brand=brand)]
-    errors = [f for f in findings if f["severity"] == "error"]
-    if errors:
-        first = errors[0]
-        raise CharterError(
-            f"the charter refuses this message: {first['line']}:{first['column']} {first['rule']} {first['message']}",
-            hint=first["hint"],
-        )
+    findings = flow.check_message(app, dispute["marketplace"], body)
     for pending in outbox.unfinished_messages(app.db, dispute["account"], dispute["id"]):
-        _deliver(app, dispute, pending)  # finish what a crashed run left before adding more
+        _deliver(app, dispute, pending)  # a crash left it in `sending`: read back, then finish it first
     message_id = outbox.create_message(
         app.db,
         account=dispute["account"],
@@ -109,7 +97,14 @@ def _send(app: AppContext, dispute: dict[str, Any], row: dict[str, Any]) -> flow
         with app.store().transaction():
             outbox.move(app.db, row["id"], "sent", remote_id=remote_id, table=table)
             store.add_event(
-                app.db, dispute["account"], dispute["id"], iso(app.now()) or "", "message", "seller", row["body"]
+                app.db,
+                dispute["account"],
+                dispute["id"],
+                iso(app.now()) or "",
+                "message",
+                "seller",
+                row["body"],
+                event_id=remote_id,  # the marketplace's message id: the next sync finds the same event, not a twin
             )
         return flow.Action(dispute["id"], dispute["account"], "sent", f"sent on {dispute['marketplace']}")
     except MktcrmError as exc:

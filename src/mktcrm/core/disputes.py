@@ -88,6 +88,8 @@ def open_dispute(app: AppContext, account: Account, order_id: str, reason: str, 
     order = store.order(app.db, account.name, order_id)
     if order is None:
         raise NotFoundError(f"no order {order_id!r} on {account.name}", hint="see: mktcrm orders list")
+    if message:
+        check_message(app, account.marketplace, message)  # refused: nothing is opened, nothing is sent
     now = iso(app.now())
     connector = _connector(app, account)
     try:
@@ -184,14 +186,17 @@ def refresh_deadlines(app: AppContext) -> int:
         start = parse_time(d.get(rule.start) if rule else None) or parse_time(d.get("opened_at"))
         if rule is None or start is None:
             continue
-        due = deadlines.respond_by(
-            d["marketplace"],
-            d["kind"],
-            start,
-            timezone=account.timezone,
-            country=account.country,
-            overrides=account.deadlines,
-        )
+        try:
+            due = deadlines.respond_by(
+                d["marketplace"],
+                d["kind"],
+                start,
+                timezone=account.timezone,
+                country=account.country,
+                overrides=account.deadlines,
+            )
+        except MktcrmError:  # one account's calendar problem must not stop the others' deadlines
+            continue
         if due is not None:
             updates.append((iso(due), d["account"], d["id"]))
     if updates:
@@ -213,6 +218,26 @@ def with_time_left(rows: list[dict[str, Any]], now: datetime) -> list[dict[str, 
 
 def message_target(marketplace: str) -> str | None:
     return MESSAGE_TARGET.get(marketplace)
+
+
+def check_message(app: AppContext, marketplace: str, body: str) -> list[dict[str, Any]]:
+    """Charter findings for a message to a buyer; raises CharterError (exit 6) on any error finding."""
+    from dataclasses import asdict
+
+    from mktcrm.core import charter
+    from mktcrm.errors import CharterError
+
+    brand = app.settings.brand if app.settings.exists else None
+    target = message_target(marketplace)
+    findings = [asdict(f) for f in charter.check(body, marketplace=marketplace, target=target, brand=brand)]
+    errors = [f for f in findings if f["severity"] == "error"]
+    if errors:
+        first = errors[0]
+        raise CharterError(
+            f"the charter refuses this message: {first['line']}:{first['column']} {first['rule']} {first['message']}",
+            hint=first["hint"],
+        )
+    return findings
 
 
 def raw_json(row: dict[str, Any]) -> dict[str, Any]:

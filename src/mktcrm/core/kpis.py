@@ -42,7 +42,7 @@ def parse_period(text: str, now: datetime) -> Period:
     """`30d`, `90d`, `365d`, `all`, or `YYYY-MM-DD..YYYY-MM-DD` (end day included)."""
     if text == "all":
         return Period(datetime(1970, 1, 1, tzinfo=now.tzinfo), now, "all time")
-    if text.endswith("d") and text[:-1].isdigit() and int(text[:-1]) > 0:
+    if text.endswith("d") and text[:-1].isdigit() and 0 < int(text[:-1]) <= 36500:
         return Period(now - timedelta(days=int(text[:-1])), now, f"last {text[:-1]} days")
     if ".." in text:
         first, _, last = text.partition("..")

@@ -8,12 +8,15 @@ reply back before anything is resent. A review never gets a second outbox row.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from mktcrm.core import templates as tpl
 from mktcrm.db import outbox, queries
 from mktcrm.errors import ConflictError, MktcrmError, NotFoundError, TemporaryError, UsageError
+from mktcrm.output import clean
 
 if TYPE_CHECKING:
     from mktcrm.context import AppContext
@@ -52,6 +55,24 @@ class Outcome:
     exit_code: int = 0
 
 
+@contextmanager
+def outbox_lock(app: AppContext) -> Iterator[None]:
+    """One sender at a time per cache: a second run must not read the first one's `sending` rows as a crash."""
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(f"{app.paths.db}.outbox.lock")
+    try:
+        lock.acquire(timeout=app.settings.lock_timeout_seconds)
+    except Timeout:
+        raise TemporaryError(
+            "another mktcrm run is sending replies or messages", hint="retry when it is done"
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
 def find_review(app: AppContext, review_id: str, account: str | None) -> dict[str, Any]:
     found = queries.review(app.db, review_id, account)
     if not found:
@@ -79,11 +100,13 @@ def make_draft(app: AppContext, review: dict[str, Any], *, template: str | None,
             raise UsageError("say what to reply", hint="pass --template NAME or --text TEXT")
         folder = app.paths.config.parent / "templates"
         found = tpl.available(folder, app.settings.templates)
-        variables = tpl.variables_for(review, str(app.settings.brand.get("signature", "")))
+        listing = queries.first_line_title(app.db, review["account"], review.get("order_id"))
+        variables = tpl.variables_for(review, str(app.settings.brand.get("signature", "")), listing)
         chosen = tpl.resolve(found, template, variables["language"])
         text = tpl.render(chosen, variables)
         template = chosen.name
-    return Draft(review, text.strip(), template, check_text(app, text.strip(), review["marketplace"]))
+    text = clean(text).strip()  # control characters never reach a marketplace
+    return Draft(review, text, template, check_text(app, text, review["marketplace"]))
 
 
 def answered(app: AppContext, review: dict[str, Any]) -> str | None:
@@ -121,6 +144,10 @@ def submit(app: AppContext, draft: Draft) -> Outcome:
         )
         row = outbox.get_reply(app.db, reply_id)
         assert row is not None
+    elif row["state"] in ("queued", "failed") and row["body"] != draft.text:
+        outbox.rewrite(app.db, row["id"], draft.text, draft.template, draft.findings)
+        row = outbox.get_reply(app.db, row["id"])
+        assert row is not None
     return deliver(app, row, review)
 
 
@@ -145,7 +172,11 @@ def deliver(app: AppContext, row: dict[str, Any], review: dict[str, Any]) -> Out
         outbox.link_task(app.db, row["id"], task_id)
         outcome.state, outcome.task_id, outcome.detail = "task", task_id, "no reply API: paste it by hand"
         return outcome
-    connector = app.connector_for(app.settings.account(row["account"]))
+    try:
+        connector = app.connector_for(app.settings.account(row["account"]))
+    except MktcrmError as exc:  # e.g. a missing secret: this account is skipped, the others go on
+        outcome.detail, outcome.exit_code = exc.message, int(exc.exit_code)
+        return outcome
     try:
         if row["state"] in ("sending", "failed"):
             # A previous run may have posted it before dying: read back before sending again.

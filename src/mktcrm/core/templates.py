@@ -29,31 +29,34 @@ VARIABLES = {
     "language": "fr or en: the review's language",
 }
 
+# No name (Amazon, eBay pseudonyms): "Bonjour," rather than "Bonjour ,".
+_HELLO_FR = "Bonjour{% if buyer_name %} {{ buyer_name }}{% endif %},\n\n"
+_HELLO_EN = "Hello{% if buyer_name %} {{ buyer_name }}{% endif %},\n\n"
 DEFAULTS: dict[str, str] = {
     "thanks.fr": (
-        "Bonjour {{ buyer_name }},\n\nMerci beaucoup pour votre avis{% if rating >= 5 %} et pour ces cinq étoiles"
+        _HELLO_FR + "Merci beaucoup pour votre avis{% if rating >= 5 %} et pour ces cinq étoiles"
         "{% endif %}. Nous sommes ravis que votre commande vous ait donné satisfaction.\n\n{{ signature }}"
     ),
     "thanks.en": (
-        "Hello {{ buyer_name }},\n\nThank you for your review{% if rating >= 5 %} and the five stars{% endif %}."
+        _HELLO_EN + "Thank you for your review{% if rating >= 5 %} and the five stars{% endif %}."
         " We are glad your order met your expectations.\n\n{{ signature }}"
     ),
     "apology.fr": (
-        "Bonjour {{ buyer_name }},\n\nNous sommes désolés que votre commande ne vous ait pas donné satisfaction."
+        _HELLO_FR + "Nous sommes désolés que votre commande ne vous ait pas donné satisfaction."
         " Nous avons pris note de votre retour et nous vous proposons de nous écrire via la messagerie de la"
         " commande {{ order_id }} : nous trouverons une solution ensemble.\n\n{{ signature }}"
     ),
     "apology.en": (
-        "Hello {{ buyer_name }},\n\nWe are sorry your order did not meet your expectations. We have noted your"
+        _HELLO_EN + "We are sorry your order did not meet your expectations. We have noted your"
         " feedback; please write to us through the messages of order {{ order_id }} and we will find a solution"
         " together.\n\n{{ signature }}"
     ),
     "neutral.fr": (
-        "Bonjour {{ buyer_name }},\n\nMerci pour votre retour. Nous en tenons compte pour améliorer nos produits et"
+        _HELLO_FR + "Merci pour votre retour. Nous en tenons compte pour améliorer nos produits et"
         " notre service.\n\n{{ signature }}"
     ),
     "neutral.en": (
-        "Hello {{ buyer_name }},\n\nThank you for your feedback. We take it into account to improve our products"
+        _HELLO_EN + "Thank you for your feedback. We take it into account to improve our products"
         " and service.\n\n{{ signature }}"
     ),
 }
@@ -88,7 +91,10 @@ def available(folder: Path, inline: dict[str, str]) -> dict[str, Template]:
     found.update({name: Template(name, text, "config") for name, text in inline.items()})
     if folder.is_dir():
         for path in sorted(folder.glob("*.j2")):
-            found[path.stem] = Template(path.stem, path.read_text(encoding="utf-8"), str(path))
+            try:
+                found[path.stem] = Template(path.stem, path.read_text(encoding="utf-8"), str(path))
+            except (OSError, UnicodeDecodeError) as exc:
+                raise TemplateError(f"cannot read template {path}: {exc}", hint="save it as UTF-8 text") from None
     return found
 
 
@@ -116,6 +122,8 @@ def render(template: Template, variables: dict[str, Any]) -> str:
         raise TemplateError(
             f"template {template.name!r} line {exc.lineno}: {exc.message}", hint=f"fix it in {template.origin}"
         ) from None
+    except (OverflowError, MemoryError, RecursionError) as exc:
+        raise TemplateError(f"template {template.name!r} is too costly to render: {type(exc).__name__}") from None
     except JinjaError as exc:
         line = _line_of(exc)
         where = f" line {line}" if line else ""
@@ -137,14 +145,17 @@ def _line_of(exc: BaseException) -> int | None:
 
 
 def variables_for(review: dict[str, Any], signature: str, listing_title: str | None = None) -> dict[str, Any]:
-    body = review.get("body") or ""
+    """What a template may use; marketplace text is stripped of control characters (it is data, not code)."""
+    from mktcrm.output import clean
+
+    body = clean(review.get("body") or "")
     return {
-        "buyer_name": review.get("buyer_name") or "",
+        "buyer_name": clean(review.get("buyer_name") or ""),
         "rating": review.get("rating") or 0,
-        "review_title": review.get("title") or "",
+        "review_title": clean(review.get("title") or ""),
         "review_excerpt": body[:120] + ("…" if len(body) > 120 else ""),
         "review_body": body,
-        "listing_title": listing_title or "",
+        "listing_title": clean(listing_title or ""),
         "order_id": review.get("order_id") or "",
         "account": review.get("account") or "",
         "marketplace": review.get("marketplace") or "",

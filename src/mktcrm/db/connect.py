@@ -15,10 +15,16 @@ BUSY_TIMEOUT_MS = 5000
 def connect(path: Path, *, apply_migrations: bool = True) -> sqlite3.Connection:
     """A connection in autocommit mode; callers group writes with `store.transaction()`."""
     if str(path) != ":memory:":
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        if not path.exists():
-            # The cache holds buyer names: only its owner may read it.
-            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if not path.exists():
+                # The cache holds buyer names: only its owner may read it.
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        except OSError as exc:
+            raise MktcrmError(
+                f"cannot create the cache {path}: {exc.strerror}",
+                hint="point --db (or MKTCRM_HOME) at a writable folder",
+            ) from None
     try:
         db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
         db.row_factory = sqlite3.Row

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-import sqlite3
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mktcrm.timeutil import from_minor
 
+if TYPE_CHECKING:
+    import sqlite3
+
+# The seller's local move wins until the marketplace shows newer activity on the dispute.
+LOCAL_WINS = "(local_status IS NOT NULL AND (updated_at IS NULL OR updated_at <= local_at))"
+STATUS_SQL = f"CASE WHEN {LOCAL_WINS} THEN local_status ELSE status END"
+RESOLVED_SQL = f"CASE WHEN {LOCAL_WINS} AND local_status = 'resolved' THEN local_at ELSE resolved_at END"
 LIST_COLUMNS = (
-    "account, marketplace, id, kind, order_id, order_line_id, status, remote_status, reason, reason_code,"
-    " next_actor, opened_at, updated_at, respond_by, resolved_at, amount_minor, currency, thread_id, raw"
+    f"account, marketplace, id, kind, order_id, order_line_id, {STATUS_SQL} AS status, remote_status, reason,"
+    " reason_code, next_actor, opened_at, updated_at, respond_by,"
+    f" {RESOLVED_SQL} AS resolved_at, amount_minor, currency, thread_id, raw"
 )
 
 
@@ -41,7 +48,7 @@ def listing(
 ) -> list[dict[str, Any]]:
     """Sorted by the next deadline (none last), then by opening date."""
     clauses, params = [], []  # type: ignore[var-annotated]
-    for column, values in (("account", accounts), ("status", statuses), ("kind", kinds)):
+    for column, values in (("account", accounts), (STATUS_SQL, statuses), ("kind", kinds)):
         if values:
             clauses.append(f"{column} IN ({', '.join('?' * len(values))})")
             params.extend(values)
@@ -70,12 +77,20 @@ def order(db: sqlite3.Connection, account: str, order_id: str) -> dict[str, Any]
 
 
 def add_event(
-    db: sqlite3.Connection, account: str, dispute_id: str, at: str, kind: str, author: str, body: str
+    db: sqlite3.Connection,
+    account: str,
+    dispute_id: str,
+    at: str,
+    kind: str,
+    author: str,
+    body: str,
+    *,
+    event_id: str | None = None,
 ) -> None:
     db.execute(
         "INSERT INTO dispute_events (account, dispute_id, event_id, at, kind, author, body, raw)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, NULL)",
-        (account, dispute_id, f"local-{uuid.uuid4().hex}", at, kind, author, body),
+        " VALUES (?, ?, ?, ?, ?, ?, ?, NULL) ON CONFLICT (account, dispute_id, event_id) DO NOTHING",
+        (account, dispute_id, event_id or f"local-{uuid.uuid4().hex}", at, kind, author, body),
     )
 
 
@@ -90,9 +105,10 @@ def events(db: sqlite3.Connection, account: str, dispute_id: str) -> list[dict[s
 def set_status(
     db: sqlite3.Connection, account: str, dispute_id: str, status: str, *, resolved_at: str | None, reason_code: str
 ) -> None:
+    """The seller's move, in local columns: a later sync cannot undo it, newer remote activity can."""
     db.execute(
-        "UPDATE disputes SET status = ?, resolved_at = coalesce(?, resolved_at),"
-        " reason_code = coalesce(?, reason_code), next_actor = 'none' WHERE account = ? AND id = ?",
+        "UPDATE disputes SET local_status = ?, local_at = ?, reason_code = coalesce(?, reason_code)"
+        " WHERE account = ? AND id = ?",
         (status, resolved_at, reason_code, account, dispute_id),
     )
 
@@ -100,7 +116,7 @@ def set_status(
 def open_deadlines(db: sqlite3.Connection, statuses: Sequence[str]) -> list[dict[str, Any]]:
     sql = (
         "SELECT account, marketplace, id, kind, opened_at, updated_at, respond_by FROM disputes"
-        f" WHERE status IN ({', '.join('?' * len(statuses))})"
+        f" WHERE {STATUS_SQL} IN ({', '.join('?' * len(statuses))})"
     )
     return [dict(r) for r in db.execute(sql, list(statuses))]
 

@@ -198,3 +198,15 @@ def m005_dispute_workflow(db: sqlite3.Connection) -> None:
         CREATE INDEX dispute_events_at ON dispute_events (account, dispute_id, at)
         """,
     )
+
+
+@migration
+def m006_local_dispute_status(db: sqlite3.Connection) -> None:
+    """The seller's own resolution, kept apart from synced columns so a sync cannot undo it."""
+    _script(
+        db,
+        """
+        ALTER TABLE disputes ADD COLUMN local_status TEXT;
+        ALTER TABLE disputes ADD COLUMN local_at TEXT
+        """,
+    )

@@ -89,12 +89,27 @@ def move(
         current = row["state"] if row else "missing"
         raise RuntimeError(f"reply {reply_id}: cannot go from {current} to {to}")
     now = now_iso()
-    db.execute(
+    cur = db.execute(
         f"UPDATE {table} SET state = ?, error = ?, remote_id = coalesce(?, remote_id), updated_at = ?,"
         " attempts = attempts + (? = 'sending'),"
         " sent_at = CASE WHEN ? IN ('sent', 'manual_done') THEN ? ELSE sent_at END"
         " WHERE id = ? AND state = ?",
         (to, error, remote_id, now, to, to, now, reply_id, row["state"]),
+    )
+    if cur.rowcount != 1:  # another run moved it between our read and our write
+        from mktcrm.errors import TemporaryError
+
+        raise TemporaryError(f"{table} {reply_id} is being sent by another run", hint="let it finish, then check")
+
+
+def rewrite(
+    db: sqlite3.Connection, reply_id: int, body: str, template: str | None, findings: list[dict[str, Any]]
+) -> None:
+    """A reply not yet sent takes the newly checked text: never send a text other than the one last shown."""
+    db.execute(
+        "UPDATE replies SET body = ?, template = ?, findings = ?, updated_at = ? WHERE id = ? AND state IN"
+        " ('queued', 'failed') AND task_id IS NULL",
+        (body, template, json.dumps(findings), now_iso(), reply_id),
     )
 
 
@@ -186,10 +201,7 @@ def create_message(
 
 
 def unfinished_messages(db: sqlite3.Connection, account: str, dispute_id: str) -> list[dict[str, Any]]:
-    sql = (
-        "SELECT * FROM dispute_messages WHERE account = ? AND dispute_id = ? AND state IN ('sending', 'failed')"
-        " ORDER BY id"
-    )
+    sql = "SELECT * FROM dispute_messages WHERE account = ? AND dispute_id = ? AND state = 'sending' ORDER BY id"
     return [dict(r) for r in db.execute(sql, (account, dispute_id))]
 
 

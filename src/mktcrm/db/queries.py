@@ -6,6 +6,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from mktcrm.db.disputes import RESOLVED_SQL
 from mktcrm.timeutil import from_minor
 
 if TYPE_CHECKING:
@@ -185,8 +186,8 @@ def kpi_inputs(db: sqlite3.Connection, start: str, end: str, accounts: Sequence[
         s = slot(r[0], r[1])
         s["disputes"], s["disputed_orders"] = r[2], r[3]
     for r in db.execute(
-        "SELECT account, marketplace, opened_at, resolved_at FROM disputes"
-        f" WHERE resolved_at >= ? AND resolved_at < ? AND opened_at IS NOT NULL{acc_sql}",
+        f"SELECT account, marketplace, opened_at, {RESOLVED_SQL} AS done FROM disputes"
+        f" WHERE {RESOLVED_SQL} >= ? AND {RESOLVED_SQL} < ? AND opened_at IS NOT NULL{acc_sql}",
         [start, end, *acc],
     ):
         slot(r[0], r[1])["resolution_hours"].append(_hours(r[2], r[3]))
@@ -229,3 +230,13 @@ def _hours(start: str, end: str) -> float:
     if a is None or b is None:
         return 0.0
     return max(0.0, (b - a).total_seconds() / 3600)
+
+
+def first_line_title(db: sqlite3.Connection, account: str, order_id: str | None) -> str | None:
+    """The title of an order's first line: what the buyer bought, for reply templates."""
+    if not order_id:
+        return None
+    row = db.execute(
+        "SELECT title FROM order_lines WHERE account = ? AND order_id = ? ORDER BY id LIMIT 1", (account, order_id)
+    ).fetchone()
+    return row[0] if row else None

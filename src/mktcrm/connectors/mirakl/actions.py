@@ -125,7 +125,7 @@ class DisputeActions:
             "updated_at": now,
             "resolved_at": None,
             "respond_by": None,
-            "raw": None,  # the next `threads` sync stores M11's thread
+            "raw": "{}",  # the next `threads` sync stores M11's thread
             "remote_status": "SHOP_USER",
             "reason_code": reason_code,
             "next_actor": actor,
