@@ -425,3 +425,11 @@ def test_listings_past_the_1000_item_cap_are_all_read(home: Home) -> None:
     windows = [r for r in _calls(sb, "/listings/") if "createdAfter" in r.url.params]
     assert windows and all(int(r.url.params["pageSize"]) == 20 for r in _calls(sb, "/listings/"))
     assert home.sql("SELECT count(*) FROM listings WHERE state = 'removed'") == [(0,)]
+
+
+def test_undecidable_dates_follow_the_marketplace_convention() -> None:
+    from mktcrm.connectors.amazon.reports import parse_dates
+
+    assert parse_dates(["05/11/26", "03/11/26"], True) == ["2026-11-05T00:00:00Z", "2026-11-03T00:00:00Z"]
+    assert parse_dates(["05/11/26"], False) == ["2026-05-11T00:00:00Z"]
+    assert parse_dates(["19/11/26", "05/11/26"], False)[1] == "2026-11-05T00:00:00Z"  # the column decides

@@ -29,17 +29,26 @@ PRIVATE_COLUMNS = ("Rater Email",)
 _NUMERIC_DATE = re.compile(r"^(\d{1,4})[/.-](\d{1,2})[/.-](\d{1,4})$")
 
 
-def parse_dates(values: list[str]) -> list[str | None]:
+# Marketplaces whose Seller Central exports write month-first dates (11/19/26); the others write day-first.
+MONTH_FIRST_MARKETPLACES = {"ATVPDKIKX0DER", "A2EUQ1WTGCTBG2", "A1AM78C64UM0Y8"}  # US, CA, MX
+
+
+def parse_dates(values: list[str], day_first_default: bool = False) -> list[str | None]:
     """The report's Date column as UTC midnight ISO strings, whatever the export locale used.
 
     Accepts ISO (`2026-11-19`, with or without a time) and numeric `M/D/YY`, `D/M/YY`, `D.M.YYYY`…
-    The day/month order is decided once for the whole column: day-first when some first field is above 12
-    and no second one is, otherwise month-first (Seller Central's US format, e.g. `11/19/26`).
+    The day/month order is decided once for the whole column: a field above 12 decides it; when none does,
+    the marketplace's convention (day-first in Europe, month-first in North America, e.g. `11/19/26`).
     """
     numeric = [_NUMERIC_DATE.match(v.strip()) for v in values]
     firsts = [int(m.group(1)) for m in numeric if m and len(m.group(1)) <= 2]
     seconds = [int(m.group(2)) for m in numeric if m and len(m.group(1)) <= 2]
-    day_first = any(f > 12 for f in firsts) and not any(s > 12 for s in seconds)
+    if any(s > 12 for s in seconds):
+        day_first = False
+    elif any(f > 12 for f in firsts):
+        day_first = True
+    else:  # nothing in the column decides: the marketplace's convention does
+        day_first = day_first_default
     out: list[str | None] = []
     for value, match in zip(values, numeric, strict=True):
         out.append(_one_date(value.strip(), match, day_first))
@@ -156,7 +165,9 @@ class ReviewsStream(Stream):
 
     def normalize(self, items: list[dict[str, Any]]) -> Page:
         account = self.ctx.account.name
-        dates = parse_dates([row.get("Date", "") for row in items])
+        marketplaces = set(self.ctx.account.get("marketplace_ids") or [])
+        day_first = not marketplaces or not marketplaces <= MONTH_FIRST_MARKETPLACES
+        dates = parse_dates([row.get("Date", "") for row in items], day_first)
         reviews: list[dict[str, Any]] = []
         cursor: str | None = None
         for row, created in zip(items, dates, strict=True):
