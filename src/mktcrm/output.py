@@ -111,8 +111,10 @@ class Output:
     def select(self, fields: Sequence[Field]) -> list[Field]:
         """Apply --fields (order kept, unknown names rejected) or the defaults for this format."""
         by_name = {f.name: f for f in fields}
-        if self.fields_option:
+        if self.fields_option is not None:
             wanted = [n.strip() for n in self.fields_option.split(",") if n.strip()]
+            if not wanted:
+                raise UsageError("--fields is empty", hint=f"name one or more of: {', '.join(by_name)}")
             unknown = [n for n in wanted if n not in by_name]
             if unknown:
                 raise UsageError(
@@ -142,7 +144,7 @@ class Output:
 
     def record(self, fields: Sequence[Field], row: Mapping[str, Any]) -> None:
         """One object: a two-column key/value view for people, an object for programs (every field by default)."""
-        chosen = self.select(fields) if self.fields_option else list(fields)
+        chosen = self.select(fields) if self.fields_option is not None else list(fields)
         data = _project(chosen, row)
         if self.format == "json":
             self._dump_json(data)

@@ -29,7 +29,7 @@ LISTING_FIELDS = (
     Field("account", "id"),
     Field("marketplace", default=False),
     Field("id", "id"),
-    Field("sku"),
+    Field("sku", "id"),
     Field("title", max_width=50),
     Field("price", "money"),
     Field("currency"),

@@ -52,6 +52,8 @@ class Action:
 
 
 def find(app: AppContext, dispute_id: str, account: str | None = None) -> dict[str, Any]:
+    if account:
+        app.settings.account(account)  # a typo in --account is a usage error, not "no such dispute"
     found = store.get(app.db, dispute_id, account)
     if not found:
         raise NotFoundError(f"no dispute with id {dispute_id!r}", hint="list them with: mktcrm disputes list")
