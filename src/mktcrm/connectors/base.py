@@ -46,6 +46,19 @@ class Page:
     ids: list[str] = field(default_factory=list)  # remote ids seen (snapshot streams)
 
 
+def buyer_row(
+    account: str, buyer_key: str, marketplace: str, name: str | None, first_order_at: str | None
+) -> dict[str, Any]:
+    """A `buyers` row: the pseudonymous key, at most "First L.", and the earliest order seen."""
+    return {
+        "account": account,
+        "buyer_key": buyer_key,
+        "marketplace": marketplace,
+        "display_name": name,
+        "first_order_at": first_order_at,
+    }
+
+
 @dataclass(frozen=True)
 class MarkMissing:
     """After a complete snapshot: rows of `table` for this account not seen in the run get `values`."""

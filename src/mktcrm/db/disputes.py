@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from mktcrm.db import placeholders
 from mktcrm.timeutil import from_minor
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ def listing(
     clauses, params = [], []  # type: ignore[var-annotated]
     for column, values in (("account", accounts), (STATUS_SQL, statuses), ("kind", kinds)):
         if values:
-            clauses.append(f"{column} IN ({', '.join('?' * len(values))})")
+            clauses.append(f"{column} IN ({placeholders(values)})")
             params.extend(values)
     if due_before:
         clauses.append("respond_by IS NOT NULL AND respond_by <= ?")
@@ -116,7 +117,7 @@ def set_status(
 def open_deadlines(db: sqlite3.Connection, statuses: Sequence[str]) -> list[dict[str, Any]]:
     sql = (
         "SELECT account, marketplace, id, kind, opened_at, updated_at, respond_by FROM disputes"
-        f" WHERE {STATUS_SQL} IN ({', '.join('?' * len(statuses))})"
+        f" WHERE {STATUS_SQL} IN ({placeholders(statuses)})"
     )
     return [dict(r) for r in db.execute(sql, list(statuses))]
 

@@ -12,6 +12,7 @@ import sqlite3
 import uuid
 from typing import Any
 
+from mktcrm.db import placeholders
 from mktcrm.db.store import now_iso
 
 TRANSITIONS = {
@@ -121,21 +122,12 @@ def replies(db: sqlite3.Connection, states: list[str], accounts: list[str]) -> l
     )
     params: list[Any] = []
     if states:
-        sql += f" AND r.state IN ({', '.join('?' * len(states))})"
+        sql += f" AND r.state IN ({placeholders(states)})"
         params += states
     if accounts:
-        sql += f" AND r.account IN ({', '.join('?' * len(accounts))})"
+        sql += f" AND r.account IN ({placeholders(accounts)})"
         params += accounts
     return [dict(r) for r in db.execute(sql + " ORDER BY r.id", params)]
-
-
-def pending(db: sqlite3.Connection, accounts: list[str]) -> list[dict[str, Any]]:
-    """Replies a previous run left unfinished: queued without a task, sending (crashed), or failed."""
-    return [
-        r
-        for r in replies(db, ["queued", "sending", "failed"], accounts)
-        if not (r["state"] == "queued" and r["task_id"])
-    ]
 
 
 # ---- tasks ---------------------------------------------------------------------------------
@@ -164,10 +156,10 @@ def tasks(db: sqlite3.Connection, states: list[str], accounts: list[str]) -> lis
     sql = "SELECT * FROM tasks WHERE 1 = 1"
     params: list[Any] = []
     if states:
-        sql += f" AND state IN ({', '.join('?' * len(states))})"
+        sql += f" AND state IN ({placeholders(states)})"
         params += states
     if accounts:
-        sql += f" AND account IN ({', '.join('?' * len(accounts))})"
+        sql += f" AND account IN ({placeholders(accounts)})"
         params += accounts
     return [dict(r) for r in db.execute(sql + " ORDER BY coalesce(due_at, created_at), id", params)]
 

@@ -6,6 +6,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from mktcrm.db import placeholders
 from mktcrm.db.disputes import RESOLVED_SQL
 from mktcrm.timeutil import from_minor
 
@@ -31,7 +32,7 @@ def _where(f: Filters, time_col: str, prefix: str = "") -> tuple[str, list[Any]]
     clauses: list[str] = []
     params: list[Any] = []
     if f.accounts:
-        clauses.append(f"{prefix}account IN ({', '.join('?' * len(f.accounts))})")
+        clauses.append(f"{prefix}account IN ({placeholders(f.accounts)})")
         params.extend(f.accounts)
     if f.since:
         clauses.append(f"{prefix}{time_col} >= ?")
@@ -145,7 +146,7 @@ _LIVE = "lower(coalesce(status, '')) NOT IN ('canceled', 'cancelled', 'refused')
 
 def kpi_inputs(db: sqlite3.Connection, start: str, end: str, accounts: Sequence[str]) -> dict[str, dict[str, Any]]:
     """Per-account aggregates for the KPI definitions in `core.kpis` (one pass per table)."""
-    acc_sql = f" AND account IN ({', '.join('?' * len(accounts))})" if accounts else ""
+    acc_sql = f" AND account IN ({placeholders(accounts)})" if accounts else ""
     acc = list(accounts)
     out: dict[str, dict[str, Any]] = {}
 

@@ -10,7 +10,7 @@ import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from mktcrm.connectors.base import MarkMissing, Page, Paginator, Stream, TokenPaginator
+from mktcrm.connectors.base import MarkMissing, Page, Paginator, Stream, TokenPaginator, buyer_row
 from mktcrm.timeutil import iso, norm_time, to_minor
 
 MARKET = "amazon"
@@ -241,15 +241,7 @@ class OrdersStream(Stream):
                     }
                 )
             if key:
-                buyers.append(
-                    {
-                        "account": account,
-                        "buyer_key": key,
-                        "marketplace": MARKET,
-                        "display_name": display_name(buyer.get("buyerName")),
-                        "first_order_at": created,
-                    }
-                )
+                buyers.append(buyer_row(account, key, MARKET, display_name(buyer.get("buyerName")), created))
             cursor = max(cursor or "", updated or "") or None
         rows = {"orders": orders, "order_lines": lines, "buyers": buyers}
         return Page(rows=rows, count=len(orders), cursor=cursor, ids=[o["id"] for o in orders])

@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from mktcrm.connectors.base import MarkMissing, OffsetPaginator, Page, Paginator, Stream
+from mktcrm.connectors.base import MarkMissing, OffsetPaginator, Page, Paginator, Stream, buyer_row
 from mktcrm.errors import RemoteError
 from mktcrm.timeutil import norm_time, to_minor
 
@@ -192,15 +192,7 @@ class OrdersStream(Stream):
                 )
             if buyer_key:
                 name = (buyer.get("buyerRegistrationAddress") or {}).get("fullName")
-                buyers.append(
-                    {
-                        "account": account,
-                        "buyer_key": buyer_key,
-                        "marketplace": MARKET,
-                        "display_name": display_name(name),
-                        "first_order_at": created,
-                    }
-                )
+                buyers.append(buyer_row(account, buyer_key, MARKET, display_name(name), created))
             cursor = max(cursor or "", updated or "") or None
         rows = {"orders": orders, "order_lines": lines, "buyers": buyers}
         return Page(rows=rows, count=len(orders), cursor=cursor, ids=[o["id"] for o in orders])

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from mktcrm.connectors.base import MarkMissing, OffsetPaginator, Page, Paginator, Stream
+from mktcrm.connectors.base import MarkMissing, OffsetPaginator, Page, Paginator, Stream, buyer_row
 from mktcrm.timeutil import to_minor
 
 MARKET = "etsy"
@@ -214,15 +214,7 @@ class OrdersStream(_EtsyStream):
                     }
                 )
             if buyer_key:
-                buyers.append(
-                    {
-                        "account": account,
-                        "buyer_key": buyer_key,
-                        "marketplace": MARKET,
-                        "display_name": display_name(receipt.get("name")),
-                        "first_order_at": created,
-                    }
-                )
+                buyers.append(buyer_row(account, buyer_key, MARKET, display_name(receipt.get("name")), created))
             cursor = max(cursor or "", updated or "") or None
         rows = {"orders": orders, "order_lines": lines, "buyers": buyers}
         return Page(rows=rows, count=len(orders), cursor=cursor, ids=[o["id"] for o in orders])

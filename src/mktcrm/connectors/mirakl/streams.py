@@ -9,7 +9,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from mktcrm.connectors.base import MarkMissing, OffsetPaginator, Page, Paginator, Stream
+from mktcrm.connectors.base import MarkMissing, OffsetPaginator, Page, Paginator, Stream, buyer_row
 from mktcrm.connectors.mirakl.disputes import state_of, status_event
 from mktcrm.timeutil import iso, norm_time, to_minor
 
@@ -142,13 +142,13 @@ class OrdersStream(_MiraklStream):
                 )
             if buyer_key:
                 buyers.append(
-                    {
-                        "account": account,
-                        "buyer_key": buyer_key,
-                        "marketplace": MARKET,
-                        "display_name": _display_name(customer.get("firstname"), customer.get("lastname")),
-                        "first_order_at": created,
-                    }
+                    buyer_row(
+                        account,
+                        buyer_key,
+                        MARKET,
+                        _display_name(customer.get("firstname"), customer.get("lastname")),
+                        created,
+                    )
                 )
             cursor = max(cursor or "", updated or "") or None
         rows = {"orders": orders, "order_lines": lines, "buyers": buyers}
