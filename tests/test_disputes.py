@@ -152,3 +152,17 @@ def test_reviews_join_due_only_where_the_account_promises_a_reply_window(home: H
     unanswered = json.loads(home.ok("reviews", "list", "--unanswered", "--account", "shop1", "--json").stdout)
     assert len(reviews) == len(unanswered)
     assert "ok (2 accounts)" in home.ok("config", "check").stdout  # the review window is valid config
+
+
+def test_close_only_after_resolve_and_no_messages_once_resolved(shops: Home) -> None:
+    dispute = _list(shops)[0]
+    early = shops.run("disputes", "close", dispute["id"])
+    assert early.exit_code == 1 and "cannot become closed" in early.stderr
+    shops.ok("disputes", "resolve", dispute["id"], "--reason", "accept")
+    late = shops.run("disputes", "message", dispute["id"], "--text", "Encore une précision.")
+    assert late.exit_code == 1 and "no more messages" in late.stderr
+    assert shops.count("dispute_messages") == 0
+    shops.ok("disputes", "close", dispute["id"])
+    assert _status(shops, dispute["id"]) == "closed"
+    assert dispute["id"] not in {r["id"] for r in _list(shops)}
+    assert dispute["id"] in {r["id"] for r in _list(shops, "--all")}

@@ -223,6 +223,21 @@ def disputes_resolve(
     out.note(f"{action.dispute_id}: {action.detail}")
 
 
+@disputes_app.command("close")
+def disputes_close(ctx: typer.Context, dispute_id: DisputeId, account: AccountOne = None) -> None:
+    """Close a resolved dispute (your own bookkeeping: it leaves every list but `--all`).
+
+    \b
+    Examples:
+      $ mktcrm disputes close LEC01939925-A-1
+    """
+    from mktcrm.core import disputes
+
+    app = app_ctx(ctx)
+    action = disputes.close(app, disputes.find(app, dispute_id, account))
+    output(ctx).note(f"{action.dispute_id}: {action.detail}")
+
+
 @disputes_app.command("note")
 def disputes_note(
     ctx: typer.Context,

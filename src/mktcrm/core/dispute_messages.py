@@ -33,6 +33,11 @@ def draft_text(app: AppContext, dispute: dict[str, Any], *, text: str | None, te
 
 def send(app: AppContext, dispute: dict[str, Any], body: str, template: str | None) -> flow.Action:
     """Check, queue, then send or turn into a task. Exit 6 (nothing queued) when the charter refuses."""
+    if dispute["status"] in ("resolved", "closed"):
+        raise flow.TransitionError(
+            f"dispute {dispute['id']} is {dispute['status']}: no more messages from here",
+            hint="write to the buyer from the order in the marketplace, or open a new dispute",
+        )
     findings = flow.check_message(app, dispute["marketplace"], body)
     for pending in outbox.unfinished_messages(app.db, dispute["account"], dispute["id"]):
         _deliver(app, dispute, pending)  # a crash left it in `sending`: read back, then finish it first

@@ -162,6 +162,16 @@ def resolve(app: AppContext, dispute: dict[str, Any], reason: str) -> Action:
     return Action(dispute["id"], dispute["account"], result, detail)
 
 
+def close(app: AppContext, dispute: dict[str, Any]) -> Action:
+    """resolved → closed: the seller's bookkeeping, kept locally (no marketplace has a "close" for sellers)."""
+    check_move(dispute, "closed")
+    now = iso(app.now())
+    with app.store().transaction():
+        store.set_status(app.db, dispute["account"], dispute["id"], "closed", resolved_at=now, reason_code=None)
+        store.add_event(app.db, dispute["account"], dispute["id"], now or "", "action", "seller", "closed")
+    return Action(dispute["id"], dispute["account"], "local", "closed")
+
+
 def note(app: AppContext, dispute: dict[str, Any], text: str) -> None:
     with app.store().transaction():
         store.add_event(app.db, dispute["account"], dispute["id"], iso(app.now()) or "", "note", "seller", text)

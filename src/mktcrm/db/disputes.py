@@ -15,7 +15,10 @@ if TYPE_CHECKING:
 # The seller's local move wins until the marketplace shows newer activity on the dispute.
 LOCAL_WINS = "(local_status IS NOT NULL AND (updated_at IS NULL OR updated_at <= local_at))"
 STATUS_SQL = f"CASE WHEN {LOCAL_WINS} THEN local_status ELSE status END"
-RESOLVED_SQL = f"CASE WHEN {LOCAL_WINS} AND local_status = 'resolved' THEN local_at ELSE resolved_at END"
+RESOLVED_SQL = (
+    f"CASE WHEN {LOCAL_WINS} AND local_status IN ('resolved', 'closed') THEN coalesce(resolved_at, local_at)"
+    " ELSE resolved_at END"
+)
 LIST_COLUMNS = (
     f"account, marketplace, id, kind, order_id, order_line_id, {STATUS_SQL} AS status, remote_status, reason,"
     " reason_code, next_actor, opened_at, updated_at, respond_by,"
@@ -104,7 +107,13 @@ def events(db: sqlite3.Connection, account: str, dispute_id: str) -> list[dict[s
 
 
 def set_status(
-    db: sqlite3.Connection, account: str, dispute_id: str, status: str, *, resolved_at: str | None, reason_code: str
+    db: sqlite3.Connection,
+    account: str,
+    dispute_id: str,
+    status: str,
+    *,
+    resolved_at: str | None,
+    reason_code: str | None,
 ) -> None:
     """The seller's move, in local columns: a later sync cannot undo it, newer remote activity can."""
     db.execute(
