@@ -104,7 +104,8 @@ def test_unknown_field_is_a_usage_error_listing_valid_ones(synced: Home) -> None
 
 def test_no_rows_is_success_and_json_is_an_empty_array(synced: Home) -> None:
     assert synced.ok("orders", "list", "--json", "--status", "NOPE").stdout == "[]\n"
-    assert synced.ok("orders", "list", "--status", "NOPE").stdout == ""
+    empty = synced.ok("orders", "list", "--status", "NOPE")
+    assert empty.stdout == "" and "values in the cache: " in empty.stderr and "RECEIVED" in empty.stderr
     assert synced.ok("orders", "list", "--format", "jsonl", "--status", "NOPE").stdout == ""
 
 

@@ -82,7 +82,8 @@ def listings_list(
     out = output(ctx, fmt, json_, fields)
     f = _filters(ctx, account, None, limit)
     f.status = state
-    out.rows(LISTING_FIELDS, queries.listings(app_ctx(ctx).db, f), empty="No listings: run `mktcrm sync`.")
+    count = out.rows(LISTING_FIELDS, queries.listings(app_ctx(ctx).db, f), empty="No listings: run `mktcrm sync`.")
+    _hint_unknown(ctx, count, state, "listings", "state")
 
 
 @orders_app.command("list")
@@ -108,7 +109,17 @@ def orders_list(
     out = output(ctx, fmt, json_, fields)
     f = _filters(ctx, account, since, limit)
     f.status = status
-    out.rows(ORDER_FIELDS, queries.orders(app_ctx(ctx).db, f), empty="No orders: run `mktcrm sync`.")
+    count = out.rows(ORDER_FIELDS, queries.orders(app_ctx(ctx).db, f), empty="No orders: run `mktcrm sync`.")
+    _hint_unknown(ctx, count, status, "orders", "status")
+
+
+def _hint_unknown(ctx: typer.Context, count: int, value: str | None, table: str, column: str) -> None:
+    """No rows for a value nothing in the cache has: say so (a typo must not look like "none today")."""
+    if count or not value:
+        return
+    known = queries.known_values(app_ctx(ctx).db, table, column)
+    if known and value not in known:
+        output(ctx).warn(f"no {table} have {column} {value!r}; values in the cache: {', '.join(known)}")
 
 
 def register(app: typer.Typer) -> None:

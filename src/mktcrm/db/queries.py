@@ -241,3 +241,9 @@ def first_line_title(db: sqlite3.Connection, account: str, order_id: str | None)
         "SELECT title FROM order_lines WHERE account = ? AND order_id = ? ORDER BY id LIMIT 1", (account, order_id)
     ).fetchone()
     return row[0] if row else None
+
+
+def known_values(db: sqlite3.Connection, table: str, column: str) -> list[str]:
+    """The distinct values a column holds (to tell a typo from an empty result)."""
+    assert (table, column) in {("orders", "status"), ("listings", "state")}
+    return [r[0] for r in db.execute(f"SELECT DISTINCT {column} FROM {table} WHERE {column} IS NOT NULL ORDER BY 1")]
