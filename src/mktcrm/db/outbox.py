@@ -120,14 +120,18 @@ def replies(db: sqlite3.Connection, states: list[str], accounts: list[str]) -> l
         " r.task_id, r.created_at, r.updated_at, r.sent_at, v.rating FROM replies r"
         " LEFT JOIN reviews v ON v.account = r.account AND v.id = r.review_id WHERE 1 = 1"
     )
-    params: list[Any] = []
-    if states:
-        sql += f" AND r.state IN ({placeholders(states)})"
-        params += states
-    if accounts:
-        sql += f" AND r.account IN ({placeholders(accounts)})"
-        params += accounts
-    return [dict(r) for r in db.execute(sql + " ORDER BY r.id", params)]
+    where, params = _state_and_account("r.", states, accounts)
+    return [dict(r) for r in db.execute(sql + where + " ORDER BY r.id", params)]
+
+
+def _state_and_account(prefix: str, states: list[str], accounts: list[str]) -> tuple[str, list[Any]]:
+    """` AND state IN (…) AND account IN (…)` for the filters given, with their parameters."""
+    sql, params = "", []
+    for column, values in (("state", states), ("account", accounts)):
+        if values:
+            sql += f" AND {prefix}{column} IN ({placeholders(values)})"
+            params += values
+    return sql, params
 
 
 # ---- tasks ---------------------------------------------------------------------------------
@@ -153,15 +157,9 @@ def create_task(
 
 
 def tasks(db: sqlite3.Connection, states: list[str], accounts: list[str]) -> list[dict[str, Any]]:
-    sql = "SELECT * FROM tasks WHERE 1 = 1"
-    params: list[Any] = []
-    if states:
-        sql += f" AND state IN ({placeholders(states)})"
-        params += states
-    if accounts:
-        sql += f" AND account IN ({placeholders(accounts)})"
-        params += accounts
-    return [dict(r) for r in db.execute(sql + " ORDER BY coalesce(due_at, created_at), id", params)]
+    where, params = _state_and_account("", states, accounts)
+    sql = f"SELECT * FROM tasks WHERE 1 = 1{where} ORDER BY coalesce(due_at, created_at), id"
+    return [dict(r) for r in db.execute(sql, params)]
 
 
 def get_task(db: sqlite3.Connection, task_id: int) -> dict[str, Any] | None:
