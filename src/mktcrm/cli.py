@@ -28,7 +28,7 @@ from mktcrm.commands import (
 )
 from mktcrm.context import AppContext
 from mktcrm.errors import ExitCode, MktcrmError
-from mktcrm.output import one_line
+from mktcrm.text import one_line
 
 EPILOG = (
     "Exit codes: 0 ok (also: no rows), 1 error, 2 usage, 3 partial (some accounts failed), 4 auth/config,"

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from mktcrm.errors import AuthError, ConfigError, UsageError
+from mktcrm.timeutil import DEADLINE_SPAN_HINT, parse_deadline_span
 
 APP = "mktcrm"
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
@@ -279,18 +280,17 @@ def _account(
                 f"{_where(path, text, 'sync_start', name)}: {label}: sync_start must be a date YYYY-MM-DD"
             ) from None
     if "deadlines" in raw:
-        from mktcrm.core.deadlines import parse_override
-
         for kind, value in raw["deadlines"].items():
             if kind not in DEADLINE_KINDS:
                 raise _unknown_key(
                     kind, list(DEADLINE_KINDS), _where(path, text, "deadlines", name), f"{label} deadlines"
                 )
             try:
-                parse_override(str(value))
-            except ConfigError as exc:
+                parse_deadline_span(str(value))
+            except ValueError as exc:
                 raise ConfigError(
-                    f"{_where(path, text, 'deadlines', name)}: {label}: deadlines.{kind}: {exc.message}", hint=exc.hint
+                    f"{_where(path, text, 'deadlines', name)}: {label}: deadlines.{kind}: {exc}",
+                    hint=DEADLINE_SPAN_HINT,
                 ) from None
     if "country" in raw:
         _check_country(str(raw["country"]), f"{_where(path, text, 'country', name)}: {label}")

@@ -12,30 +12,16 @@ from __future__ import annotations
 import csv
 import json
 import os
-import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO, Any, Literal
 
 from mktcrm.errors import UsageError
+from mktcrm.text import clean, one_line
 
 FORMATS = ("auto", "table", "tsv", "csv", "json", "jsonl", "md")
 Kind = Literal["text", "id", "int", "num", "money", "time", "bool"]
-
-# ESC-based sequences first (CSI, OSC, other two-byte escapes), then any C0/C1 control left.
-_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]|\x9b[0-?]*[ -/]*[@-~]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def clean(text: str) -> str:
-    """Strip terminal escape sequences and control characters (keeps tab and newline)."""
-    return _CONTROL.sub("", _ANSI.sub("", text))
-
-
-def one_line(text: str) -> str:
-    """`clean` plus newlines and tabs folded to spaces, for table cells and messages."""
-    return " ".join(clean(text).split())
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Literal
 
 
 def parse_time(value: str | None) -> datetime | None:
@@ -72,3 +73,20 @@ def parse_since(text: str, now: datetime) -> datetime:
 
         raise UsageError(f"cannot read the date {text!r}", hint="use YYYY-MM-DD, an ISO date-time, or 7d / 12h / 2w")
     return parsed
+
+
+DeadlineUnit = Literal["hours", "calendar_days", "business_days"]
+_SPAN_RE = re.compile(r"^\s*(\d+)\s*(bd|d|h)\s*$", re.IGNORECASE)
+_SPAN_UNITS: dict[str, DeadlineUnit] = {"h": "hours", "d": "calendar_days", "bd": "business_days"}
+DEADLINE_SPAN_HINT = "use a whole number followed by h (hours), d (calendar days) or bd (business days): 24h, 4d, 3bd"
+
+
+def parse_deadline_span(text: str) -> tuple[int, DeadlineUnit]:
+    """A deadline as sellers write it: `24h` elapsed hours, `4d` calendar days, `3bd` business days.
+
+    Raises ValueError; config validation and the deadline rules each turn it into their own error.
+    """
+    match = _SPAN_RE.match(str(text))
+    if not match or int(match.group(1)) < 1:
+        raise ValueError(f"invalid dispute deadline {text!r}")
+    return int(match.group(1)), _SPAN_UNITS[match.group(2).lower()]

@@ -10,7 +10,8 @@ import typer
 
 from mktcrm.commands._common import FieldsOpt, FormatOpt, JsonOpt, app_ctx, output
 from mktcrm.errors import ExitCode, MktcrmError, UsageError
-from mktcrm.output import Field, one_line
+from mktcrm.output import Field
+from mktcrm.text import one_line
 
 if TYPE_CHECKING:
     from mktcrm.context import AppContext

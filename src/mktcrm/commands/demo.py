@@ -90,6 +90,7 @@ def demo(
     names = ", ".join(f"{name} ({market})" for market, name in DEMO_ACCOUNTS)
     out.note(f"Syncing {len(DEMO_ACCOUNTS)} sandbox marketplace accounts: {names}…")
     report = engine.run(app, app.settings.accounts, progress=out.note if is_tty(sys.stderr) else None)
+    disputes.refresh_deadlines(app)
     for acc in report.accounts:
         counts = ", ".join(f"{s.records} {s.stream}" for s in acc.streams)
         out.note(f"  {acc.account}: {acc.status} ({counts}) in {acc.seconds:.1f} s")

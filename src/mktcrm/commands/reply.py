@@ -11,7 +11,8 @@ import typer
 from mktcrm.commands._common import app_ctx, check_accounts, output, parse_range
 from mktcrm.commands.reviews import reviews_app
 from mktcrm.errors import ExitCode, UsageError
-from mktcrm.output import Field, Output, is_tty, one_line
+from mktcrm.output import Field, Output, is_tty
+from mktcrm.text import one_line
 
 OUTCOME_FIELDS = (
     Field("account", "id"),

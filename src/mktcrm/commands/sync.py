@@ -42,6 +42,7 @@ def sync(
       $ mktcrm sync --quiet            # cron
       $ mktcrm sync --json | jq '.accounts[] | {account, status}'
     """
+    from mktcrm.core.disputes import refresh_deadlines
     from mktcrm.sync import engine
 
     app = app_ctx(ctx)
@@ -61,6 +62,7 @@ def sync(
             raise UsageError(f"unknown stream {name!r}", hint=f"streams: {', '.join(sorted(known))}")
     progress = out.note if is_tty(sys.stderr) and not quiet else None
     report = engine.run(app, chosen, streams=stream, full=full, progress=progress)
+    refresh_deadlines(app)  # new disputes get their respond_by from the deadline rules
     if json_:
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2 if is_tty(sys.stdout) else None))
     for acc in report.accounts:

@@ -8,7 +8,6 @@ a figure (operators differ, policies change) without a release.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -17,8 +16,9 @@ from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from mktcrm.errors import ConfigError
+from mktcrm.timeutil import DEADLINE_SPAN_HINT, DeadlineUnit, parse_deadline_span
 
-Unit = Literal["hours", "calendar_days", "business_days"]
+Unit = DeadlineUnit
 Start = Literal["opened_at", "updated_at"]
 
 
@@ -66,20 +66,15 @@ RULES: tuple[DeadlineRule, ...] = (
 )
 """`local` disputes (the seller's own notes) have no marketplace deadline: no row, unless an account sets one."""
 
-_OVERRIDE_RE = re.compile(r"^\s*(\d+)\s*(bd|d|h)\s*$", re.IGNORECASE)
-_OVERRIDE_UNITS: dict[str, Unit] = {"h": "hours", "d": "calendar_days", "bd": "business_days"}
 _INDEX = {(r.marketplace, r.kind): r for r in RULES}
 
 
 def parse_override(text: str) -> tuple[int, Unit]:
-    """An account's deadline text: `24h` elapsed hours, `4d` calendar days, `3bd` business days."""
-    match = _OVERRIDE_RE.match(str(text))
-    if not match or int(match.group(1)) < 1:
-        raise ConfigError(
-            f"invalid dispute deadline {text!r}",
-            hint="use a whole number followed by h (hours), d (calendar days) or bd (business days): 24h, 4d, 3bd",
-        )
-    return int(match.group(1)), _OVERRIDE_UNITS[match.group(2).lower()]
+    """An account's deadline text (`24h`, `4d`, `3bd`), or a ConfigError saying how to write it."""
+    try:
+        return parse_deadline_span(text)
+    except ValueError as exc:
+        raise ConfigError(str(exc), hint=DEADLINE_SPAN_HINT) from None
 
 
 def rule_for(marketplace: str, kind: str, overrides: Mapping[str, str] | None = None) -> DeadlineRule | None:

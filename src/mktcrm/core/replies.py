@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from mktcrm.core import templates as tpl
 from mktcrm.db import outbox, queries
 from mktcrm.errors import ConflictError, MktcrmError, NotFoundError, TemporaryError, UsageError
-from mktcrm.output import clean
+from mktcrm.text import clean
 
 if TYPE_CHECKING:
     from mktcrm.context import AppContext

@@ -146,7 +146,7 @@ def _line_of(exc: BaseException) -> int | None:
 
 def variables_for(review: dict[str, Any], signature: str, listing_title: str | None = None) -> dict[str, Any]:
     """What a template may use; marketplace text is stripped of control characters (it is data, not code)."""
-    from mktcrm.output import clean
+    from mktcrm.text import clean
 
     body = clean(review.get("body") or "")
     return {

@@ -20,7 +20,7 @@ from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_a
 
 from mktcrm import __version__
 from mktcrm.errors import AuthError, RemoteError, TemporaryError
-from mktcrm.output import one_line
+from mktcrm.text import one_line
 
 USER_AGENT = f"mktcrm/{__version__} (+https://github.com/mktcrm/mktcrm)"
 

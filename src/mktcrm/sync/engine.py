@@ -109,9 +109,6 @@ def _run_locked(
     try:
         for account in accounts:
             reports.append(_sync_account(app, store, account, streams, full, progress))
-        from mktcrm.core.disputes import refresh_deadlines
-
-        refresh_deadlines(app)  # new disputes get their respond_by from the deadline rules
         status = "ok" if all(r.status == "ok" for r in reports) else "partial"
         if reports and all(r.status == "failed" for r in reports):
             status = "failed"
