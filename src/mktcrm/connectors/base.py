@@ -272,22 +272,14 @@ class Connector:
         """
         return None
 
-    @classmethod
-    def is_sandbox(cls, account: Account, key: str | None = None) -> bool:
-        return str(account.get(key or cls.url_key, "")).startswith("sandbox://")
-
     # OAuth marketplaces: the token endpoint's path on the real host, and that host's full URL.
     token_path: ClassVar[str] = ""
     default_token_url: ClassVar[str] = ""
 
     @classmethod
     def token_url(cls, account: Account, api_base: str) -> str:
-        """The account's `token_url`; for a `sandbox://` account the sandbox's own; else the marketplace's."""
-        if account.get("token_url"):
-            return str(account.get("token_url"))
-        if cls.is_sandbox(account):
-            return api_base.rstrip("/") + cls.token_path
-        return cls.default_token_url
+        """The account's `token_url`, else the marketplace's (a sandbox transport answers that host too)."""
+        return str(account.get("token_url") or cls.default_token_url)
 
     def stream(self, name: str) -> Stream:
         for cls in self.streams:

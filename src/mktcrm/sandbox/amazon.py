@@ -54,6 +54,7 @@ class AmazonSandbox(ReportsMixin, SandboxBase):
 
     marketplace = "amazon"
     token_path = TOKEN_PATH
+    real_hosts = ("api.amazon.com", "sandbox-documents.invalid")  # LWA, and S3 for the pre-signed download
     PARAMS: ClassVar[dict[str, Callable[[str], Any]]] = {"seller_id": str, "gzip": _flag}
 
     def __init__(

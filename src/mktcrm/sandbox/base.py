@@ -47,6 +47,7 @@ class Faults:
     lose_response_next: int = 0  # next N requests are carried out, then answered 503 (the answer is lost)
 
 
+OWN_HOST = "sandbox.invalid"  # the API host of every sandbox, in-process and behind `sandbox serve`
 Observer = Callable[["SandboxBase", httpx.Request, httpx.Response], None]
 
 
@@ -71,6 +72,9 @@ class SandboxBase:
 
     marketplace: ClassVar[str]
     token_path: ClassVar[str | None] = None  # OAuth token endpoint, for marketplaces that have one
+    # The marketplace's other production hosts this sandbox answers for (token, payments, downloads): the
+    # connectors call their real URLs and the sandbox transport serves them, so tests exercise those URLs.
+    real_hosts: ClassVar[tuple[str, ...]] = ()
     # Extra `sandbox://` URL parameters this marketplace understands: name -> parser.
     PARAMS: ClassVar[dict[str, Callable[[str], Any]]] = {}
 
@@ -80,7 +84,7 @@ class SandboxBase:
         self.orders_count = orders
         self.anchor = anchor or datetime.now(UTC).date()
         self.days = days
-        self.base_url = f"http://sandbox.invalid/{name}"
+        self.base_url = f"http://{OWN_HOST}/{name}"
         self.requests: list[httpx.Request] = []
         self.faults = Faults()
         self._lock = threading.RLock()
@@ -143,6 +147,10 @@ class SandboxBase:
         return response
 
     def _answer_with_faults(self, request: httpx.Request) -> httpx.Response:
+        host = request.url.host
+        if host != OWN_HOST and host not in self.real_hosts:
+            message = f"host {host} is not one of {self.marketplace}'s: {', '.join((OWN_HOST, *self.real_hosts))}"
+            return json_response(421, self.error_body(421, message))
         path = self.strip_prefix(request.url.path)
         if self.other_service(path):
             try:

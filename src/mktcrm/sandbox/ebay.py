@@ -66,6 +66,7 @@ class EbaySandbox(EbayWritesMixin, SandboxBase):
 
     marketplace = "ebay"
     token_path = TOKEN_PATH
+    real_hosts = ("api.ebay.com", "apiz.ebay.com")  # identity (OAuth) and payment disputes
     PARAMS: ClassVar[dict[str, Callable[[str], Any]]] = {}
 
     def __init__(self, name: str, *, seed: int = 1, orders: int = 200, anchor: date | None = None, days: int = 180):

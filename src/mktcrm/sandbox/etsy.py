@@ -45,6 +45,7 @@ class EtsySandbox(SandboxBase):
 
     marketplace = "etsy"
     token_path = TOKEN_PATH
+    real_hosts = ("api.etsy.com",)  # the OAuth token endpoint
     PARAMS: ClassVar[dict[str, Callable[[str], Any]]] = {"shop_id": int, "keystring": str}
 
     def __init__(

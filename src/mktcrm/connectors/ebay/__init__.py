@@ -121,8 +121,6 @@ class EbayConnector(Connector):
 
     # -- payment disputes -----------------------------------------------------------------------------
     def _apiz(self) -> str:
-        if self.is_sandbox(self.ctx.account):
-            return self.ctx.api_base
         return str(self.ctx.account.get("apiz_base_url") or "https://apiz.ebay.com").rstrip("/")
 
     def dispute_reasons(self, purpose: str) -> dict[str, str]:

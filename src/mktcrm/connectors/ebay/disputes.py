@@ -65,12 +65,8 @@ class DisputesStream(Stream):
         return WindowPaginator(self.now)
 
     def url(self) -> str:
-        """apiz.ebay.com in production; the sandbox serves every host itself."""
-        if self.ctx.api_base and str(self.ctx.account.get("base_url", "")).startswith("sandbox://"):
-            base = self.ctx.api_base
-        else:
-            base = str(self.ctx.account.get("apiz_base_url") or DEFAULT_APIZ)
-        return base.rstrip("/") + PATH
+        """apiz.ebay.com unless the account names another host (a sandbox transport answers it too)."""
+        return str(self.ctx.account.get("apiz_base_url") or DEFAULT_APIZ).rstrip("/") + PATH
 
     def request(self, token: Any, since: datetime | None) -> tuple[str, dict[str, Any]]:
         start = parse_time(token["from"])
