@@ -65,12 +65,6 @@ class TemporaryError(MktcrmError):
     exit_code = ExitCode.TEMPORARY
 
 
-class PartialFailure(MktcrmError):
-    """Some accounts or streams failed; what succeeded is stored."""
-
-    exit_code = ExitCode.PARTIAL
-
-
 class NotFoundError(MktcrmError):
     """An id given on the command line does not exist in the cache."""
 

@@ -127,20 +127,6 @@ def _review(row: sqlite3.Row) -> dict[str, Any]:
     return item
 
 
-def counts(db: sqlite3.Connection) -> dict[str, dict[str, int]]:
-    """Rows per account and table, for the demo and `sync` summaries."""
-    out: dict[str, dict[str, int]] = {}
-    for table in ("listings", "orders", "reviews", "disputes"):
-        for row in db.execute(f"SELECT account, count(*) FROM {table} GROUP BY account"):
-            out.setdefault(row[0], {})[table] = row[1]
-    return out
-
-
-def last_runs(db: sqlite3.Connection, limit: int = 10) -> list[dict[str, Any]]:
-    sql = "SELECT id, started_at, finished_at, status, accounts, error FROM sync_runs ORDER BY id DESC LIMIT ?"
-    return [dict(r) for r in db.execute(sql, (limit,))]
-
-
 _LIVE = "lower(coalesce(status, '')) NOT IN ('canceled', 'cancelled', 'refused')"
 
 

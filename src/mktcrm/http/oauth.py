@@ -48,7 +48,6 @@ class RefreshTokenAuth(httpx.Auth):
         self.refresh_on = refresh_on  # Amazon answers an expired token with 403
         self.token: str | None = None
         self.expires_at = 0.0
-        self.refreshes = 0
 
     def _token_request(self) -> httpx.Request:
         headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"}
@@ -81,7 +80,6 @@ class RefreshTokenAuth(httpx.Auth):
             raise AuthError(f"{self.account}: the token endpoint answered without an access token") from None
         self.token = token
         self.expires_at = self.clock() + lifetime
-        self.refreshes += 1
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         if self.token is None or self.clock() >= self.expires_at - EXPIRY_MARGIN_S:
