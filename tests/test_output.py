@@ -217,3 +217,61 @@ def test_disputes_list(synced: Home) -> None:
         "respond_by",
         "resolved_at",
     } <= set(rows[0])
+
+
+def _evaluate(home: Home, texts: list[str]) -> list[str]:
+    """Buyers leave these texts as evaluations on closed orders; synced; returns the review ids."""
+    rows = home.sql(
+        "SELECT o.id, s.cursor FROM orders o, sync_state s WHERE s.stream = 'reviews' AND o.status = 'CLOSED'"
+        " ORDER BY o.id LIMIT ?",
+        len(texts),
+    )
+    at = datetime.fromisoformat(rows[0][1].replace("Z", "+00:00")) + timedelta(hours=1)
+    for (order_id, _), text in zip(rows, texts, strict=True):
+        sandbox().set_evaluation(order_id, 1, text, at)
+    home.ok("sync", "--stream", "reviews", "--quiet")
+    return [str(r[0]) for r in rows]
+
+
+def test_csv_cells_never_run_as_spreadsheet_formulas(synced: Home) -> None:
+    formulas = ['=HYPERLINK("http://evil.example";"clic")', "+33 cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A2)"]
+    ids = _evaluate(synced, formulas)
+    for review_id, text in zip(ids, formulas, strict=True):
+        csv_out = synced.ok("reviews", "show", review_id, "--format", "csv").stdout
+        body_cell = next(line for line in csv_out.splitlines() if line.startswith("body,"))
+        assert body_cell.removeprefix("body,").strip('"').replace('""', '"') == "'" + text
+        # Programs get the value as it is: JSON and TSV are not for spreadsheets.
+        assert json.loads(synced.ok("reviews", "show", review_id, "--json").stdout)["body"] == text
+    listed = synced.ok("reviews", "list", "--format", "csv", "--fields", "id,body").stdout
+    assert "'=HYPERLINK(" in listed and ",=HYPERLINK(" not in listed and ',"=HYPERLINK(' not in listed
+    tsv = synced.ok("reviews", "list", "--format", "tsv", "--fields", "id,body").stdout
+    assert any(line.split("\t")[1].lstrip('"').startswith("=HYPERLINK(") for line in tsv.splitlines()[1:])
+
+
+def test_bidi_and_c1_controls_never_reach_the_terminal(synced: Home) -> None:
+    spoof, c1 = "abc\u202egnp.exe\u202c et \u2066isolé\u2069", "prix\x9b31m en rouge\x85 fin"
+    ids = _evaluate(synced, [spoof, c1])
+    unsafe = ("\u202e", "\u202c", "\u2066", "\u2069", "\x9b", "\x85")
+    for fmt in ("table", "tsv", "csv", "md", "json", "jsonl"):
+        for review_id in ids:
+            shown = synced.run("reviews", "show", review_id, "--format", fmt, env={"COLUMNS": "400"})
+            assert shown.exit_code == 0 and review_id in shown.stdout
+            assert not any(ch in shown.stdout for ch in unsafe), (fmt, shown.stdout)
+        listed = synced.run("reviews", "list", "--format", fmt, env={"COLUMNS": "400"})
+        assert listed.exit_code == 0 and ids[0] in listed.stdout
+        assert not any(ch in listed.stdout for ch in unsafe), fmt
+    shown = synced.ok("reviews", "show", ids[0], "--format", "tsv").stdout
+    assert "abcgnp.exe et isolé" in shown  # what is left reads in stored order
+    # JSON keeps the exact data, written as escapes a terminal does not interpret.
+    raw = synced.ok("reviews", "show", ids[0], "--json").stdout
+    assert "\\u202e" in raw and json.loads(raw)["body"] == spoof
+    assert json.loads(synced.ok("reviews", "show", ids[1], "--json").stdout)["body"] == c1
+
+
+def test_markdown_output_grows_with_the_data_not_with_the_widest_cell(synced: Home) -> None:
+    bodies = [f"{i} " + "avis très long " * 70_000 for i in range(5)]  # ~1 MB each
+    _evaluate(synced, bodies)
+    out = synced.ok("reviews", "list", "--format", "md", "--fields", "id,body").stdout
+    rows = [line for line in out.splitlines()[2:]]
+    assert len(out) < sum(map(len, bodies)) + 200 * len(rows)  # no padding to the widest cell
+    assert sum(1 for line in rows if len(line) > 1_000_000) == 5

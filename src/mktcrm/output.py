@@ -4,7 +4,7 @@ Commands hand over declared fields and plain dict rows; this module picks the fo
 (table on a TTY, headerless TSV when piped, or what `--format`/`--json` asks), applies
 `--fields`, and keeps untrusted text inert: control characters and terminal escape
 sequences are stripped and Rich never parses markup in cell values. Data goes to stdout,
-everything else to stderr. Rich and tabulate are imported only when a table is drawn.
+everything else to stderr. Rich is imported only when a table is drawn.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import IO, Any, Literal
 
 from mktcrm.errors import UsageError
-from mktcrm.text import clean, one_line
+from mktcrm.text import clean, defuse_formula, escape_json_unsafe, one_line
 
 FORMATS = ("auto", "table", "tsv", "csv", "json", "jsonl", "md")
 Kind = Literal["text", "id", "int", "num", "money", "time", "bool"]
@@ -133,9 +133,9 @@ class Output:
         chosen = self.select(fields) if self.fields_option is not None else list(fields)
         data = _project(chosen, row)
         if self.format == "json":
-            self._dump_json(data)
+            self.json(data)
         elif self.format == "jsonl":
-            self.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
+            self.stdout.write(to_json(data) + "\n")
         elif self.format == "table":
             self._write_record(chosen, data)
         else:  # tsv/csv/md: field and value pairs (--fields already applied above)
@@ -157,9 +157,9 @@ class Output:
             table.add_row(Text(f.name), Text(shown))
         Console(file=self.stdout, no_color=self.no_color, force_terminal=self.tty, highlight=False).print(table)
 
-    def _dump_json(self, data: Any) -> None:
-        text = json.dumps(data, ensure_ascii=False, indent=2 if self.tty else None)
-        self.stdout.write(text + "\n")
+    def json(self, data: Any) -> None:
+        """One JSON document on stdout (indented for people), for results that are not rows."""
+        self.stdout.write(to_json(data, indent=2 if self.tty else None) + "\n")
 
     # ---- writers -----------------------------------------------------------------------
     def _write_json(self, fields: list[Field], rows: Iterator[dict[str, Any]], title: str | None) -> int:
@@ -169,10 +169,10 @@ class Output:
         for row in rows:
             sep = "," if count else ""
             if indent:
-                body = json.dumps(row, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+                body = to_json(row, indent=2).replace("\n", "\n  ")
                 self.stdout.write(f"{sep}\n  {body}")
             else:
-                self.stdout.write(sep + json.dumps(row, ensure_ascii=False))
+                self.stdout.write(sep + to_json(row))
             count += 1
         self.stdout.write("\n]\n" if count and indent else "]\n")
         return count
@@ -180,7 +180,7 @@ class Output:
     def _write_jsonl(self, fields: list[Field], rows: Iterator[dict[str, Any]], title: str | None) -> int:
         count = 0
         for row in rows:
-            self.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+            self.stdout.write(to_json(row) + "\n")
             self.stdout.flush()
             count += 1
         return count
@@ -190,8 +190,13 @@ class Output:
         if header:
             writer.writerow([f.name for f in fields])
         count = 0
+        tsv = dialect == "excel-tab"
+        # CSV is opened in spreadsheets: marketplace text must not run as a formula there. TSV is for programs
+        # (`cut -f`, `while read`) and keeps values as they are.
+        defuse = [f.kind == "text" and not tsv for f in fields]
         for row in rows:
-            writer.writerow([_flat(f, row[f.name], tsv=dialect == "excel-tab") for f in fields])
+            cells = [_flat(f, row[f.name], tsv=tsv) for f in fields]
+            writer.writerow([defuse_formula(c) if d else c for c, d in zip(cells, defuse, strict=True)])
             count += 1
         return count
 
@@ -203,13 +208,19 @@ class Output:
         return self._write_delimited(fields, rows, "excel", header=True)
 
     def _write_md(self, fields: list[Field], rows: Iterator[dict[str, Any]], title: str | None) -> int:
-        from tabulate import tabulate
+        """GitHub-flavoured Markdown, streamed row by row: no padding, so memory stays flat on huge cells."""
 
-        table = [[_flat(f, row[f.name], tsv=True).replace("|", "\\|") for f in fields] for row in rows]
-        self.stdout.write(
-            tabulate(table, headers=[f.name for f in fields], tablefmt="github", disable_numparse=True) + "\n"
-        )
-        return len(table)
+        def line(cells: Iterable[str]) -> str:
+            return "| " + " | ".join(cells) + " |\n"
+
+        self.stdout.write(line(f.name for f in fields))
+        self.stdout.write("|" + "|".join("---" for _ in fields) + "|\n")
+        count = 0
+        for row in rows:
+            cells = (_flat(f, row[f.name], tsv=True).replace("|", "\\|") for f in fields)
+            self.stdout.write(line(cells))
+            count += 1
+        return count
 
     def _write_table(
         self, fields: list[Field], rows: Iterator[dict[str, Any]], title: str | None, header: bool = True
@@ -272,7 +283,7 @@ def _flat(field: Field, value: Any, *, tsv: bool) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False)
+        return clean(json.dumps(value, ensure_ascii=False))
     text = clean(str(value))
     if tsv:
         text = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "")
@@ -290,3 +301,8 @@ def _display(field: Field, value: Any) -> str:
     if isinstance(value, (dict, list)):
         return one_line(json.dumps(value, ensure_ascii=False))
     return one_line(str(value))
+
+
+def to_json(data: Any, indent: int | None = None) -> str:
+    """`json.dumps` as every command prints it: UTF-8 kept, C1 and bidi controls escaped (inert on a terminal)."""
+    return escape_json_unsafe(json.dumps(data, ensure_ascii=False, indent=indent))

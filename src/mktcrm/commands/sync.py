@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Annotated
 
@@ -64,7 +63,7 @@ def sync(
     report = engine.run(app, chosen, streams=stream, full=full, progress=progress)
     refresh_deadlines(app)  # new disputes get their respond_by from the deadline rules
     if json_:
-        print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2 if is_tty(sys.stdout) else None))
+        out.json(report.as_dict())
     for acc in report.accounts:
         records = sum(s.records for s in acc.streams)
         detail = ", ".join(
