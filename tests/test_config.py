@@ -148,3 +148,39 @@ def test_values_that_would_fail_later_are_refused_now(home: Home) -> None:
         _write(home, text)
         result = home.run("config", "check", env={"K": "x"})
         assert result.exit_code == 4 and message in result.stderr, (text, result.stderr)
+
+
+def test_a_secret_pasted_into_an_env_field_is_refused_and_never_echoed(home: Home) -> None:
+    key = "sk-live-4f9a8b7c6d5e"
+    _write(home, ACCOUNT.replace('api_key_env = "K"', f'api_key_env = "{key}"'))
+    for command in (("config", "check"), ("sync",), ("doctor",), ("accounts",)):
+        result = home.run(*command)
+        assert result.exit_code == 4, command
+        assert "api_key_env must be the NAME of an environment variable" in result.stderr, command
+        assert key not in result.stdout + result.stderr, command
+    assert not home.db_path.exists() or all(key not in str(r) for r in home.sql("SELECT report FROM sync_runs"))
+
+
+def test_non_finite_and_absurd_durations_are_config_errors(home: Home) -> None:
+    for line, key in (
+        ("lock_timeout_seconds = nan", "lock_timeout_seconds"),
+        ("backoff_seconds = inf", "backoff_seconds"),
+        ("lookback_minutes = 99999999999", "lookback_minutes"),
+        ("retry_budget_seconds = -1.5", "retry_budget_seconds"),
+    ):
+        _write(home, f"[sync]\n{line}\n" + ACCOUNT)
+        for command in (("config", "check"), ("sync",)):
+            result = home.run(*command)
+            assert result.exit_code == 4, (line, command, result.stderr)
+            assert f"config.toml:2: [sync] {key} must be zero or more and at most" in result.stderr, line
+            assert "internal error" not in result.stderr
+
+
+def test_secrets_file_that_is_not_utf8_is_a_config_error(home: Home) -> None:
+    home.configure()
+    secrets = home.path / "secrets.toml"
+    secrets.write_bytes(b'MKTCRM_TEST_SHOP1_KEY = "caf\xe9"\n')
+    secrets.chmod(0o600)
+    result = home.run("sync")
+    assert result.exit_code in (3, 4) and "secrets.toml is not UTF-8 text" in result.stderr
+    assert "internal error" not in result.stderr

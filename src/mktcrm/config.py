@@ -9,6 +9,7 @@ never stored on `Account`, only looked up on demand, so they cannot leak into ou
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import re
 import stat
@@ -36,6 +37,15 @@ ACCOUNT_KEYS: dict[str, tuple[type | tuple[type, ...], bool, str]] = {
 }
 # Dispute kinds (DESIGN §7) plus `review`, whose reply window a seller may promise per account.
 DEADLINE_KINDS = ("incident", "return", "inquiry", "case", "payment_dispute", "claim", "local", "review")
+# Upper bounds that keep every duration a real, reachable one (nan, inf and 10**11 minutes are typos).
+SYNC_LIMITS: dict[str, tuple[float, str]] = {
+    "lookback_minutes": (5_256_000, "minutes (ten years)"),
+    "lock_timeout_seconds": (86_400, "seconds (a day)"),
+    "backoff_seconds": (3_600, "seconds (an hour)"),
+    "retry_budget_seconds": (86_400, "seconds (a day)"),
+}
+# An `*_env` key names where a secret is; a value that is not a variable name is probably the secret itself.
+ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
 SECTION_KEYS: dict[str, dict[str, tuple[type | tuple[type, ...], str]]] = {
     "defaults": {
         "currency": (str, "ISO 4217 currency code"),
@@ -202,9 +212,13 @@ def _validate(data: dict[str, Any], text: str, path: Path, mkeys: dict[str, dict
     if not 1 <= page_size <= 100:
         raise ConfigError(f"{_where(path, text, 'page_size')}: [sync] page_size must be between 1 and 100")
 
-    for key in ("lookback_minutes", "lock_timeout_seconds", "backoff_seconds", "retry_budget_seconds"):
-        if key in sync and sync[key] < 0:
-            raise ConfigError(f"{_where(path, text, key)}: [sync] {key} must be zero or more")
+    for key, (highest, unit) in SYNC_LIMITS.items():
+        value = sync.get(key)
+        if value is not None and not (math.isfinite(value) and 0 <= value <= highest):
+            raise ConfigError(
+                f"{_where(path, text, key)}: [sync] {key} must be zero or more and at most {highest:g} {unit}",
+                hint=None if math.isfinite(value) else "nan and inf are not durations",
+            )
     forbidden = sections["brand"].get("forbidden", [])
     if not all(isinstance(word, str) and word.strip() for word in forbidden):
         raise ConfigError(f"{_where(path, text, 'forbidden')}: [brand] forbidden must be a list of non-empty strings")
@@ -267,6 +281,12 @@ def _account(
         if not _check_type(value, expected):
             raise ConfigError(
                 f"{_where(path, text, key, name)}: {label}: {key} must be {_type_name(expected)} ({desc})"
+            )
+        if key.endswith("_env") and not ENV_NAME_RE.match(value):
+            raise ConfigError(  # never echo the value: it is most likely the secret itself
+                f"{_where(path, text, key, name)}: {label}: {key} must be the NAME of an environment variable"
+                " (letters, digits and _), not the secret; the value was not shown",
+                hint=f'write the secret in secrets.toml or the environment, and {key} = "MKTCRM_..." here',
             )
     for key, (_t, required, desc) in spec.items():
         if required and key not in raw:
@@ -342,7 +362,11 @@ def read_secrets(path: Path) -> dict[str, str]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+        raise ConfigError(f"{path}: invalid TOML: {exc}", hint="fix the syntax at that line and column") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path} is not UTF-8 text", hint='save it as UTF-8 (NAME = "value" lines)') from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
     return {k: v for k, v in data.items() if isinstance(v, str)}
 
 
