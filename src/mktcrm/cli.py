@@ -27,7 +27,7 @@ from mktcrm.commands import (
     sync,
 )
 from mktcrm.context import AppContext
-from mktcrm.errors import ExitCode, MktcrmError
+from mktcrm.errors import ExitCode, MktcrmError, from_environment
 from mktcrm.text import one_line
 
 EPILOG = (
@@ -59,6 +59,11 @@ class ErrorMappingGroup(TyperGroup):
         except Exception as exc:
             if _verbose(ctx):
                 traceback.print_exc()
+            known = from_environment(exc)
+            if known is not None:
+                print(f"Error: {one_line(known.message)}", file=sys.stderr)
+                print(f"Hint: {one_line(known.hint or '')}", file=sys.stderr)
+                raise typer.Exit(int(known.exit_code)) from None
             print(f"Error: internal error: {type(exc).__name__}: {one_line(str(exc))[:300]}", file=sys.stderr)
             print("Hint: run again with --verbose for the traceback, and report it", file=sys.stderr)
             raise typer.Exit(ExitCode.ERROR) from None

@@ -85,3 +85,36 @@ class CharterError(MktcrmError):
 
 class ConflictError(RemoteError):
     """The marketplace already holds what we tried to create (e.g. a reply already posted: HTTP 409)."""
+
+
+def from_environment(exc: BaseException) -> MktcrmError | None:
+    """The known failures of the machine around us (disk, file system, a damaged cache) as clear errors.
+
+    SQLite and the OS report these as generic exceptions; without this they would read as "internal
+    error … report it". Returns None for anything else, which stays a bug to report.
+    """
+    import errno
+    import sqlite3
+
+    if isinstance(exc, sqlite3.DatabaseError):
+        text = str(exc).lower()
+        if "disk is full" in text or "disk i/o error" in text:
+            return TemporaryError(
+                f"the cache could not be written: {exc}",
+                hint="free some disk space and run it again; what was not committed was rolled back",
+            )
+        if "malformed" in text or "not a database" in text:
+            return MktcrmError(
+                f"the cache is damaged: {exc}",
+                hint="run `mktcrm db check`; restore a backup, or move the file away and run `mktcrm sync --full`",
+            )
+        if "readonly" in text or "read-only" in text:
+            return MktcrmError(f"the cache is read-only: {exc}", hint="point --db at a writable file")
+        if "locked" in text or "busy" in text:
+            return TemporaryError("the cache is locked by another process", hint="retry later")
+        return None
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EDQUOT):
+        where = f" {exc.filename}" if exc.filename else ""
+        error = TemporaryError if exc.errno in (errno.ENOSPC, errno.EDQUOT) else MktcrmError
+        return error(f"cannot write{where}: {exc.strerror}", hint="check the disk and the folder's permissions")
+    return None

@@ -133,7 +133,8 @@ def migrate(db: sqlite3.Connection, upto: str | None = None) -> list[str]:
                 ran.append(name)
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            if db.in_transaction:  # SQLite has already rolled back after a full disk or an I/O error
+                db.execute("ROLLBACK")
             raise
         if name == upto:
             break

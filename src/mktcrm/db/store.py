@@ -138,7 +138,8 @@ class Store:
         try:
             yield
         except BaseException:
-            self.db.execute("ROLLBACK")
+            if self.db.in_transaction:  # SQLite has already rolled back after a full disk or an I/O error
+                self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
 

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from mktcrm.errors import AuthError, ExitCode, MktcrmError, TemporaryError
+from mktcrm.errors import AuthError, ExitCode, MktcrmError, TemporaryError, from_environment
 from mktcrm.timeutil import iso, parse_time
 
 if TYPE_CHECKING:
@@ -157,11 +157,14 @@ def _sync_account(
                 if isinstance(exc, AuthError):
                     report.error, report.exit_code = exc.message, int(exc.exit_code)
             except Exception as exc:  # a bug in one connector must not stop the other accounts
-                stream_report.status, stream_report.error = (
-                    "failed",
-                    f"internal error: {type(exc).__name__}: {exc}",
-                )
-                stream_report.exit_code = ExitCode.ERROR
+                known = from_environment(exc)  # a full disk or a damaged cache is not a bug
+                stream_report.status = "failed"
+                if known is not None:
+                    stream_report.error, stream_report.hint = known.message, known.hint
+                    stream_report.exit_code = int(known.exit_code)
+                else:
+                    stream_report.error = f"internal error: {type(exc).__name__}: {exc}"
+                    stream_report.exit_code = ExitCode.ERROR
                 if app.verbose:
                     traceback.print_exc()
     finally:
