@@ -21,7 +21,9 @@ FormatOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON (same as --format json).")]
 FieldsOpt = Annotated[str | None, typer.Option("--fields", help="Comma-separated fields to print, in this order.")]
 AccountOpt = Annotated[list[str] | None, typer.Option("--account", "-a", help="Only this account (repeatable).")]
-LimitOpt = Annotated[int | None, typer.Option("--limit", "-n", min=1, help="At most this many rows.")]
+# Row counts and ids above SQLite's 64-bit integers are typos: refused as usage errors, not overflows.
+MAX_INT = 2**63 - 1
+LimitOpt = Annotated[int | None, typer.Option("--limit", "-n", min=1, max=MAX_INT, help="At most this many rows.")]
 SinceOpt = Annotated[str | None, typer.Option("--since", help="Only since this date or span: 2026-01-01, 7d, 12h.")]
 
 

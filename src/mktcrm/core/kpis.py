@@ -50,7 +50,7 @@ def parse_period(text: str, now: datetime) -> Period:
             start, end = parse_time(first), parse_time(last)
         except ValueError:
             start = end = None
-        if start and end and start <= end:
+        if start and end and start <= end and end.year < 9999:  # the end day is included: end + 1 day must exist
             return Period(start, end + timedelta(days=1), f"{first} to {last}")
     raise UsageError(f"cannot read the period {text!r}", hint="use 30d, 90d, 365d, all, or 2026-01-01..2026-03-31")
 
