@@ -386,7 +386,7 @@ def secret(account: Account, key: str, secrets_path: Path) -> str:
 
 def write_private(path: Path, text: str) -> None:
     """Create or replace a file only its owner can read, atomically (never a half-written config)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # a new folder for secrets: its owner's only
     tmp = path.with_name(f".{path.name}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:

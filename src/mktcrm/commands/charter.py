@@ -50,20 +50,33 @@ MarketplaceOpt = Annotated[
 ]
 
 
+# The longest text any marketplace takes is 50,000 characters (Mirakl messages); 1 MiB is far beyond any reply
+# and keeps `charter check /dev/zero` from reading until the machine runs out of memory.
+MAX_TEXT_BYTES = 1 << 20
+
+
 def _read(path: str) -> str:
-    """The text to check: a UTF-8 file, or stdin for `-` (never a prompt: stdin must be piped)."""
+    """The text to check: a UTF-8 file, or stdin for `-` (never a prompt: stdin must be piped); 1 MiB at most."""
     if path == "-":
         if sys.stdin is None or sys.stdin.isatty():
             raise UsageError("no text to check", hint="pass FILE, or pipe the text: … | mktcrm charter check -")
-        return sys.stdin.read()
+        return _capped(sys.stdin.buffer.read(MAX_TEXT_BYTES + 1), "stdin")
     try:
-        return Path(path).read_text(encoding="utf-8")
+        with Path(path).open("rb") as fh:
+            return _capped(fh.read(MAX_TEXT_BYTES + 1), path)
     except FileNotFoundError:
         raise UsageError(f"no such file: {path}", hint="give an existing FILE, or - for stdin") from None
-    except UnicodeDecodeError:
-        raise MktcrmError(f"{path} is not UTF-8 text", hint="convert it: iconv -t UTF-8") from None
     except OSError as exc:
         raise MktcrmError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def _capped(data: bytes, name: str) -> str:
+    if len(data) > MAX_TEXT_BYTES:
+        raise UsageError(f"{name} holds more than 1 MiB of text", hint="check one reply or message at a time")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise MktcrmError(f"{name} is not UTF-8 text", hint="convert it: iconv -t UTF-8") from None
 
 
 def _scope(app: AppContext, account: str | None, marketplace: str | None) -> tuple[str | None, dict[str, Any] | None]:

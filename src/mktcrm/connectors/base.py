@@ -93,8 +93,9 @@ class Paginator:
 
     def check_loop(self, key: Any) -> None:
         if key in self._seen:
+            shown = repr(key[:3])[:-1] + ", …)" if isinstance(key, tuple) and len(key) > 3 else repr(key)[:80]
             raise PaginationLoopError(
-                f"the marketplace returned the same page twice ({key!r}); stopping instead of looping forever",
+                f"the marketplace returned the same page twice ({shown}); stopping instead of looping forever",
                 hint="retry later; if it persists, run `mktcrm sync --full` for this stream and report it",
             )
         self._seen.add(key)

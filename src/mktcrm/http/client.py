@@ -99,6 +99,7 @@ class ApiClient:
         self.log = log
         self.secret_hint = secret_hint
         self.server_date: str | None = None  # the Date header of the last answer (for clock-skew checks)
+        self._last_retryable: str | None = None  # why the last try failed, for the message when we give up
         self.http = httpx.Client(
             base_url=base_url,
             auth=auth,
@@ -160,9 +161,10 @@ class ApiClient:
                 hint="the marketplace is busy or unreachable; retry later",
             ) from None
         except _BudgetSpent as exc:
+            cause = f"{exc.cause}; " if exc.cause else ""
             raise TemporaryError(
-                f"{self.account}: {exc.message}; waiting longer would exceed the retry budget",
-                hint="retry later",
+                f"{self.account}: {cause}{exc.message}, which would exceed the retry budget",
+                hint="retry later, or raise [sync] retry_budget_seconds",
             ) from None
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -178,23 +180,27 @@ class ApiClient:
         try:
             response = self.http.request(method, path, params=params, **kw)
         except httpx.TimeoutException:
-            raise RetryableError(f"{self.http.base_url.host} did not answer in time") from None
+            raise self._retryable(f"{self.http.base_url.host} did not answer in time") from None
         except httpx.TransportError as exc:
-            raise RetryableError(f"cannot reach {self.http.base_url.host}: {type(exc).__name__}") from None
+            raise self._retryable(f"cannot reach {self.http.base_url.host}: {type(exc).__name__}") from None
         self.server_date = response.headers.get("Date") or self.server_date
         status = response.status_code
         if status < 400 or status in allowed:
             return response
         if status == 429:
-            raise RetryableError("rate limited (HTTP 429)", parse_retry_after(response.headers.get("Retry-After")))
+            raise self._retryable("rate limited (HTTP 429)", parse_retry_after(response.headers.get("Retry-After")))
         if status >= 500:
-            raise RetryableError(f"HTTP {status} from the marketplace: {error_message(response)}")
+            raise self._retryable(f"HTTP {status} from the marketplace: {error_message(response)}")
         if status in (401, 403):
             raise AuthError(
                 f"{self.account}: the marketplace rejected the credentials (HTTP {status}: {error_message(response)})",
                 hint=self.secret_hint or "check the account's API key",
             )
         raise RemoteError(f"{self.account}: {method} {path} failed with HTTP {status}: {error_message(response)}")
+
+    def _retryable(self, message: str, retry_after: float | None = None) -> RetryableError:
+        self._last_retryable = message
+        return RetryableError(message, retry_after)
 
     def _wait(self, state: Any) -> float:
         exc = state.outcome.exception() if state.outcome else None
@@ -207,13 +213,15 @@ class ApiClient:
         def sleep(seconds: float) -> None:
             spent = time.monotonic() - started
             if seconds > self.policy.max_single_wait or spent + seconds > self.policy.budget:
-                raise _BudgetSpent(f"asked to wait {seconds:.0f} s before retrying")
+                # Say what went wrong (a timeout, a 503…), not only that we stopped waiting.
+                raise _BudgetSpent(f"the next try was {seconds:.0f} s away", self._last_retryable)
             self.sleep(seconds)
 
         return sleep
 
 
 class _BudgetSpent(Exception):
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, cause: str | None) -> None:
         super().__init__(message)
         self.message = message
+        self.cause = cause
