@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from mktcrm.commands._common import AccountOpt, FieldsOpt, FormatOpt, JsonOpt, app_ctx, check_accounts, output
-from mktcrm.errors import ExitCode
+from mktcrm.errors import ConfigError
 from mktcrm.output import Field
 
 # Short column names for the capability matrix, in the order of connectors.base.CAPABILITIES.
@@ -41,6 +41,7 @@ DOCTOR_FIELDS = (
     Field("latency_ms", "int"),
     Field("clock_skew_s", "int"),
     Field("detail", max_width=70),
+    Field("exit_code", "int", default=False),
 )
 
 
@@ -125,27 +126,34 @@ def doctor(
     json_: JsonOpt = False,
     fields: FieldsOpt = None,
 ) -> None:
-    """Check every account now: credentials accepted, marketplace reachable, clock in sync. Exit 4 if any fails.
+    """Check every account now: credentials accepted, marketplace reachable, clock in sync.
 
-    One line per account. Fields: account, marketplace, status, latency_ms, clock_skew_s, detail.
+    One line per account; each failure is also said on stderr. Exit 4 when credentials or config need fixing
+    (also: no config), 5 when a marketplace is busy or unreachable (retry later), 1 otherwise.
+    Fields: account, marketplace, status, latency_ms, clock_skew_s, detail, exit_code.
 
     \b
     Examples:
       $ mktcrm doctor
       $ mktcrm doctor --account leclerc --json | jq -r '.[0].detail'
     """
-    from mktcrm.core.doctor import check_account
+    from mktcrm.core.doctor import check_account, exit_code
 
     app = app_ctx(ctx)
     out = output(ctx, fmt, json_, fields)
+    if not app.settings.exists:
+        raise ConfigError(f"no config file at {app.settings.path}", hint="run `mktcrm init`, or try `mktcrm demo`")
     names = check_accounts(app, account)
     chosen = [a for a in app.settings.accounts if (a.name in names if names else a.enabled)]
-    if not app.settings.exists or not chosen:
-        out.note("No account to check: run `mktcrm init`, or try `mktcrm demo`.")
+    if not chosen:
+        raise ConfigError("no account to check", hint=f"add an [[accounts]] table to {app.settings.path}")
     rows = [check_account(app, a) for a in chosen]
     out.rows(DOCTOR_FIELDS, rows)
-    if any(r["status"] != "ok" for r in rows):
-        raise typer.Exit(ExitCode.CONFIG)
+    for row in rows:
+        if row["status"] != "ok":
+            out.error(f"{row['account']}: {row['detail']}")
+    if code := exit_code(rows):
+        raise typer.Exit(code)
 
 
 def register(app: typer.Typer) -> None:
