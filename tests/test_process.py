@@ -77,6 +77,7 @@ def test_sync_over_loopback_http_survives_kill_9_and_resumes(home: Home, served:
     stream = json.loads(result.stdout)["accounts"][0]["streams"][0]
     assert stream["resumed"] is True and stream["records"] == 300 - kept
     assert home.count("orders") == 300
+    assert home.sql("SELECT status FROM sync_runs ORDER BY id") == [("killed",), ("ok",)]  # none left `running`
 
 
 def test_ctrl_c_mid_sync_is_exit_130_and_keeps_committed_pages(home: Home, served: str) -> None:

@@ -180,6 +180,12 @@ class Store:
         self.db.execute("DELETE FROM sync_state WHERE account = ? AND stream = ?", (account, stream))
 
     def start_run(self, accounts: list[str]) -> int:
+        """A new `running` row. Called under the sync lock, so any other `running` row is a killed run's."""
+        self.db.execute(
+            "UPDATE sync_runs SET status = 'killed', finished_at = ?, error = 'the process ended without finishing'"
+            " WHERE status = 'running'",
+            (now_iso(),),
+        )
         cur = self.db.execute(
             "INSERT INTO sync_runs (started_at, status, accounts) VALUES (?, 'running', ?)",
             (now_iso(), json.dumps(accounts)),
