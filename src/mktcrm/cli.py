@@ -16,10 +16,12 @@ from mktcrm.commands import (
     accounts,
     catalog,
     charter,
+    db,
     demo,
     disputes,
     kpi,
     outbox,
+    privacy,
     reply,
     reviews,
     sandbox,
@@ -134,6 +136,8 @@ reply.register(app)
 outbox.register(app)
 charter.register(app)
 kpi.register(app)
+db.register(app)
+privacy.register(app)
 demo.register(app)
 app.add_typer(sandbox.app, name="sandbox")
 

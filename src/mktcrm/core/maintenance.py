@@ -1,0 +1,98 @@
+"""Looking after the cache: `db check`, `db backup`, `privacy purge`.
+
+A seller keeps this file for years on a laptop: it must say when it is damaged or left behind by a killed
+run, be copied safely while in use, and forget buyers' personal data once it is no longer needed, without
+losing the figures computed from it.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from mktcrm.db import maintenance as sql
+from mktcrm.errors import MktcrmError, UsageError
+from mktcrm.timeutil import iso
+
+
+@dataclass
+class Check:
+    check: str
+    status: str  # ok | fail | warn
+    detail: str
+
+
+def check(db_path: Path, *, sync_running: bool) -> list[Check]:
+    """Integrity, schema version and stale runs. Opens the file read-only, so a damaged cache is reported, not
+    made worse; `sync_running` says whether a sync holds the lock now (its `running` row is then not stale)."""
+    if not db_path.exists():
+        return [Check("file", "fail", f"no cache at {db_path}: run `mktcrm sync` first")]
+    try:
+        db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        return [Check("file", "fail", f"cannot open {db_path}: {exc}")]
+    try:
+        return _checks(db, sync_running)
+    except sqlite3.DatabaseError as exc:
+        return [Check("integrity", "fail", f"{exc}: restore a backup, or move the file away and sync again")]
+    finally:
+        db.close()
+
+
+def _checks(db: sqlite3.Connection, sync_running: bool) -> list[Check]:
+    out: list[Check] = []
+    problems = sql.integrity_problems(db)
+    out.append(Check("integrity", "fail" if problems else "ok", "; ".join(problems) or "every page reads back"))
+    missing, unknown = sql.schema_state(db)
+    if unknown:
+        out.append(Check("schema", "fail", f"written by a newer mktcrm ({', '.join(unknown)}): upgrade mktcrm"))
+    elif missing:
+        out.append(Check("schema", "warn", f"{len(missing)} migrations to apply; any other command applies them"))
+    else:
+        out.append(Check("schema", "ok", f"up to date ({len(sql.MIGRATIONS)} migrations)"))
+    running = sql.running_runs(db)
+    stale = running if not sync_running else running[:-1]
+    if stale:
+        ids = ", ".join(map(str, stale))
+        out.append(Check("runs", "warn", f"sync runs {ids} were killed mid-way; the next sync resumes and marks them"))
+    else:
+        out.append(Check("runs", "ok", "a sync is running now" if running and sync_running else "no stale run"))
+    return out
+
+
+def backup(db: sqlite3.Connection, target: Path, *, force: bool) -> int:
+    """An online, consistent copy (mode 0600, written aside then renamed: never a half-written backup)."""
+    if target.exists() and not force:
+        raise UsageError(f"{target} exists", hint="choose another file, or add --force to replace it")
+    if target.is_dir():
+        raise UsageError(f"{target} is a folder", hint="give a file name, e.g. mktcrm-backup.db")
+    tmp = target.with_name(f".{target.name}.partial")
+    try:
+        tmp.unlink(missing_ok=True)
+        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        pages = sql.backup(db, tmp)
+        os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise MktcrmError(f"cannot write {target}: {exc.strerror}", hint="check the folder and free space") from None
+    return pages
+
+
+def purge(db: sqlite3.Connection, before: datetime, *, dry_run: bool = False) -> dict[str, int]:
+    """Forget names and texts older than `before` in one transaction; figures (counts, ratings, amounts) stay.
+
+    With `dry_run` the same statements run and are rolled back, so the counts shown are exactly what a real
+    run would change.
+    """
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        counts = sql.purge_personal_data(db, iso(before) or "")
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+    db.execute("ROLLBACK" if dry_run else "COMMIT")
+    return counts
