@@ -20,6 +20,7 @@ import pytest
 from conftest import Home, sandbox, sandbox_account
 from mktcrm.context import AppContext
 from mktcrm.core import dispute_messages, disputes, outbox, replies
+from mktcrm.db import outbox as rows
 from mktcrm.sandbox import OBSERVERS, open_sandbox
 
 FIXED = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
@@ -206,3 +207,35 @@ def test_a_dispute_message_delivered_by_core_joins_the_timeline_at_the_injected_
     assert action.result == "sent"
     event = mirakl.sql("SELECT at, author, event_id FROM dispute_events WHERE body = 'Bonjour, c''est noté, merci.'")
     assert event == [("2030-01-02T03:04:05Z", "seller", thread.messages[-1].id)]
+
+
+class PartialAnswer(replies.ReviewReply):
+    """A reply whose marketplace answers a read-back only in part: absence there proves nothing."""
+
+    def read_back(self, connector: Any, row: dict[str, Any]) -> outbox.Remote:
+        return outbox.Remote.UNKNOWN
+
+
+def test_a_row_in_sending_is_not_resent_when_the_read_back_cannot_tell(ebay: Home) -> None:
+    deps = _deps_at_fixed_time()
+    review = replies.find_review(deps.db, _unanswered(ebay)["id"], None)
+    kind = PartialAnswer(review)
+    stamp = deps.stamp()
+    row_id = rows.enqueue(
+        deps.db,
+        kind.table,
+        account=kind.account,
+        ref=review["id"],
+        marketplace="ebay",
+        body="Merci !",
+        template=None,
+        findings=[],
+        at=stamp,
+    )
+    rows.move(deps.db, kind.table, row_id, "sending", at=stamp)  # where a crash mid-send leaves it
+    row = rows.get(deps.db, kind.table, row_id)
+    assert row is not None
+    done = outbox.deliver(deps, kind, row)
+    assert (done.state, done.exit_code) == ("failed", 5) and "not sent again" in done.detail
+    assert ebay.sql("SELECT state, attempts FROM replies") == [("sending", 1)]
+    assert _reply_posts(ebay) == []

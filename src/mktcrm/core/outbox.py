@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from mktcrm.db import outbox as rows
-from mktcrm.errors import ConflictError, MktcrmError, NotSupportedError, TemporaryError
+from mktcrm.errors import ConflictError, MktcrmError, NotFoundError, NotSupportedError, TemporaryError
 
 if TYPE_CHECKING:
     import sqlite3
@@ -67,8 +67,11 @@ class Kind(Protocol):
 
     table: ClassVar[str]  # its outbox table (see db.outbox.OUTBOXES)
     task_kind: ClassVar[str]  # the tasks.kind of its hand-made fallback
-    account: str
-    conflict: str  # said when the marketplace holds something else in its place
+    conflict: ClassVar[str]  # said when the marketplace holds something else in its place
+
+    @property
+    def account(self) -> str:
+        """The account it is sent from."""
 
     def via_api(self) -> bool:
         """False: no API for it on this marketplace (or for this item): it becomes a task."""
@@ -202,8 +205,6 @@ def done_by_hand(deps: Deps, kinds: list[type[Kind]], task_id: int) -> Row:
 
     Returns the task as it was; its `state` says whether it was already done.
     """
-    from mktcrm.errors import NotFoundError
-
     task = rows.get_task(deps.db, task_id)
     if task is None:
         raise NotFoundError(f"no task {task_id}", hint="see mktcrm tasks list")
