@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     import httpx
 
     from mktcrm.connectors.base import Connector
+    from mktcrm.core.deps import Deps
     from mktcrm.db.store import Store
     from mktcrm.http.client import ApiClient
 
@@ -70,6 +71,19 @@ class AppContext:
         from mktcrm.db.store import Store
 
         return Store(self.db)
+
+    def deps(self) -> Deps:
+        """The narrow bundle core functions that write or send take (opens settings and the cache)."""
+        from mktcrm.core.deps import Deps
+
+        return Deps(
+            db=self.db,
+            settings=self.settings,
+            now=self.now,
+            connector_for=self.connector_for,
+            templates_dir=self.paths.config.parent / "templates",
+            lock_path=Path(f"{self.paths.db}.outbox.lock"),
+        )
 
     def close(self) -> None:
         if self._db is not None:

@@ -136,16 +136,17 @@ def _demo_replies(app: AppContext, out: Output) -> None:
 
     out.note("Replies: thanking the newest 5-star reviews with the `thanks` template, charter-checked")
     counts = {"sent": 0, "task": 0}
+    deps = app.deps()
     for account in app.settings.accounts:
         wanted = queries.Filters(accounts=[account.name], rating_min=5, unanswered=True, limit=2)
         for review in list(queries.reviews(app.db, wanted)):
-            outcome = replies.submit(app, replies.make_draft(app, review, template="thanks", text=None))
+            outcome = replies.submit(deps, replies.make_draft(deps, review, template="thanks", text=None))
             if outcome.state in counts:
                 counts[outcome.state] += 1
     out.note(f"  {counts['sent']} sent through eBay's reply API; {counts['task']} became tasks to paste by hand")
     sample = next(iter(queries.reviews(app.db, queries.Filters(accounts=["ebay-fr"], unanswered=True, limit=1))), None)
     if sample is not None:
-        draft = replies.make_draft(app, sample, template=None, text=BLOCKED_EXAMPLE)
+        draft = replies.make_draft(deps, sample, template=None, text=BLOCKED_EXAMPLE)
         out.note(f"  And one the charter refuses (never sent): {BLOCKED_EXAMPLE!r}")
         for f in draft.errors:
             out.note(f"    {f['line']}:{f['column']} {f['rule']} {f['message']} — {f['hint']}")

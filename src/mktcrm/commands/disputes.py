@@ -185,18 +185,17 @@ def disputes_message(
     Examples:
       $ mktcrm disputes message thread-1234 --text "Bonjour, nous vous renvoyons l'article aujourd'hui."
     """
-    from mktcrm.core import dispute_messages, disputes
+    from mktcrm.core import dispute_messages, disputes, outbox
 
     if (text is None) == (template is None):
         raise UsageError("give exactly one of --text or --template")
     app = app_ctx(ctx)
     out = output(ctx)
-    from mktcrm.core.replies import outbox_lock
-
     d = disputes.find(app, dispute_id, account)
-    body = dispute_messages.draft_text(app, d, text=text, template=template)
-    with outbox_lock(app):
-        action = dispute_messages.send(app, d, body, template)
+    deps = app.deps()
+    body = dispute_messages.draft_text(deps, d, text=text, template=template)
+    with outbox.outbox_lock(deps):
+        action = dispute_messages.send(deps, d, body, template)
     out.note(f"{d['id']}: {action.result}: {action.detail}")
 
 

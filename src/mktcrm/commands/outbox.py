@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from mktcrm.commands._common import AccountOpt, FieldsOpt, FormatOpt, JsonOpt, app_ctx, check_accounts, output
-from mktcrm.errors import NotFoundError, UsageError
+from mktcrm.errors import UsageError
 from mktcrm.output import Field
 
 replies_app = typer.Typer(help="The reply outbox: what was sent, queued, or failed.", no_args_is_help=True)
@@ -114,33 +114,13 @@ def tasks_done(
     Examples:
       $ mktcrm tasks done 12
     """
-    from mktcrm.db import outbox
+    from mktcrm.core import tasks
 
-    app = app_ctx(ctx)
     out = output(ctx)
-    task = outbox.get_task(app.db, task_id)
-    if task is None:
-        raise NotFoundError(f"no task {task_id}", hint="see mktcrm tasks list")
+    task = tasks.done(app_ctx(ctx).deps(), task_id)
     if task["state"] == "done":
         out.note(f"Task {task_id} was already done on {task['done_at']}.")
         return
-    store = app.store()
-    with store.transaction():
-        outbox.finish_task(app.db, task_id)
-        if task["kind"] == "reply_review":
-            reply = outbox.reply_for(app.db, task["account"], task["ref_id"])
-            if reply is not None and reply["state"] == "queued":
-                outbox.move(app.db, reply["id"], "manual_done")
-        elif task["kind"] == "dispute_message":
-            from mktcrm.db import disputes as dispute_store
-
-            dispute_id, _, message_id = task["ref_id"].rpartition("#")
-            message = outbox.get_reply(app.db, int(message_id), "dispute_messages")
-            if message is not None and message["state"] == "queued":
-                outbox.move(app.db, message["id"], "manual_done", table="dispute_messages")
-                dispute_store.add_event(
-                    app.db, task["account"], dispute_id, message["updated_at"], "message", "seller", message["body"]
-                )
     out.note(f"Task {task_id} done.")
 
 
@@ -198,10 +178,10 @@ def templates_render(
 
     from mktcrm.core import replies
 
-    app = app_ctx(ctx)
+    deps = app_ctx(ctx).deps()
     out = output(ctx)
-    found = replies.find_review(app, review, account)
-    draft = replies.make_draft(app, found, template=name, text=None)
+    found = replies.find_review(deps.db, review, account)
+    draft = replies.make_draft(deps, found, template=name, text=None)
     if json_:
         print(
             json.dumps({"template": draft.template, "text": draft.text, "findings": draft.findings}, ensure_ascii=False)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from typing import Annotated, Any
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -13,6 +14,11 @@ from mktcrm.commands.reviews import reviews_app
 from mktcrm.errors import ExitCode, UsageError
 from mktcrm.output import Field, Output, is_tty
 from mktcrm.text import one_line
+
+if TYPE_CHECKING:
+    from mktcrm.core.deps import Deps
+    from mktcrm.core.replies import Draft
+    from mktcrm.core.reply_plan import Plan
 
 OUTCOME_FIELDS = (
     Field("account", "id"),
@@ -28,7 +34,7 @@ def _can_prompt() -> bool:
     return is_tty(sys.stdin) and is_tty(sys.stdout)
 
 
-def _print_findings(out: Output, draft: Any) -> None:
+def _print_findings(out: Output, draft: Draft) -> None:
     for f in draft.findings:
         out.note(f"  {f['line']}:{f['column']} {f['rule']} {f['message']} — {f['hint']}")
 
@@ -67,46 +73,9 @@ def reviews_reply(
       $ mktcrm reviews reply --unanswered --rating 4..5 --template thanks --dry-run
       $ mktcrm reviews reply --unanswered --rating 4..5 --template thanks --yes
     """
-    from mktcrm.core import replies
+    from mktcrm.core import outbox
 
     app = app_ctx(ctx)
-    with replies.outbox_lock(app):
-        _reply(
-            app,
-            ctx,
-            review_id,
-            account,
-            template,
-            text,
-            edit,
-            unanswered,
-            rating,
-            dry_run,
-            yes,
-            confirm_negative,
-            fmt,
-            json_,
-        )
-
-
-def _reply(
-    app: Any,
-    ctx: typer.Context,
-    review_id: str | None,
-    account: list[str] | None,
-    template: str | None,
-    text: str | None,
-    edit: bool,
-    unanswered: bool,
-    rating: str | None,
-    dry_run: bool,
-    yes: bool,
-    confirm_negative: bool,
-    fmt: str,
-    json_: bool,
-) -> None:
-    from mktcrm.core import replies
-
     out = output(ctx, fmt, json_)
     names = check_accounts(app, account)
     if (review_id is None) == (not unanswered):
@@ -117,30 +86,53 @@ def _reply(
         raise UsageError("--edit needs a terminal", hint="use --text or --template")
     if edit and unanswered:
         raise UsageError("--edit answers one review at a time", hint="give a review ID, or use --template in bulk")
-    if review_id is not None:
-        review = replies.find_review(app, review_id, names[0] if names else None)
-        reason = replies.answered(app, review)
-        if reason:
-            raise UsageError(f"review {review_id!r}: {reason}", hint="nothing to do; see mktcrm replies list")
-        reviews = [review]
-    else:
-        from mktcrm.db import queries
+    low, high = parse_range(rating) if rating else (None, None)
+    deps = app.deps()
+    with outbox.outbox_lock(deps):
+        _reply(deps, out, review_id, names, (low, high), template, text, edit, dry_run, yes, confirm_negative)
 
-        low, high = parse_range(rating) if rating else (None, None)
-        f = queries.Filters(accounts=names, rating_min=low, rating_max=high, unanswered=True)
-        reviews = [r for r in queries.reviews(app.db, f) if replies.answered(app, r) is None]
+
+def _reply(
+    deps: Deps,
+    out: Output,
+    review_id: str | None,
+    names: list[str],
+    ratings: tuple[int | None, int | None],
+    template: str | None,
+    text: str | None,
+    edit: bool,
+    dry_run: bool,
+    yes: bool,
+    confirm_negative: bool,
+) -> None:
+    from mktcrm.core import replies, reply_plan
+
+    reviews = reply_plan.reviews_to_answer(
+        deps, review_id=review_id, accounts=names, rating_min=ratings[0], rating_max=ratings[1]
+    )
     if edit:
-        text = _edit_text(app, reviews[0], template)
-    drafts = [replies.make_draft(app, r, template=template, text=text) for r in reviews]
-    results = _run(app, out, drafts, single=review_id is not None, dry_run=dry_run, yes=yes, confirm=confirm_negative)
-    if results:
-        out.rows(OUTCOME_FIELDS, results)
-    codes = [r["exit_code"] for r in results if r["exit_code"]]
-    if codes:
-        raise typer.Exit(max(codes) if ExitCode.TEMPORARY in codes or len(set(codes)) == 1 else ExitCode.ERROR)
+        text = _edit_text(deps, reviews[0], template)
+    drafts = [replies.make_draft(deps, r, template=template, text=text) for r in reviews]
+    if not drafts:
+        out.note("Nothing to answer: every matching review has a reply or one on its way.")
+        return
+    plan = reply_plan.plan(drafts, single=review_id is not None, confirm_negative=confirm_negative)
+    _show_plan(out, plan)
+    if dry_run:
+        out.note("Dry run: nothing queued or sent.")
+        outcomes = reply_plan.dry_run(plan)
+    else:
+        _confirm(out, plan, yes)
+        outcomes = reply_plan.execute(deps, plan)
+        states = Counter(o.state for o in outcomes)
+        out.note("Done: " + ", ".join(f"{n} {s}" for s, n in sorted(states.items())))
+    out.rows(OUTCOME_FIELDS, [asdict(o) for o in outcomes])
+    code = reply_plan.exit_code(outcomes)
+    if code:
+        raise typer.Exit(code)
 
 
-def _edit_text(app: Any, review: dict[str, Any], template: str | None) -> str:
+def _edit_text(deps: Deps, review: dict[str, Any], template: str | None) -> str:
     import os
     import shlex
     import subprocess
@@ -148,7 +140,7 @@ def _edit_text(app: Any, review: dict[str, Any], template: str | None) -> str:
 
     from mktcrm.core import replies
 
-    start = replies.make_draft(app, review, template=template, text=None).text if template else ""
+    start = replies.make_draft(deps, review, template=template, text=None).text if template else ""
     with tempfile.NamedTemporaryFile("w+", suffix=".txt", delete=False, encoding="utf-8") as fh:
         fh.write(start)
     try:
@@ -162,89 +154,35 @@ def _edit_text(app: Any, review: dict[str, Any], template: str | None) -> str:
         os.unlink(fh.name)
 
 
-def _run(
-    app: Any, out: Output, drafts: list[Any], *, single: bool, dry_run: bool, yes: bool, confirm: bool
-) -> list[dict[str, Any]]:
-    from mktcrm.core import replies
-
-    if not drafts:
-        out.note("Nothing to answer: every matching review has a reply or one on its way.")
-        return []
-    blocked = [d for d in drafts if d.errors]
-    # eBay: a negative rating's reply needs a person. --confirm-negative vouches for one reply the user
-    # has read; a bulk run never posts them without a per-reply confirmation on a terminal.
-    human = [d for d in drafts if not d.errors and d.needs_human and not (confirm and single)]
-    ready = [d for d in drafts if not d.errors and d not in human]
-    _plan(out, drafts, blocked, human)
-    if dry_run:
-        out.note("Dry run: nothing queued or sent.")
-        return [_row(d, "blocked" if d.errors else "planned") for d in drafts]
-    if single and human and not _can_prompt():
-        raise UsageError(
-            "eBay forbids automated replies to negative feedback: this one needs a person",
-            hint="run it in a terminal to confirm, or pass --confirm-negative after reading the text",
-        )
-    if single and blocked:
-        from mktcrm.errors import CharterError
-
-        raise CharterError(f"the charter refuses this reply: {blocked[0].errors[0]['message']}", hint="fix the text")
-    if not single and ready and not yes:
+def _confirm(out: Output, plan: Plan, yes: bool) -> None:
+    """The questions only a person at a terminal can answer; without one, the plan's own refusals."""
+    refusal = plan.refusal(can_confirm=_can_prompt())
+    if refusal is not None:
+        raise refusal
+    if not plan.single and plan.ready and not yes:
         if not _can_prompt():
             raise UsageError("a bulk reply needs confirmation", hint="add --yes (or --dry-run to see the plan)")
-        if not typer.confirm(f"Send or queue {len(ready)} replies?", default=False):
+        if not typer.confirm(f"Send or queue {len(plan.ready)} replies?", default=False):
             raise typer.Exit(ExitCode.OK)
-    if human and _can_prompt():
-        for d in list(human):
+    if plan.needs_person and _can_prompt():
+        for d in list(plan.needs_person):
             out.note(f"\n{d.review['account']} {d.review['id']} ({d.review.get('rating')}★): {one_line(d.text)}")
             if typer.confirm("eBay forbids automated replies to negative feedback. Send this one?", default=False):
-                human.remove(d)
-                ready.append(d)
-    results = [_row(d, "blocked", d.errors[0]["rule"] + ": " + d.errors[0]["message"], 6) for d in blocked]
-    results += [_row(d, "skipped", "negative eBay feedback: needs --confirm-negative or a confirmation") for d in human]
-    failed_accounts: set[str] = set()
-    for d in ready:
-        if d.review["account"] in failed_accounts:
-            results.append(_row(d, "skipped", "the marketplace failed earlier in this run; run again later", 5))
-            continue
-        outcome = replies.submit(app, d)
-        if outcome.exit_code == ExitCode.TEMPORARY:
-            failed_accounts.add(outcome.account)
-        results.append(
-            {
-                **_row(d, outcome.state, outcome.detail, outcome.exit_code),
-                "reply_id": outcome.reply_id,
-                "task_id": outcome.task_id,
-            }
-        )
-    states = Counter(r["state"] for r in results)
-    out.note("Done: " + ", ".join(f"{n} {s}" for s, n in sorted(states.items())))
-    return results
+                plan.confirmed(d)
 
 
-def _plan(out: Output, drafts: list[Any], blocked: list[Any], human: list[Any]) -> None:
-    per_account = Counter(d.review["account"] for d in drafts)
-    out.note(f"{len(drafts)} replies: " + ", ".join(f"{a} {n}" for a, n in sorted(per_account.items())))
-    texts = Counter((d.template or "text") for d in drafts)
+def _show_plan(out: Output, plan: Plan) -> None:
+    per_account = Counter(d.review["account"] for d in plan.drafts)
+    out.note(f"{len(plan.drafts)} replies: " + ", ".join(f"{a} {n}" for a, n in sorted(per_account.items())))
+    texts = Counter((d.template or "text") for d in plan.drafts)
     out.note("Texts: " + ", ".join(f"{t} ×{n}" for t, n in sorted(texts.items())))
-    if blocked:
-        out.note(f"Refused by the charter ({len(blocked)}), not sent:")
-        for d in blocked[:5]:
+    if plan.blocked:
+        out.note(f"Refused by the charter ({len(plan.blocked)}), not sent:")
+        for d in plan.blocked[:5]:
             out.note(f" {d.review['account']} {d.review['id']}:")
             _print_findings(out, d)
-    if human:
-        out.note(f"{len(human)} replies to negative eBay feedback need a human confirmation each.")
-
-
-def _row(draft: Any, state: str, detail: str = "", code: int = 0) -> dict[str, Any]:
-    return {
-        "account": draft.review["account"],
-        "review_id": draft.review["id"],
-        "state": state,
-        "reply_id": None,
-        "task_id": None,
-        "detail": detail,
-        "exit_code": code,
-    }
+    if plan.needs_person:
+        out.note(f"{len(plan.needs_person)} replies to negative eBay feedback need a human confirmation each.")
 
 
 def register(app: typer.Typer) -> None:

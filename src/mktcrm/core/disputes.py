@@ -20,7 +20,7 @@ from mktcrm.errors import MktcrmError, NotFoundError, NotSupportedError, UsageEr
 from mktcrm.timeutil import iso, parse_time
 
 if TYPE_CHECKING:
-    from mktcrm.config import Account
+    from mktcrm.config import Account, Settings
     from mktcrm.context import AppContext
 
 OPEN_STATES = ("open", "awaiting_seller", "awaiting_buyer", "escalated")
@@ -91,7 +91,7 @@ def open_dispute(app: AppContext, account: Account, order_id: str, reason: str, 
     if order is None:
         raise NotFoundError(f"no order {order_id!r} on {account.name}", hint="see: mktcrm orders list")
     if message:
-        check_message(app, account.marketplace, message)  # refused: nothing is opened, nothing is sent
+        check_message(app.settings, account.marketplace, message)  # refused: nothing is opened, nothing is sent
     now = iso(app.now())
     connector = _connector(app, account)
     try:
@@ -232,14 +232,14 @@ def message_target(marketplace: str) -> str | None:
     return MESSAGE_TARGET.get(marketplace)
 
 
-def check_message(app: AppContext, marketplace: str, body: str) -> list[dict[str, Any]]:
+def check_message(settings: Settings, marketplace: str, body: str) -> list[dict[str, Any]]:
     """Charter findings for a message to a buyer; raises CharterError (exit 6) on any error finding."""
     from dataclasses import asdict
 
     from mktcrm.core import charter
     from mktcrm.errors import CharterError
 
-    brand = app.settings.brand if app.settings.exists else None
+    brand = settings.brand if settings.exists else None
     target = message_target(marketplace)
     findings = [asdict(f) for f in charter.check(body, marketplace=marketplace, target=target, brand=brand)]
     errors = [f for f in findings if f["severity"] == "error"]

@@ -1,8 +1,10 @@
-"""The reply outbox and the task list: local state, each state change committed on its own.
+"""The outbox tables and the task list: local state, each state change committed on its own.
 
-A reply row is created with its idempotency key before any network call, and every transition
-(`queued → sending → sent | failed`, or `queued → manual_done` through a task) is one committed
-UPDATE guarded by the state it leaves, so a crash leaves a row in a state the next run can read.
+Every outbox table (`replies`: review replies, `dispute_messages`: messages on disputes) has the
+same columns and state machine, so one set of functions serves them all, the table named by the
+caller. A row is created with its idempotency key before any network call, and every transition
+(`queued → sending → sent | failed`, or `queued → manual_done` through a task) is one UPDATE
+guarded by the state it leaves, so a crash leaves a row in a state the next run can read.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import uuid
 from typing import Any
 
 from mktcrm.db import placeholders
-from mktcrm.db.store import now_iso
+from mktcrm.errors import TemporaryError
 
 TRANSITIONS = {
     "draft": {"queued"},
@@ -23,98 +25,113 @@ TRANSITIONS = {
     "sent": set(),
     "manual_done": set(),
 }
+# Each outbox table and the column naming what its rows answer (a review, a dispute).
+OUTBOXES = {"replies": "review_id", "dispute_messages": "dispute_id"}
 
 
-def reply_for(db: sqlite3.Connection, account: str, review_id: str) -> dict[str, Any] | None:
-    row = db.execute("SELECT * FROM replies WHERE account = ? AND review_id = ?", (account, review_id)).fetchone()
+def _ref_column(table: str) -> str:
+    if table not in OUTBOXES:
+        raise ValueError(f"no outbox table {table!r}")
+    return OUTBOXES[table]
+
+
+def get(db: sqlite3.Connection, table: str, row_id: int) -> dict[str, Any] | None:
+    _ref_column(table)
+    row = db.execute(f"SELECT * FROM {table} WHERE id = ?", (row_id,)).fetchone()
     return dict(row) if row else None
 
 
-OUTBOXES = ("replies", "dispute_messages")  # same columns and state machine; review replies vs dispute messages
+def rows_for(
+    db: sqlite3.Connection, table: str, account: str, ref: str, states: tuple[str, ...] = ()
+) -> list[dict[str, Any]]:
+    """The rows answering one review or dispute, oldest first; only those in `states` when given."""
+    sql = f"SELECT * FROM {table} WHERE account = ? AND {_ref_column(table)} = ?"
+    params: list[Any] = [account, ref]
+    if states:
+        sql += f" AND state IN ({placeholders(states)})"
+        params += states
+    return [dict(r) for r in db.execute(sql + " ORDER BY id", params)]
 
 
-def get_reply(db: sqlite3.Connection, reply_id: int, table: str = "replies") -> dict[str, Any] | None:
-    assert table in OUTBOXES
-    row = db.execute(f"SELECT * FROM {table} WHERE id = ?", (reply_id,)).fetchone()
+def row_for_task(db: sqlite3.Connection, table: str, task_id: int) -> dict[str, Any] | None:
+    _ref_column(table)
+    row = db.execute(f"SELECT * FROM {table} WHERE task_id = ? ORDER BY id", (task_id,)).fetchone()
     return dict(row) if row else None
 
 
-def create_reply(
-    db: sqlite3.Connection,
-    *,
-    account: str,
-    review_id: str,
-    marketplace: str,
-    body: str,
-    template: str | None,
-    findings: list[dict[str, Any]],
-) -> int:
-    """A queued reply with its idempotency key; UNIQUE(account, review_id) makes a second one impossible."""
-    return _enqueue(db, "replies", "review_id", account, review_id, marketplace, body, template, findings)
-
-
-def _enqueue(
+def enqueue(
     db: sqlite3.Connection,
     table: str,
-    ref_column: str,
+    *,
     account: str,
     ref: str,
     marketplace: str,
     body: str,
     template: str | None,
     findings: list[dict[str, Any]],
+    at: str,
 ) -> int:
-    """Insert a queued outbox row; the idempotency key exists before any network call."""
-    assert table in OUTBOXES and ref_column in ("review_id", "dispute_id")
-    now = now_iso()
+    """Insert a queued row; its idempotency key exists before any network call."""
     cur = db.execute(
-        f"INSERT INTO {table} (account, {ref_column}, marketplace, body, template, findings, state, idempotency_key,"
-        " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)",
-        (account, ref, marketplace, body, template, json.dumps(findings), uuid.uuid4().hex, now, now),
+        f"INSERT INTO {table} (account, {_ref_column(table)}, marketplace, body, template, findings, state,"
+        " idempotency_key, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)",
+        (account, ref, marketplace, body, template, json.dumps(findings), uuid.uuid4().hex, at, at),
     )
     return int(cur.lastrowid or 0)
 
 
 def move(
     db: sqlite3.Connection,
-    reply_id: int,
+    table: str,
+    row_id: int,
     to: str,
     *,
+    at: str,
     error: str | None = None,
     remote_id: str | None = None,
-    table: str = "replies",
 ) -> None:
-    """One committed transition; refuses any the state machine does not allow (a concurrent run moved it)."""
-    row = get_reply(db, reply_id, table)
+    """One transition; refuses any the state machine does not allow (a concurrent run moved it)."""
+    row = get(db, table, row_id)
     if row is None or to not in TRANSITIONS[row["state"]]:
         current = row["state"] if row else "missing"
-        raise RuntimeError(f"reply {reply_id}: cannot go from {current} to {to}")
-    now = now_iso()
+        raise RuntimeError(f"{table} {row_id}: cannot go from {current} to {to}")
     cur = db.execute(
         f"UPDATE {table} SET state = ?, error = ?, remote_id = coalesce(?, remote_id), updated_at = ?,"
         " attempts = attempts + (? = 'sending'),"
         " sent_at = CASE WHEN ? IN ('sent', 'manual_done') THEN ? ELSE sent_at END"
         " WHERE id = ? AND state = ?",
-        (to, error, remote_id, now, to, to, now, reply_id, row["state"]),
+        (to, error, remote_id, at, to, to, at, row_id, row["state"]),
     )
     if cur.rowcount != 1:  # another run moved it between our read and our write
-        from mktcrm.errors import TemporaryError
-
-        raise TemporaryError(f"{table} {reply_id} is being sent by another run", hint="let it finish, then check")
+        raise TemporaryError(f"{table} {row_id} is being sent by another run", hint="let it finish, then check")
 
 
 def rewrite(
-    db: sqlite3.Connection, reply_id: int, body: str, template: str | None, findings: list[dict[str, Any]]
+    db: sqlite3.Connection,
+    table: str,
+    row_id: int,
+    *,
+    body: str,
+    template: str | None,
+    findings: list[dict[str, Any]],
+    at: str,
 ) -> None:
-    """A reply not yet sent takes the newly checked text: never send a text other than the one last shown."""
+    """A row not yet sent takes the newly checked text: never send a text other than the one last shown."""
+    _ref_column(table)
     db.execute(
-        "UPDATE replies SET body = ?, template = ?, findings = ?, updated_at = ? WHERE id = ? AND state IN"
+        f"UPDATE {table} SET body = ?, template = ?, findings = ?, updated_at = ? WHERE id = ? AND state IN"
         " ('queued', 'failed') AND task_id IS NULL",
-        (body, template, json.dumps(findings), now_iso(), reply_id),
+        (body, template, json.dumps(findings), at, row_id),
     )
 
 
+def link_task(db: sqlite3.Connection, table: str, row_id: int, task_id: int) -> None:
+    _ref_column(table)
+    db.execute(f"UPDATE {table} SET task_id = ? WHERE id = ?", (task_id, row_id))
+
+
 def replies(db: sqlite3.Connection, states: list[str], accounts: list[str]) -> list[dict[str, Any]]:
+    """`replies list`: the review-reply outbox with each review's rating."""
     sql = (
         "SELECT r.id, r.account, r.marketplace, r.review_id, r.state, r.template, r.body, r.error, r.attempts,"
         " r.task_id, r.created_at, r.updated_at, r.sent_at, v.rating FROM replies r"
@@ -145,13 +162,14 @@ def create_task(
     title: str,
     body: str,
     instructions: str,
+    at: str,
     due_at: str | None = None,
 ) -> int:
     cur = db.execute(
         "INSERT INTO tasks (account, marketplace, kind, ref_id, title, body, instructions, state, created_at, due_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)"
         " ON CONFLICT (account, kind, ref_id) DO UPDATE SET body = excluded.body RETURNING id",
-        (account, marketplace, kind, ref_id, title, body, instructions, now_iso(), due_at),
+        (account, marketplace, kind, ref_id, title, body, instructions, at, due_at),
     )
     return int(cur.fetchone()[0])
 
@@ -167,34 +185,5 @@ def get_task(db: sqlite3.Connection, task_id: int) -> dict[str, Any] | None:
     return dict(row) if row else None
 
 
-def finish_task(db: sqlite3.Connection, task_id: int) -> None:
-    db.execute("UPDATE tasks SET state = 'done', done_at = ? WHERE id = ? AND state = 'open'", (now_iso(), task_id))
-
-
-def link_task(db: sqlite3.Connection, reply_id: int, task_id: int, table: str = "replies") -> None:
-    assert table in OUTBOXES
-    db.execute(f"UPDATE {table} SET task_id = ? WHERE id = ?", (task_id, reply_id))
-
-
-def create_message(
-    db: sqlite3.Connection,
-    *,
-    account: str,
-    dispute_id: str,
-    marketplace: str,
-    body: str,
-    template: str | None,
-    findings: list[dict[str, Any]],
-) -> int:
-    """A queued dispute message with its idempotency key (a dispute may have many messages)."""
-    return _enqueue(db, "dispute_messages", "dispute_id", account, dispute_id, marketplace, body, template, findings)
-
-
-def unfinished_messages(db: sqlite3.Connection, account: str, dispute_id: str) -> list[dict[str, Any]]:
-    sql = "SELECT * FROM dispute_messages WHERE account = ? AND dispute_id = ? AND state = 'sending' ORDER BY id"
-    return [dict(r) for r in db.execute(sql, (account, dispute_id))]
-
-
-def answered_review_ids(db: sqlite3.Connection) -> set[tuple[str, str]]:
-    """Reviews with any outbox row: never queue a second reply for them."""
-    return {(r[0], r[1]) for r in db.execute("SELECT account, review_id FROM replies")}
+def finish_task(db: sqlite3.Connection, task_id: int, at: str) -> None:
+    db.execute("UPDATE tasks SET state = 'done', done_at = ? WHERE id = ? AND state = 'open'", (at, task_id))
