@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from mktcrm.commands._common import FieldsOpt, FormatOpt, JsonOpt, app_ctx, output
-from mktcrm.core import maintenance
 from mktcrm.errors import ExitCode
 from mktcrm.output import Field
 
@@ -44,6 +43,8 @@ def db_check(ctx: typer.Context, fmt: FormatOpt = "auto", json_: JsonOpt = False
     """
     app = app_ctx(ctx)
     out = output(ctx, fmt, json_, fields)
+    from mktcrm.core import maintenance  # sqlite3: not for `--help`
+
     checks = maintenance.check(app.paths.db, sync_running=_sync_running(app.paths.db))
     out.rows(CHECK_FIELDS, (vars(c) for c in checks))
     if any(c.status == "fail" for c in checks):
@@ -65,6 +66,8 @@ def db_backup(
       $ mktcrm db backup ~/backups/mktcrm-$(date +%F).db
     """
     app = app_ctx(ctx)
+    from mktcrm.core import maintenance  # sqlite3: not for `--help`
+
     pages = maintenance.backup(app.db, target, force=force)
     output(ctx).note(f"Backed up {pages} pages to {target}")
     print(target)

@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from mktcrm.commands._common import FieldsOpt, FormatOpt, JsonOpt, app_ctx, output
-from mktcrm.core import maintenance
 from mktcrm.errors import UsageError
 from mktcrm.output import Field, is_tty
 from mktcrm.timeutil import parse_since
@@ -45,6 +44,8 @@ def privacy_purge(
         if not (is_tty(sys.stdin) and is_tty(sys.stderr)):
             raise UsageError("purging cannot be undone: confirm with --yes", hint="or look first with --dry-run")
         typer.confirm(f"Remove names and texts older than {cutoff:%Y-%m-%d} for good?", abort=True, err=True)
+    from mktcrm.core import maintenance  # sqlite3: not for `--help`
+
     counts = maintenance.purge(app.db, cutoff, dry_run=dry_run)
     out.rows(PURGE_FIELDS, ({"table": table, "rows": n} for table, n in counts.items()))
     verb = "Would purge" if dry_run else "Purged"
