@@ -67,7 +67,12 @@ def test_resolve_through_ebay_accept_then_refuse_a_second_time(shops: Home) -> N
     bad = shops.run("disputes", "resolve", dispute["id"], "--reason", "refund")
     assert bad.exit_code == 2 and "accept" in bad.stderr
     assert _accept_posts(shops) == []  # validated before any call
-    shops.ok("disputes", "resolve", dispute["id"], "--reason", "accept")
+    refused = shops.run("disputes", "resolve", dispute["id"], "--reason", "accept")  # a refund: never unasked
+    assert refused.exit_code == 2 and "--yes" in refused.stderr and "cannot be undone" in refused.stderr
+    dry = shops.ok("disputes", "resolve", dispute["id"], "--reason", "accept", "--dry-run")
+    assert "would resolve payment_dispute" in dry.stderr and "refunds the buyer" in dry.stderr
+    assert _accept_posts(shops) == [] and _status(shops, dispute["id"]) == dispute["status"]
+    shops.ok("disputes", "resolve", dispute["id"], "--reason", "accept", "--yes")
     assert json.loads(_accept_posts(shops)[0].content) == {"revision": 1}
     assert _status(shops, dispute["id"]) == "resolved"
     again = shops.run("disputes", "resolve", dispute["id"], "--reason", "accept")
@@ -81,7 +86,7 @@ def test_a_remote_409_leaves_local_state_unchanged(shops: Home) -> None:
     dispute = _list(shops)[0]
     remote = next(d for d in shops.ebay.data.disputes if d.dispute_id == dispute["id"])  # type: ignore[attr-defined]
     remote.seller_response = "CONTEST"  # answered in Seller Hub since the last sync
-    result = shops.run("disputes", "resolve", dispute["id"], "--reason", "accept")
+    result = shops.run("disputes", "resolve", dispute["id"], "--reason", "accept", "--yes")
     assert result.exit_code == 1 and "eBay refused" in result.stderr
     assert _status(shops, dispute["id"]) == dispute["status"]
 
@@ -158,7 +163,7 @@ def test_close_only_after_resolve_and_no_messages_once_resolved(shops: Home) -> 
     dispute = _list(shops)[0]
     early = shops.run("disputes", "close", dispute["id"])
     assert early.exit_code == 1 and "cannot become closed" in early.stderr
-    shops.ok("disputes", "resolve", dispute["id"], "--reason", "accept")
+    shops.ok("disputes", "resolve", dispute["id"], "--reason", "accept", "--yes")
     late = shops.run("disputes", "message", dispute["id"], "--text", "Encore une précision.")
     assert late.exit_code == 1 and "no more messages" in late.stderr
     assert shops.count("dispute_messages") == 0

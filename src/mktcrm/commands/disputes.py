@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import timedelta
 from typing import Annotated, Any
 
@@ -9,7 +10,7 @@ import typer
 
 from mktcrm.commands._common import AccountOpt, FieldsOpt, FormatOpt, JsonOpt, LimitOpt, app_ctx, check_accounts, output
 from mktcrm.errors import UsageError
-from mktcrm.output import Field
+from mktcrm.output import Field, is_tty
 from mktcrm.timeutil import iso
 
 disputes_app = typer.Typer(
@@ -205,21 +206,39 @@ def disputes_resolve(
     dispute_id: DisputeId,
     reason: Annotated[str, typer.Option("--reason", "-r", help="Reason code (Mirakl: from RE01; eBay: accept).")],
     account: AccountOne = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check and say what would happen; change nothing.")
+    ] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Do not ask (needed off a terminal for a remote resolve).")
+    ] = False,
 ) -> None:
     """Resolve a dispute: on the marketplace where it can (Mirakl OR64, eBay accept), locally otherwise.
 
-    The reason code and the move are checked first: a refusal changes nothing.
+    The reason code and the move are checked first: a refusal changes nothing. A resolution on the marketplace
+    may refund the buyer and cannot be undone: it asks on a terminal, and needs --yes otherwise.
 
     \b
     Examples:
-      $ mktcrm disputes resolve LEC01939925-A-1 --reason 32
+      $ mktcrm disputes resolve LEC01939925-A-1 --reason 32 --dry-run
+      $ mktcrm disputes resolve LEC01939925-A-1 --reason 32 --yes
     """
     from mktcrm.core import disputes
 
     app = app_ctx(ctx)
     out = output(ctx)
-    action = disputes.resolve(app, disputes.find(app, dispute_id, account), reason)
+    found = disputes.find(app, dispute_id, account)
+    action = disputes.resolve(app, found, reason, dry_run=dry_run, confirm=lambda what: _confirm(what, yes))
     out.note(f"{action.dispute_id}: {action.detail}")
+
+
+def _confirm(what: str, yes: bool) -> None:
+    """An irreversible action on the marketplace: a person says yes, or the command line did."""
+    if yes:
+        return
+    if not (is_tty(sys.stdin) and is_tty(sys.stderr)):
+        raise UsageError(f"this would {what}, which cannot be undone", hint="add --yes, or look first with --dry-run")
+    typer.confirm(f"This will {what}. It cannot be undone. Go on?", abort=True, err=True)
 
 
 @disputes_app.command("close")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -134,8 +135,20 @@ def open_dispute(app: AppContext, account: Account, order_id: str, reason: str, 
     return Action(row["id"], account.name, result, detail)
 
 
-def resolve(app: AppContext, dispute: dict[str, Any], reason: str) -> Action:
-    """Resolve through the marketplace where it can (validated first); locally otherwise."""
+def resolve(
+    app: AppContext,
+    dispute: dict[str, Any],
+    reason: str,
+    *,
+    dry_run: bool = False,
+    confirm: Callable[[str], None] = lambda what: None,
+) -> Action:
+    """Resolve through the marketplace where it can (validated first); locally otherwise.
+
+    A resolution on the marketplace may refund the buyer and cannot be taken back: `confirm(what)` is called
+    with a description before the call and may raise to stop it. `dry_run` validates and describes, and
+    changes nothing.
+    """
     check_move(dispute, "resolved")
     account = app.settings.account(dispute["account"])
     now = iso(app.now())
@@ -146,10 +159,16 @@ def resolve(app: AppContext, dispute: dict[str, Any], reason: str) -> Action:
         if dispute["kind"] != "local":
             detail = f"{account.marketplace} has no API to resolve a {dispute['kind']}; marked resolved here only"
             detail += f" ({hint})" if hint else ""
+        if dry_run:
+            return Action(dispute["id"], dispute["account"], "dry-run", f"would be {detail}")
     else:
         connector = _connector(app, account)
         try:
-            _validate_reason(connector, "resolve", reason)
+            label = _validate_reason(connector, "resolve", reason)
+            what = f"resolve {dispute['kind']} {dispute['id']} on {account.marketplace}: {label or reason}"
+            if dry_run:
+                return Action(dispute["id"], dispute["account"], "dry-run", f"would {what}")
+            confirm(what)
             connector.resolve_dispute(dispute, reason)
             result, detail = "remote", f"resolved on {account.marketplace}"
         except NotSupportedError as exc:
