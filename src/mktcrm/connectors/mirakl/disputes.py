@@ -44,7 +44,10 @@ TERMINAL = ("resolved", "closed")
 
 
 def by_key(item: Any) -> Any:
-    """The payload with its keys sorted at every depth: Mirakl dispute payloads have been kept this way."""
+    """The payload with its keys sorted at every depth, as Mirakl dispute payloads have always been stored.
+
+    Keeping that order keeps `raw` byte-identical for caches written before, so a re-sync finds nothing changed.
+    """
     if isinstance(item, dict):
         return {k: by_key(item[k]) for k in sorted(item)}
     if isinstance(item, list):
