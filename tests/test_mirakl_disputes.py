@@ -206,19 +206,19 @@ def test_open_dispute_starts_a_thread_that_the_next_sync_shows(shop: Home) -> No
     with pytest.raises(UsageError):
         connector.open_dispute({"id": order.order_id}, "999", "Bonjour, un souci ?")
     assert not _requests("/threads")  # refused before any write
-    row = connector.open_dispute({"id": order.order_id}, "20", "Bonjour, votre colis part demain.")
-    assert row["kind"] == "inquiry" and row["status"] == "awaiting_buyer" and row["next_actor"] == "buyer"
-    assert row["id"] == f"thread-{row['thread_id']}" and row["reason_code"] == "20"
+    opened = connector.open_dispute({"id": order.order_id}, "20", "Bonjour, votre colis part demain.")
+    assert opened.kind == "inquiry" and opened.status == "awaiting_buyer" and opened.next_actor == "buyer"
+    assert opened.id == f"thread-{opened.thread_id}" and opened.reason_code == "20"
     post = _requests(f"/api/orders/{order.order_id}/threads")[0]
     body = _part(post, "thread_input")
     assert not list(_validator("OR43_Request_MultipartFormData_ThreadInput").iter_errors(body))
     assert body["to"] == ["CUSTOMER"] and body["topic"] == {"type": "REASON_CODE", "value": "20"}
-    assert [t.id for t in sb.inbox.threads_of(order.order_id)] == [row["thread_id"]]
+    assert [t.id for t in sb.inbox.threads_of(order.order_id)] == [opened.thread_id]
     shop.ok("sync", "--stream", "threads", "--quiet")
-    assert shop.sql("SELECT status, remote_status FROM disputes WHERE id = ?", row["id"]) == [
+    assert shop.sql("SELECT status, remote_status FROM disputes WHERE id = ?", opened.id) == [
         ("awaiting_buyer", "SHOP_USER")
     ]
-    assert connector.dispute_messages(row) == ["Bonjour, votre colis part demain."]
+    assert connector.dispute_messages({"thread_id": opened.thread_id}) == ["Bonjour, votre colis part demain."]
 
 
 def test_message_goes_to_the_thread_or_opens_one(shop: Home) -> None:

@@ -130,12 +130,10 @@ class AppContext:
         from mktcrm import connectors
         from mktcrm.connectors.base import StreamContext
 
-        store = self.store()
         client = self.client_for(account)
         ctx = StreamContext(
             account=account,
             client=client,
-            buyer_key=lambda cid: store.buyer_key(account.marketplace, cid),
             page_size=self.settings.page_size,
             api_base=str(client.http.base_url).rstrip("/"),
         )

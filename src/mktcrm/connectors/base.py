@@ -1,13 +1,14 @@
 """What a connector is: a few declared streams, an auth hook, a `check`, and capabilities.
 
 The page loop, pagination with loop detection, cursors and checkpoints live here and in
-`mktcrm.sync`; a marketplace only declares its streams and maps payloads to rows
-(Meltano singer-sdk style). Nothing here imports httpx, so config validation stays cheap.
+`mktcrm.sync`; a marketplace only declares its streams and maps payloads to typed records
+(`mktcrm.records`, Meltano singer-sdk style): it never sees a table or a column. Nothing here
+imports httpx, so config validation stays cheap.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -19,8 +20,8 @@ if TYPE_CHECKING:
 
     from mktcrm.config import Account
     from mktcrm.http.client import ApiClient
+    from mktcrm.records import Dispute, Record
 
-Rows = dict[str, list[dict[str, Any]]]
 # Capability values, shown by `mktcrm accounts`.
 API, MANUAL, NONE = "api", "manual", "none"
 CAPABILITIES = (
@@ -37,33 +38,30 @@ CAPABILITIES = (
 
 @dataclass
 class Page:
-    """One page of a stream, already normalised into rows per table."""
+    """One page of a stream, already normalised into records (lines and events inside their parent)."""
 
-    rows: Rows
-    count: int
+    records: Sequence[Record]
     cursor: str | None = None  # the highest cursor value on this page
     next_token: Any = None  # None = this was the last page
-    ids: list[str] = field(default_factory=list)  # remote ids seen (snapshot streams)
 
+    @property
+    def count(self) -> int:
+        return len(self.records)
 
-def buyer_row(
-    account: str, buyer_key: str, marketplace: str, name: str | None, first_order_at: str | None
-) -> dict[str, Any]:
-    """A `buyers` row: the pseudonymous key, at most "First L.", and the earliest order seen."""
-    return {
-        "account": account,
-        "buyer_key": buyer_key,
-        "marketplace": marketplace,
-        "display_name": name,
-        "first_order_at": first_order_at,
-    }
+    @property
+    def ids(self) -> list[str]:
+        """The remote ids on this page: what a snapshot saw, and what loop detection compares."""
+        return [record.id for record in self.records]
 
 
 @dataclass(frozen=True)
 class MarkMissing:
-    """After a complete snapshot: rows of `table` for this account not seen in the run get `values`."""
+    """After a complete snapshot: this account's records of `kind` not seen in the run get `values`.
 
-    table: str
+    `values` and `only_when` name fields of the record kind (e.g. `{"state": "removed"}` on Listing).
+    """
+
+    kind: type[Record]
     values: dict[str, Any]
     only_when: dict[str, Any] = field(default_factory=dict)
 
@@ -74,7 +72,6 @@ class StreamContext:
 
     account: Account
     client: ApiClient
-    buyer_key: Callable[[str], str]
     page_size: int = 100
     api_base: str = ""  # the URL the client really talks to (the sandbox's, for sandbox:// accounts)
 
@@ -142,8 +139,6 @@ class Stream:
     """One remote collection. Subclasses declare attributes and implement request/items/normalize."""
 
     name: ClassVar[str]
-    tables: ClassVar[tuple[str, ...]]
-    capability: ClassVar[str]
     cursor_field: ClassVar[str | None] = "updated_at"  # None: a snapshot re-read in full each run
     is_sorted: ClassVar[bool] = False  # ascending by cursor → the cursor may move per page
     lookback: ClassVar[timedelta] = timedelta(0)  # extra re-read margin on top of the configured one
@@ -164,7 +159,7 @@ class Stream:
         raise NotImplementedError
 
     def normalize(self, items: list[dict[str, Any]]) -> Page:
-        """Rows per table for a page of records, with its max cursor and the ids seen."""
+        """The typed records of one answer, with the page's highest cursor value."""
         raise NotImplementedError
 
     def finalize(self, seen: set[str], now: str) -> list[MarkMissing]:
@@ -310,8 +305,8 @@ class Connector:
         """Reason codes the marketplace accepts for `purpose` ("open" or "resolve"): code -> label."""
         return {}
 
-    def open_dispute(self, order: dict[str, Any], reason_code: str, message: str | None) -> dict[str, Any]:
-        """Start something on an order (Mirakl: a message thread, OR43). Returns a disputes row to store."""
+    def open_dispute(self, order: dict[str, Any], reason_code: str, message: str | None) -> Dispute:
+        """Start something on an order (Mirakl: a message thread, OR43). Returns the dispute to store."""
         self.require("open_dispute")
         raise NotImplementedError
 

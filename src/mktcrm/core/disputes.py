@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 from mktcrm import connectors
 from mktcrm.db import disputes as store
 from mktcrm.errors import MktcrmError, NotFoundError, NotSupportedError, UsageError
+from mktcrm.records import Dispute
+from mktcrm.sync.tables import TableRows
 from mktcrm.timeutil import iso, parse_time
 
 if TYPE_CHECKING:
@@ -97,42 +99,33 @@ def open_dispute(app: AppContext, account: Account, order_id: str, reason: str, 
     connector = _connector(app, account)
     try:
         label = _validate_reason(connector, "open", reason)
-        row = connector.open_dispute(order, reason, message)
-        row.setdefault("reason", label)
-        detail = f"opened on {account.marketplace} ({row['kind']} {row['id']})"
+        dispute = connector.open_dispute(order, reason, message)
+        if dispute.reason is None:
+            dispute.reason = label
+        detail = f"opened on {account.marketplace} ({dispute.kind} {dispute.id})"
         result = "remote"
     except NotSupportedError as exc:
-        row = {
-            "account": account.name,
-            "id": f"local-{uuid.uuid4().hex[:8]}",
-            "marketplace": account.marketplace,
-            "kind": "local",
-            "order_id": order_id,
-            "order_line_id": None,
-            "status": "awaiting_seller",
-            "reason": None,
-            "reason_code": reason,
-            "amount_minor": None,
-            "currency": None,
-            "opened_at": now,
-            "updated_at": now,
-            "resolved_at": None,
-            "respond_by": None,
-            "raw": "{}",
-            "remote_status": None,
-            "next_actor": "seller",
-            "thread_id": None,
-        }
+        dispute = Dispute(
+            id=f"local-{uuid.uuid4().hex[:8]}",
+            kind="local",
+            status="awaiting_seller",
+            order_id=order_id,
+            reason_code=reason,
+            opened_at=now,
+            updated_at=now,
+            next_actor="seller",
+        )
         detail = f"{exc.message}: tracked locally only ({exc.hint or 'handle it in the marketplace UI'})"
         result = "local"
     finally:
         connector.ctx.client.close()
-    with app.store().transaction():
-        app.store().upsert("disputes", [row])
-        store.add_event(app.db, account.name, row["id"], now, "action", "seller", f"opened: {reason}")
+    writer = app.store()
+    with writer.transaction():
+        TableRows(writer, account.name, account.marketplace).write([dispute])
+        store.add_event(app.db, account.name, dispute.id, now, "action", "seller", f"opened: {reason}")
         if message and result == "local":
-            store.add_event(app.db, account.name, row["id"], now, "note", "seller", message)
-    return Action(row["id"], account.name, result, detail)
+            store.add_event(app.db, account.name, dispute.id, now, "note", "seller", message)
+    return Action(dispute.id, account.name, result, detail)
 
 
 def resolve(

@@ -116,6 +116,7 @@ def _upsert_sql(table: str) -> str:
 
 
 _SQL = {table: _upsert_sql(table) for table in TABLES}
+_COLUMNS = {table: frozenset(pk + cols) for table, (pk, cols) in TABLES.items()}
 
 
 @dataclass
@@ -144,9 +145,16 @@ class Store:
         self.db.execute("COMMIT")
 
     def upsert(self, table: str, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Insert or update rows; a key that is not a column is refused, never silently dropped."""
         pk, cols = TABLES[table]
         allcols = pk + cols
-        params = [tuple(row.get(c) for c in allcols) for row in rows]
+        known = _COLUMNS[table]
+        params = []
+        for row in rows:
+            if not row.keys() <= known:
+                bad = ", ".join(sorted(set(row) - known))
+                raise ValueError(f"{table}: no column {bad}; columns: {', '.join(allcols)}")
+            params.append(tuple(row.get(c) for c in allcols))
         if params:
             self.db.executemany(_SQL[table], params)
         return len(params)

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from mktcrm.errors import AuthError, ExitCode, MktcrmError, TemporaryError, from_environment
+from mktcrm.sync.tables import TableRows, table_of
 from mktcrm.timeutil import iso, parse_time
 
 if TYPE_CHECKING:
@@ -204,6 +205,7 @@ def _sync_stream(
     progress: Progress | None,
 ) -> None:
     account = connector.ctx.account.name
+    writer = TableRows(store, account, connector.ctx.account.marketplace)
     signpost = iso(app.now())
     assert signpost is not None
     state = store.get_state(account, stream.name)
@@ -222,8 +224,7 @@ def _sync_stream(
         if page.cursor:
             max_seen = max(max_seen or "", page.cursor)
         with store.transaction():
-            for table, rows in page.rows.items():
-                store.upsert(table, rows)
+            writer.write(page.records)
             if page.next_token is not None:
                 moved = min(max_seen, signpost) if stream.is_sorted and max_seen else cursor
                 store.set_state(
@@ -237,7 +238,8 @@ def _sync_stream(
                 cursor = max(candidates) if candidates else None
                 if stream.cursor_field is None and not report.resumed:
                     for mark in stream.finalize(seen, signpost):
-                        store.mark_missing(mark.table, account, seen, mark.values, mark.only_when)
+                        table = table_of(mark.kind, (*mark.values, *mark.only_when))
+                        store.mark_missing(table, account, seen, mark.values, mark.only_when)
                 store.set_state(account, stream.name, cursor, None)
         report.records += page.count
         report.pages += 1

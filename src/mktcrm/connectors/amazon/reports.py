@@ -8,7 +8,6 @@ SP-API access token. The report is requested again on every run (and on a resume
 from __future__ import annotations
 
 import gzip
-import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -16,9 +15,10 @@ from typing import Any
 
 from mktcrm.connectors.base import Page, Stream
 from mktcrm.errors import RemoteError, TemporaryError
+from mktcrm.records import Review
 from mktcrm.timeutil import iso
 
-from .streams import MARKET, day_start, marketplace_ids
+from .streams import day_start, marketplace_ids
 
 REPORTS = "/reports/2021-06-30"
 REPORT_TYPE = "GET_SELLER_FEEDBACK_DATA"
@@ -96,8 +96,6 @@ class ReviewsStream(Stream):
     """
 
     name = "reviews"
-    tables = ("reviews",)
-    capability = "sync_reviews"
     lookback = timedelta(days=3)
 
     def pages(self, since: datetime | None, token: Any = None) -> Iterator[Page]:
@@ -164,42 +162,31 @@ class ReviewsStream(Stream):
         return value
 
     def normalize(self, items: list[dict[str, Any]]) -> Page:
-        account = self.ctx.account.name
         marketplaces = set(self.ctx.account.get("marketplace_ids") or [])
         day_first = not marketplaces or not marketplaces <= MONTH_FIRST_MARKETPLACES
         dates = parse_dates([row.get("Date", "") for row in items], day_first)
-        reviews: list[dict[str, Any]] = []
+        reviews: list[Review] = []
         cursor: str | None = None
         for row, created in zip(items, dates, strict=True):
             order_id = (row.get("Order ID") or "").strip()
             if not order_id:
                 continue
             rating_raw = (row.get("Rating") or "").strip()
-            email = (row.get("Rater Email") or "").strip().lower()
+            email = (row.get("Rater Email") or "").strip()
             reviews.append(
-                {
-                    "account": account,
-                    "id": order_id,
-                    "marketplace": MARKET,
-                    "kind": "seller_feedback",
-                    "order_id": order_id,
-                    "buyer_key": self.ctx.buyer_key(email) if email else None,
-                    "buyer_name": None,
-                    "rating": int(rating_raw) if rating_raw.isdigit() else None,
-                    "rating_raw": rating_raw or None,
-                    "title": None,
-                    "body": row.get("Comments") or None,
-                    "created_at": created,
-                    "updated_at": created,
-                    "visible": 1,
-                    "reply_body": row.get("Your Response") or row.get("Response") or None,
-                    "replied_at": None,
-                    "raw": json.dumps(
-                        {k: v for k, v in row.items() if k not in PRIVATE_COLUMNS},
-                        ensure_ascii=False,
-                        separators=(",", ":"),
-                    ),
-                }
+                Review(
+                    id=order_id,
+                    kind="seller_feedback",
+                    order_id=order_id,
+                    buyer_id=email or None,  # the same relay address as the order's buyer: the same key
+                    rating=int(rating_raw) if rating_raw.isdigit() else None,
+                    rating_raw=rating_raw or None,
+                    body=row.get("Comments") or None,
+                    created_at=created,
+                    updated_at=created,
+                    reply_body=row.get("Your Response") or row.get("Response") or None,
+                    raw={k: v for k, v in row.items() if k not in PRIVATE_COLUMNS},
+                )
             )
             cursor = max(cursor or "", created or "") or None
-        return Page(rows={"reviews": reviews}, count=len(reviews), cursor=cursor, ids=[r["id"] for r in reviews])
+        return Page(reviews, cursor=cursor)

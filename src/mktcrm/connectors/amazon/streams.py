@@ -6,14 +6,13 @@ the buyer key; the e-mail itself and the full name never reach the cache, not ev
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from mktcrm.connectors.base import MarkMissing, Page, Paginator, Stream, TokenPaginator, buyer_row
+from mktcrm.connectors.base import MarkMissing, Page, Paginator, Stream, TokenPaginator
+from mktcrm.records import Listing, Order, OrderLine
 from mktcrm.timeutil import iso, norm_time, to_minor
 
-MARKET = "amazon"
 ORDERS_PATH = "/orders/2026-01-01/orders"
 # Orders 2026-01-01 "does not display order data that is more than two years old": the widest useful window.
 ORDERS_HORIZON = timedelta(days=730)
@@ -34,10 +33,6 @@ DOMAINS = {
 def day_start(day: date) -> datetime:
     """Midnight UTC: day-aligned defaults keep a resumed run's query identical to the interrupted one."""
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
-
-
-def raw_json(item: dict[str, Any]) -> str:
-    return json.dumps(item, ensure_ascii=False, separators=(",", ":"))
 
 
 def display_name(full: str | None) -> str | None:
@@ -103,8 +98,6 @@ class ListingsStream(Stream):
     """A snapshot: every SKU re-read each run; SKUs no longer returned after a complete run are `removed`."""
 
     name = "listings"
-    tables = ("listings",)
-    capability = "sync_listings"
     cursor_field = None
 
     def paginator(self) -> Paginator:
@@ -129,9 +122,8 @@ class ListingsStream(Stream):
         return list(body["items"])
 
     def normalize(self, items: list[dict[str, Any]]) -> Page:
-        account = self.ctx.account.name
         wanted = marketplace_ids(self)
-        rows = []
+        listings = []
         for item in items:
             summaries = item.get("summaries") or []
             summary = next(
@@ -145,26 +137,24 @@ class ListingsStream(Stream):
             ]
             domain = DOMAINS.get(str(summary.get("marketplaceId")))
             asin = summary.get("asin")
-            rows.append(
-                {
-                    "account": account,
-                    "id": item["sku"],
-                    "marketplace": MARKET,
-                    "sku": item["sku"],
-                    "title": summary.get("itemName"),
-                    "price_minor": price,
-                    "currency": currency,
-                    "quantity": sum(stock) if stock else None,
-                    "state": "active" if "BUYABLE" in (summary.get("status") or []) else "inactive",
-                    "url": f"https://{domain}/dp/{asin}" if domain and asin else None,
-                    "updated_at": norm_time(summary.get("lastUpdatedDate")),
-                    "raw": raw_json(item),
-                }
+            listings.append(
+                Listing(
+                    id=item["sku"],
+                    sku=item["sku"],
+                    title=summary.get("itemName"),
+                    price_minor=price,
+                    currency=currency,
+                    quantity=sum(stock) if stock else None,
+                    state="active" if "BUYABLE" in (summary.get("status") or []) else "inactive",
+                    url=f"https://{domain}/dp/{asin}" if domain and asin else None,
+                    updated_at=norm_time(summary.get("lastUpdatedDate")),
+                    raw=item,
+                )
             )
-        return Page(rows={"listings": rows}, count=len(rows), ids=[r["id"] for r in rows])
+        return Page(listings)
 
     def finalize(self, seen: set[str], now: str) -> list[MarkMissing]:
-        return [MarkMissing("listings", {"state": "removed"})]
+        return [MarkMissing(Listing, {"state": "removed"})]
 
 
 class OrdersStream(Stream):
@@ -174,8 +164,6 @@ class OrdersStream(Stream):
     """
 
     name = "orders"
-    tables = ("orders", "order_lines", "buyers")
-    capability = "sync_orders"
 
     def paginator(self) -> Paginator:
         return PaginationTokenPaginator()
@@ -197,29 +185,23 @@ class OrdersStream(Stream):
         return list(body["orders"])
 
     def normalize(self, items: list[dict[str, Any]]) -> Page:
-        account = self.ctx.account.name
-        orders, lines, buyers = [], [], []
+        orders = []
         cursor: str | None = None
         for o in items:
             buyer = o.get("buyer") or {}
-            email = buyer.get("buyerEmail")
-            key = self.ctx.buyer_key(str(email).strip().lower()) if email else None
-            created, updated = norm_time(o["createdTime"]), norm_time(o["lastUpdatedTime"])
+            email = buyer.get("buyerEmail")  # an anonymised relay address: the only buyer id Amazon gives
             total, currency = money((o.get("proceeds") or {}).get("grandTotal"))
             status = (o.get("fulfillment") or {}).get("fulfillmentStatus")
-            orders.append(
-                {
-                    "account": account,
-                    "id": o["orderId"],
-                    "marketplace": MARKET,
-                    "status": status,
-                    "created_at": created,
-                    "updated_at": updated,
-                    "total_minor": total,
-                    "currency": currency,
-                    "buyer_key": key,
-                    "raw": raw_json(_without_personal_data(o)),
-                }
+            order = Order(
+                id=o["orderId"],
+                status=status,
+                created_at=norm_time(o["createdTime"]),
+                updated_at=norm_time(o["lastUpdatedTime"]),
+                total_minor=total,
+                currency=currency,
+                buyer_id=str(email) if email else None,
+                buyer_name=display_name(buyer.get("buyerName")),
+                raw=_without_personal_data(o),
             )
             for item in o.get("orderItems") or []:
                 product = item.get("product") or {}
@@ -227,24 +209,20 @@ class OrdersStream(Stream):
                 if price is None:
                     unit, line_currency = money((product.get("price") or {}).get("unitPrice"))
                     price = unit * int(item.get("quantityOrdered") or 0) if unit is not None else None
-                lines.append(
-                    {
-                        "account": account,
-                        "order_id": o["orderId"],
-                        "id": item["orderItemId"],
-                        "sku": product.get("sellerSku"),
-                        "title": product.get("title"),
-                        "quantity": item.get("quantityOrdered"),
-                        "price_minor": price,
-                        "currency": line_currency or currency,
-                        "status": status,
-                    }
+                order.lines.append(
+                    OrderLine(
+                        id=item["orderItemId"],
+                        sku=product.get("sellerSku"),
+                        title=product.get("title"),
+                        quantity=item.get("quantityOrdered"),
+                        price_minor=price,
+                        currency=line_currency or currency,
+                        status=status,
+                    )
                 )
-            if key:
-                buyers.append(buyer_row(account, key, MARKET, display_name(buyer.get("buyerName")), created))
-            cursor = max(cursor or "", updated or "") or None
-        rows = {"orders": orders, "order_lines": lines, "buyers": buyers}
-        return Page(rows=rows, count=len(orders), cursor=cursor, ids=[o["id"] for o in orders])
+            orders.append(order)
+            cursor = max(cursor or "", order.updated_at or "") or None
+        return Page(orders, cursor=cursor)
 
 
 def _without_personal_data(order: dict[str, Any]) -> dict[str, Any]:

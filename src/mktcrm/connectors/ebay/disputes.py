@@ -11,7 +11,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from mktcrm.connectors.base import Page, Paginator, Stream
-from mktcrm.connectors.ebay.streams import MARKET, ebay_time, money, raw_json
+from mktcrm.connectors.ebay.streams import ebay_time, money, scrub
+from mktcrm.records import Dispute
 from mktcrm.timeutil import norm_time, parse_time
 
 WINDOW = timedelta(days=90)
@@ -53,8 +54,6 @@ class WindowPaginator(Paginator):
 
 class DisputesStream(Stream):
     name = "disputes"
-    tables = ("disputes",)
-    capability = "sync_disputes"
     cursor_field = None
 
     def __init__(self, ctx: Any) -> None:
@@ -84,29 +83,25 @@ class DisputesStream(Stream):
         return list(body.get("paymentDisputeSummaries") or [])
 
     def normalize(self, items: list[dict[str, Any]]) -> Page:
-        account = self.ctx.account.name
-        rows = []
+        disputes = []
         for d in items:
             amount, currency = money(d.get("amount"))
             opened = norm_time(d.get("openDate"))
             closed = norm_time(d.get("closedDate"))
-            rows.append(
-                {
-                    "account": account,
-                    "id": str(d["paymentDisputeId"]),
-                    "marketplace": MARKET,
-                    "kind": "payment_dispute",
-                    "order_id": d.get("orderId"),
-                    "order_line_id": None,
-                    "status": status_of(d.get("paymentDisputeStatus")),
-                    "reason": d.get("reason"),
-                    "amount_minor": amount,
-                    "currency": currency,
-                    "opened_at": opened,
-                    "updated_at": closed or opened,
-                    "resolved_at": closed,
-                    "respond_by": norm_time(d.get("respondByDate")),
-                    "raw": raw_json(d),
-                }
+            disputes.append(
+                Dispute(
+                    id=str(d["paymentDisputeId"]),
+                    kind="payment_dispute",
+                    status=status_of(d.get("paymentDisputeStatus")),
+                    order_id=d.get("orderId"),
+                    reason=d.get("reason"),
+                    amount_minor=amount,
+                    currency=currency,
+                    opened_at=opened,
+                    updated_at=closed or opened,
+                    resolved_at=closed,
+                    respond_by=norm_time(d.get("respondByDate")),
+                    raw=scrub(d),
+                )
             )
-        return Page(rows={"disputes": rows}, count=len(rows), ids=[r["id"] for r in rows])
+        return Page(disputes)

@@ -6,7 +6,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from mktcrm.connectors.base import Page, Paginator, Stream
-from mktcrm.connectors.ebay.streams import MARKET, raw_json
+from mktcrm.connectors.ebay.streams import scrub
+from mktcrm.records import Review
 from mktcrm.timeutil import iso, norm_time
 
 # eBay's three feedback kinds on mktcrm's 1-5 scale; `rating_raw` keeps eBay's word.
@@ -48,8 +49,6 @@ class ReviewsStream(Stream):
     """
 
     name = "reviews"
-    tables = ("reviews",)
-    capability = "sync_reviews"
     cursor_field = "created_at"
     lookback = timedelta(days=60)
 
@@ -81,8 +80,7 @@ class ReviewsStream(Stream):
         return list(body.get("feedbackEntries") or [])
 
     def normalize(self, items: list[dict[str, Any]]) -> Page:
-        account = self.ctx.account.name
-        reviews: list[dict[str, Any]] = []
+        reviews: list[Review] = []
         cursor: str | None = None
         for f in items:
             comment_type = f.get("commentType")
@@ -90,26 +88,22 @@ class ReviewsStream(Stream):
             user = provider.get("userId")
             created = norm_time(f.get("feedbackEnteredDate"))
             reply = f.get("replyComment") or {}
+            # No order id (feedback names the order line item only: orderLineItemSummary, in raw), no buyer
+            # name (eBay user ids are pseudonyms; the buyers table has the display name), no reply date.
             reviews.append(
-                {
-                    "account": account,
-                    "id": str(f["feedbackId"]),
-                    "marketplace": MARKET,
-                    "kind": "seller_feedback",
-                    "order_id": None,  # feedback names the order line item only (orderLineItemSummary, in raw)
-                    "buyer_key": self.ctx.buyer_key(str(user)) if user else None,
-                    "buyer_name": None,  # eBay user ids are pseudonyms; the buyer table has the display name
-                    "rating": RATINGS.get(str(comment_type)),
-                    "rating_raw": comment_type,
-                    "title": None,
-                    "body": (f.get("feedbackComment") or {}).get("commentText"),
-                    "created_at": created,
-                    "updated_at": created,
-                    "visible": 0 if f.get("feedbackState") not in (None, "ENTERED") else 1,
-                    "reply_body": reply.get("commentText"),
-                    "replied_at": None,  # the Feedback API gives no reply date
-                    "raw": raw_json(f),
-                }
+                Review(
+                    id=str(f["feedbackId"]),
+                    kind="seller_feedback",
+                    buyer_id=str(user) if user else None,
+                    rating=RATINGS.get(str(comment_type)),
+                    rating_raw=comment_type,
+                    body=(f.get("feedbackComment") or {}).get("commentText"),
+                    created_at=created,
+                    updated_at=created,
+                    visible=f.get("feedbackState") in (None, "ENTERED"),
+                    reply_body=reply.get("commentText"),
+                    raw=scrub(f),
+                )
             )
             cursor = max(cursor or "", created or "") or None
-        return Page(rows={"reviews": reviews}, count=len(reviews), cursor=cursor, ids=[r["id"] for r in reviews])
+        return Page(reviews, cursor=cursor)

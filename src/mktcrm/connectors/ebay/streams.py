@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from mktcrm.connectors.base import MarkMissing, OffsetPaginator, Page, Paginator, Stream, buyer_row
+from mktcrm.connectors.base import MarkMissing, OffsetPaginator, Page, Paginator, Stream
 from mktcrm.errors import RemoteError
+from mktcrm.records import Listing, Order, OrderLine
 from mktcrm.timeutil import norm_time, to_minor
 
-MARKET = "ebay"
 # getOrders "can return orders up to two years old": a first sync reads that far back, not further.
 ORDERS_MAX_AGE = timedelta(days=729)
 # Personal data eBay hands out for a few days; never kept, not even in `raw` (DESIGN §4).
 PRIVATE_KEYS = frozenset({"email", "primaryPhone", "contactAddress", "fullName", "companyName", "taxIdentifier"})
-
-
-def raw_json(item: dict[str, Any]) -> str:
-    return json.dumps(scrub(item), ensure_ascii=False, separators=(",", ":"))
 
 
 def scrub(value: Any) -> Any:
@@ -76,8 +71,6 @@ class ListingsStream(Stream):
     """
 
     name = "listings"
-    tables = ("listings",)
-    capability = "sync_listings"
     cursor_field = None
 
     def paginator(self) -> Paginator:
@@ -91,9 +84,8 @@ class ListingsStream(Stream):
         return list(body.get("inventoryItems") or [])
 
     def normalize(self, items: list[dict[str, Any]]) -> Page:
-        account = self.ctx.account.name
         site = self.ctx.account.get("marketplace_id")
-        rows = []
+        listings = []
         for item in items:
             sku = str(item["sku"])
             found = self.ctx.client.get_json("/sell/inventory/v1/offer", {"sku": sku}, allow=(404,))
@@ -104,34 +96,29 @@ class ListingsStream(Stream):
             price, currency = money(((offer or {}).get("pricingSummary") or {}).get("price"))
             listing = (offer or {}).get("listing") or {}
             quantity = ((item.get("availability") or {}).get("shipToLocationAvailability") or {}).get("quantity")
-            rows.append(
-                {
-                    "account": account,
-                    "id": sku,
-                    "marketplace": MARKET,
-                    "sku": sku,
-                    "title": (item.get("product") or {}).get("title"),
-                    "price_minor": price,
-                    "currency": currency,
-                    "quantity": offer.get("availableQuantity", quantity) if offer else quantity,
-                    "state": "active" if listing.get("listingStatus") == "ACTIVE" else "inactive",
-                    "url": f"https://www.ebay.fr/itm/{listing['listingId']}" if listing.get("listingId") else None,
-                    "updated_at": None,
-                    "raw": raw_json({"inventoryItem": item, "offers": offers}),
-                }
+            listings.append(
+                Listing(
+                    id=sku,
+                    sku=sku,
+                    title=(item.get("product") or {}).get("title"),
+                    price_minor=price,
+                    currency=currency,
+                    quantity=offer.get("availableQuantity", quantity) if offer else quantity,
+                    state="active" if listing.get("listingStatus") == "ACTIVE" else "inactive",
+                    url=f"https://www.ebay.fr/itm/{listing['listingId']}" if listing.get("listingId") else None,
+                    raw=scrub({"inventoryItem": item, "offers": offers}),
+                )
             )
-        return Page(rows={"listings": rows}, count=len(rows), ids=[r["id"] for r in rows])
+        return Page(listings)
 
     def finalize(self, seen: set[str], now: str) -> list[MarkMissing]:
-        return [MarkMissing("listings", {"state": "removed"})]
+        return [MarkMissing(Listing, {"state": "removed"})]
 
 
 class OrdersStream(Stream):
     """getOrders by ``lastmodifieddate:[since..]``; eBay does not promise an order, so the cursor moves at the end."""
 
     name = "orders"
-    tables = ("orders", "order_lines", "buyers")
-    capability = "sync_orders"
 
     def paginator(self) -> Paginator:
         return OffsetPaginator("total")
@@ -147,52 +134,41 @@ class OrdersStream(Stream):
         return list(body.get("orders") or [])
 
     def normalize(self, items: list[dict[str, Any]]) -> Page:
-        account = self.ctx.account.name
-        orders, lines, buyers = [], [], []
+        orders = []
         cursor: str | None = None
         for o in items:
             order_id = o.get("orderId")
             if not order_id:
-                raise RemoteError(f"{account}: getOrders returned an order without orderId")
+                raise RemoteError(f"{self.ctx.account.name}: getOrders returned an order without orderId")
             buyer = o.get("buyer") or {}
             username = buyer.get("username")
-            buyer_key = self.ctx.buyer_key(str(username)) if username else None
             created = norm_time(o.get("creationDate"))
-            updated = norm_time(o.get("lastModifiedDate")) or created
             total, currency = money((o.get("pricingSummary") or {}).get("total"))
             cancelled = (o.get("cancelStatus") or {}).get("cancelState") == "CANCELED"
-            orders.append(
-                {
-                    "account": account,
-                    "id": order_id,
-                    "marketplace": MARKET,
-                    "status": "CANCELED" if cancelled else o.get("orderFulfillmentStatus"),
-                    "created_at": created,
-                    "updated_at": updated,
-                    "total_minor": total,
-                    "currency": currency,
-                    "buyer_key": buyer_key,
-                    "raw": raw_json(o),
-                }
+            order = Order(
+                id=order_id,
+                status="CANCELED" if cancelled else o.get("orderFulfillmentStatus"),
+                created_at=created,
+                updated_at=norm_time(o.get("lastModifiedDate")) or created,
+                total_minor=total,
+                currency=currency,
+                buyer_id=str(username) if username else None,
+                buyer_name=display_name((buyer.get("buyerRegistrationAddress") or {}).get("fullName")),
+                raw=scrub(o),
             )
             for line in o.get("lineItems") or []:
                 price, line_currency = money(line.get("total") or line.get("lineItemCost"))
-                lines.append(
-                    {
-                        "account": account,
-                        "order_id": order_id,
-                        "id": str(line["lineItemId"]),
-                        "sku": line.get("sku"),
-                        "title": line.get("title"),
-                        "quantity": line.get("quantity"),
-                        "price_minor": price,
-                        "currency": line_currency or currency,
-                        "status": line.get("lineItemFulfillmentStatus"),
-                    }
+                order.lines.append(
+                    OrderLine(
+                        id=str(line["lineItemId"]),
+                        sku=line.get("sku"),
+                        title=line.get("title"),
+                        quantity=line.get("quantity"),
+                        price_minor=price,
+                        currency=line_currency or currency,
+                        status=line.get("lineItemFulfillmentStatus"),
+                    )
                 )
-            if buyer_key:
-                name = (buyer.get("buyerRegistrationAddress") or {}).get("fullName")
-                buyers.append(buyer_row(account, buyer_key, MARKET, display_name(name), created))
-            cursor = max(cursor or "", updated or "") or None
-        rows = {"orders": orders, "order_lines": lines, "buyers": buyers}
-        return Page(rows=rows, count=len(orders), cursor=cursor, ids=[o["id"] for o in orders])
+            orders.append(order)
+            cursor = max(cursor or "", order.updated_at or "") or None
+        return Page(orders, cursor=cursor)

@@ -7,15 +7,14 @@ Etsy answers `{count, results[]}` with `limit` (≤100) + `offset` paging; times
 from __future__ import annotations
 
 import hashlib
-import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from mktcrm.connectors.base import MarkMissing, OffsetPaginator, Page, Paginator, Stream, buyer_row
+from mktcrm.connectors.base import MarkMissing, OffsetPaginator, Page, Paginator, Stream
+from mktcrm.records import Listing, Order, OrderLine, Review
 from mktcrm.timeutil import to_minor
 
-MARKET = "etsy"
 MAX_LIMIT = 100
 # getListingsByShop returns one state per request sequence (default `active`): these are the ones a seller
 # manages. Order matters only for resume tokens, so never reorder, only append.
@@ -24,10 +23,6 @@ LISTING_STATES = ("active", "inactive", "sold_out", "draft", "expired")
 PRIVATE_KEYS = ("buyer_email", "payment_email")
 # ISO 4217 currencies without minor units; every other Etsy currency has 2 decimals.
 ZERO_DECIMAL = frozenset({"JPY", "KRW", "VND", "CLP", "ISK", "HUF", "TWD"})
-
-
-def _raw(item: dict[str, Any]) -> str:
-    return json.dumps(item, ensure_ascii=False, separators=(",", ":"))
 
 
 def _time(stamp: Any) -> str | None:
@@ -113,8 +108,6 @@ class ListingsStream(_EtsyStream):
     """getListingsByShop has no "modified since" filter: a snapshot of every state, each run."""
 
     name = "listings"
-    tables = ("listings",)
-    capability = "sync_listings"
     cursor_field = None
 
     def paginator(self) -> Paginator:
@@ -125,32 +118,29 @@ class ListingsStream(_EtsyStream):
         return self.shop_path("listings"), {"state": state, **self.paging(offset)}
 
     def normalize(self, items: list[dict[str, Any]]) -> Page:
-        account = self.ctx.account.name
-        rows = []
+        listings = []
         for item in items:
             price, currency = money_minor(item.get("price"))
             skus = [s for s in item.get("skus") or [] if s]
-            rows.append(
-                {
-                    "account": account,
-                    "id": str(item["listing_id"]),
-                    "marketplace": MARKET,
-                    "sku": skus[0] if skus else None,
-                    "title": item.get("title"),
-                    "price_minor": price,
-                    "currency": currency,
-                    "quantity": item.get("quantity"),
-                    "state": item.get("state"),
-                    "url": item.get("url"),
-                    "updated_at": _time(item.get("updated_timestamp") or item.get("last_modified_timestamp")),
-                    "raw": _raw(item),
-                }
+            listings.append(
+                Listing(
+                    id=str(item["listing_id"]),
+                    sku=skus[0] if skus else None,
+                    title=item.get("title"),
+                    price_minor=price,
+                    currency=currency,
+                    quantity=item.get("quantity"),
+                    state=item.get("state"),
+                    url=item.get("url"),
+                    updated_at=_time(item.get("updated_timestamp") or item.get("last_modified_timestamp")),
+                    raw=item,
+                )
             )
-        return Page(rows={"listings": rows}, count=len(rows), ids=[r["id"] for r in rows])
+        return Page(listings)
 
     def finalize(self, seen: set[str], now: str) -> list[MarkMissing]:
         # Not in any state any more: deleted on Etsy (or moved to a state mktcrm does not read).
-        return [MarkMissing("listings", {"state": "removed"})]
+        return [MarkMissing(Listing, {"state": "removed"})]
 
 
 class OrdersStream(_EtsyStream):
@@ -162,8 +152,6 @@ class OrdersStream(_EtsyStream):
     """
 
     name = "orders"
-    tables = ("orders", "order_lines", "buyers")
-    capability = "sync_orders"
 
     def request(self, token: Any, since: datetime | None) -> tuple[str, dict[str, Any]]:
         params: dict[str, Any] = {**self.paging(token), "sort_on": "created", "sort_order": "asc"}
@@ -172,60 +160,46 @@ class OrdersStream(_EtsyStream):
         return self.shop_path("receipts"), params
 
     def normalize(self, items: list[dict[str, Any]]) -> Page:
-        account = self.ctx.account.name
-        orders, lines, buyers = [], [], []
+        orders = []
         cursor: str | None = None
         for receipt in items:
-            order_id = str(receipt["receipt_id"])
             buyer = receipt.get("buyer_user_id")
-            buyer_key = self.ctx.buyer_key(str(buyer)) if buyer else None
             created = _time(receipt.get("created_timestamp") or receipt.get("create_timestamp"))
-            updated = _time(receipt.get("updated_timestamp") or receipt.get("update_timestamp")) or created
             total, currency = money_minor(receipt.get("grandtotal"))
-            kept = {k: v for k, v in receipt.items() if k not in PRIVATE_KEYS}
-            orders.append(
-                {
-                    "account": account,
-                    "id": order_id,
-                    "marketplace": MARKET,
-                    "status": receipt.get("status"),
-                    "created_at": created,
-                    "updated_at": updated,
-                    "total_minor": total,
-                    "currency": currency,
-                    "buyer_key": buyer_key,
-                    "raw": _raw(kept),
-                }
+            order = Order(
+                id=str(receipt["receipt_id"]),
+                status=receipt.get("status"),
+                created_at=created,
+                updated_at=_time(receipt.get("updated_timestamp") or receipt.get("update_timestamp")) or created,
+                total_minor=total,
+                currency=currency,
+                buyer_id=str(buyer) if buyer else None,
+                buyer_name=display_name(receipt.get("name")),
+                raw={k: v for k, v in receipt.items() if k not in PRIVATE_KEYS},
             )
             for tx in receipt.get("transactions") or []:
                 quantity = int(tx.get("quantity") or 0)
                 price, line_currency = money_minor(tx.get("price"), quantity)
-                lines.append(
-                    {
-                        "account": account,
-                        "order_id": order_id,
-                        "id": str(tx["transaction_id"]),
-                        "sku": tx.get("sku"),
-                        "title": tx.get("title"),
-                        "quantity": quantity,
-                        "price_minor": price,
-                        "currency": line_currency or currency,
-                        "status": receipt.get("status"),  # transactions carry no status of their own
-                    }
+                order.lines.append(
+                    OrderLine(
+                        id=str(tx["transaction_id"]),
+                        sku=tx.get("sku"),
+                        title=tx.get("title"),
+                        quantity=quantity,
+                        price_minor=price,
+                        currency=line_currency or currency,
+                        status=receipt.get("status"),  # transactions carry no status of their own
+                    )
                 )
-            if buyer_key:
-                buyers.append(buyer_row(account, buyer_key, MARKET, display_name(receipt.get("name")), created))
-            cursor = max(cursor or "", updated or "") or None
-        rows = {"orders": orders, "order_lines": lines, "buyers": buyers}
-        return Page(rows=rows, count=len(orders), cursor=cursor, ids=[o["id"] for o in orders])
+            orders.append(order)
+            cursor = max(cursor or "", order.updated_at or "") or None
+        return Page(orders, cursor=cursor)
 
 
 class ReviewsStream(_EtsyStream):
     """getReviewsByShop by `min_created`. Reviews can be edited, so a week of extra lookback re-reads them."""
 
     name = "reviews"
-    tables = ("reviews",)
-    capability = "sync_reviews"
     lookback = timedelta(days=7)
 
     def request(self, token: Any, since: datetime | None) -> tuple[str, dict[str, Any]]:
@@ -235,33 +209,26 @@ class ReviewsStream(_EtsyStream):
         return self.shop_path("reviews"), params
 
     def normalize(self, items: list[dict[str, Any]]) -> Page:
-        account = self.ctx.account.name
         reviews = []
         cursor: str | None = None
         for review in items:
             buyer = review.get("buyer_user_id")
             created = _time(review.get("created_timestamp") or review.get("create_timestamp"))
             rating = review.get("rating")
+            # No order id (reviews name the transaction, not the receipt: join order_lines.id), no buyer
+            # name, no seller reply (the spec has no response field).
             reviews.append(
-                {
-                    "account": account,
-                    "id": review_id(review),
-                    "marketplace": MARKET,
-                    "kind": "product_review",  # one review per purchased item (transaction)
-                    "order_id": None,  # reviews name the transaction, not the receipt: join order_lines.id
-                    "buyer_key": self.ctx.buyer_key(str(buyer)) if buyer else None,
-                    "buyer_name": None,  # reviews carry no buyer name
-                    "rating": rating,
-                    "rating_raw": None if rating is None else str(rating),
-                    "title": None,
-                    "body": review.get("review") or None,
-                    "created_at": created,
-                    "updated_at": _time(review.get("updated_timestamp") or review.get("update_timestamp")),
-                    "visible": 1,
-                    "reply_body": None,  # the spec has no seller response field
-                    "replied_at": None,
-                    "raw": _raw(review),
-                }
+                Review(
+                    id=review_id(review),
+                    kind="product_review",  # one review per purchased item (transaction)
+                    buyer_id=str(buyer) if buyer else None,
+                    rating=rating,
+                    rating_raw=None if rating is None else str(rating),
+                    body=review.get("review") or None,
+                    created_at=created,
+                    updated_at=_time(review.get("updated_timestamp") or review.get("update_timestamp")),
+                    raw=review,
+                )
             )
             cursor = max(cursor or "", created or "") or None
-        return Page(rows={"reviews": reviews}, count=len(reviews), cursor=cursor, ids=[r["id"] for r in reviews])
+        return Page(reviews, cursor=cursor)

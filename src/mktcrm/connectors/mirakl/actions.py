@@ -15,9 +15,10 @@ import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from mktcrm.connectors.mirakl.disputes import MARKET, state_of
+from mktcrm.connectors.mirakl.disputes import state_of
 from mktcrm.errors import NotSupportedError, RemoteError, TemporaryError, UsageError
 from mktcrm.http.client import error_message
+from mktcrm.records import Dispute
 
 if TYPE_CHECKING:
     import httpx
@@ -88,7 +89,7 @@ class DisputeActions:
             if r.get("type") in REASON_TYPES[purpose] and r.get("is_shop_right", True)
         }
 
-    def open_dispute(self, order: dict[str, Any], reason_code: str, message: str | None) -> dict[str, Any]:
+    def open_dispute(self, order: dict[str, Any], reason_code: str, message: str | None) -> Dispute:
         """OR43: a new thread to the customer on the order, topic = an ORDER_MESSAGING reason code."""
         order_id = str(order.get("order_id") or order["id"])
         reasons = self.dispute_reasons("open")
@@ -110,27 +111,20 @@ class DisputeActions:
             thread_id = str(response.json()["thread_id"])
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         state, actor = state_of("inquiry", "SHOP_USER")
-        return {
-            "account": self.ctx.account.name,
-            "id": f"thread-{thread_id}",
-            "marketplace": MARKET,
-            "kind": "inquiry",
-            "order_id": order_id,
-            "order_line_id": None,
-            "status": state,
-            "reason": reasons[reason_code],
-            "amount_minor": None,
-            "currency": None,
-            "opened_at": now,
-            "updated_at": now,
-            "resolved_at": None,
-            "respond_by": None,
-            "raw": "{}",  # the next `threads` sync stores M11's thread
-            "remote_status": "SHOP_USER",
-            "reason_code": reason_code,
-            "next_actor": actor,
-            "thread_id": thread_id,
-        }
+        # raw stays empty: the next `threads` sync stores M11's thread
+        return Dispute(
+            id=f"thread-{thread_id}",
+            kind="inquiry",
+            status=state,
+            order_id=order_id,
+            reason=reasons[reason_code],
+            reason_code=reason_code,
+            opened_at=now,
+            updated_at=now,
+            remote_status="SHOP_USER",
+            next_actor=actor,
+            thread_id=thread_id,
+        )
 
     def send_dispute_message(self, dispute: dict[str, Any], text: str, idempotency_key: str) -> str | None:
         """M12 in the dispute's thread, else OR43 on its order. Returns Mirakl's message id.

@@ -7,14 +7,13 @@ instead of being dropped. Threads and returns use seek paging (`limit` + opaque 
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
 from mktcrm.connectors.base import Page, Paginator, Stream, TokenPaginator, dispute_state
+from mktcrm.records import Dispute, DisputeEvent
 from mktcrm.timeutil import iso, norm_time
 
-MARKET = "mirakl"
 # kind -> Mirakl status -> mktcrm state. Threads have no status: theirs is who wrote last (`from.type`).
 DISPUTE_STATES: dict[str, dict[str, str]] = {
     "incident": {"INCIDENT_OPEN": "awaiting_seller"},  # gone from OR11 has_incident → resolved (finalize)
@@ -44,8 +43,16 @@ AUTHORS = {"CUSTOMER_USER": "customer", "SHOP_USER": "seller", "OPERATOR_USER": 
 TERMINAL = ("resolved", "closed")
 
 
-def raw_json(item: Any) -> str:
-    return json.dumps(item, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+def by_key(item: Any) -> Any:
+    """The payload with its keys sorted at every depth, as Mirakl dispute payloads have always been stored.
+
+    Keeping that order keeps `raw` byte-identical for caches written before, so a re-sync finds nothing changed.
+    """
+    if isinstance(item, dict):
+        return {k: by_key(item[k]) for k in sorted(item)}
+    if isinstance(item, list):
+        return [by_key(v) for v in item]
+    return item
 
 
 def state_of(kind: str, remote_status: str | None) -> tuple[str, str | None]:
@@ -54,18 +61,11 @@ def state_of(kind: str, remote_status: str | None) -> tuple[str, str | None]:
     return state, NEXT_ACTOR.get(state)
 
 
-def status_event(dispute_id: str, account: str, remote: str, at: str | None, body: str) -> dict[str, Any]:
-    """A timeline row for a status seen by sync; one per (dispute, status), so re-reads add nothing."""
-    return {
-        "account": account,
-        "dispute_id": dispute_id,
-        "event_id": f"status:{remote}",
-        "at": at,
-        "kind": "status",
-        "author": "operator",
-        "body": body,
-        "raw": raw_json({"status": remote}),
-    }
+def status_event(remote: str, at: str | None, body: str) -> DisputeEvent:
+    """A timeline entry for a status seen by sync; one per (dispute, status), so re-reads add nothing."""
+    return DisputeEvent(
+        event_id=f"status:{remote}", kind="status", at=at, author="operator", body=body, raw={"status": remote}
+    )
 
 
 class ReasonLabels:
@@ -88,8 +88,6 @@ class ReasonLabels:
 class _SeekStream(Stream):
     """Seek-paged Mirakl list: `limit` + `page_token`; the cursor moves when the stream completes."""
 
-    tables = ("disputes", "dispute_events")
-    capability = "sync_disputes"
     path: str
     since_param: str
 
@@ -129,24 +127,13 @@ class ThreadsStream(_SeekStream):
         return {"entity_type": "MMP_ORDER", "with_messages": "true"}
 
     def normalize(self, items: list[dict[str, Any]]) -> Page:
-        account = self.ctx.account.name
-        disputes, events = [], []
-        cursor: str | None = None
-        for thread in items:
-            row = thread_row(account, thread, self.reasons)
-            disputes.append(row)
-            events.extend(message_events(account, row["id"], thread.get("messages") or []))
-            cursor = max(cursor or "", row["updated_at"] or "") or None
-        return Page(
-            rows={"disputes": disputes, "dispute_events": events},
-            count=len(disputes),
-            cursor=cursor,
-            ids=[d["id"] for d in disputes],
-        )
+        disputes = [thread_dispute(thread, self.reasons) for thread in items]
+        cursor = max((d.updated_at or "" for d in disputes), default="") or None
+        return Page(disputes, cursor=cursor)
 
 
-def thread_row(account: str, thread: dict[str, Any], reasons: ReasonLabels | None = None) -> dict[str, Any]:
-    """A thread as a disputes row: kind inquiry, its state from whoever wrote last."""
+def thread_dispute(thread: dict[str, Any], reasons: ReasonLabels | None = None) -> Dispute:
+    """A thread as a dispute of kind inquiry, its state from whoever wrote last, its messages as events."""
     messages = thread.get("messages") or []
     last = max(messages, key=lambda m: str(m.get("date_created") or "")) if messages else None
     sender = ((last or {}).get("from") or (thread.get("metadata") or {}).get("last_sender") or {}).get("type")
@@ -154,43 +141,32 @@ def thread_row(account: str, thread: dict[str, Any], reasons: ReasonLabels | Non
     topic = thread.get("topic") or {}
     code = topic.get("value") if topic.get("type") == "REASON_CODE" else None
     order_id = next((e.get("id") for e in thread.get("entities") or [] if e.get("type") == "MMP_ORDER"), None)
-    return {
-        "account": account,
-        "id": f"thread-{thread['id']}",
-        "marketplace": MARKET,
-        "kind": "inquiry",
-        "order_id": order_id,
-        "order_line_id": None,
-        "status": state,
-        "reason": reasons.label(code) if reasons and code else topic.get("value"),
-        "amount_minor": None,
-        "currency": None,
-        "opened_at": norm_time(thread.get("date_created")),
-        "updated_at": norm_time(thread.get("date_updated")),
-        "resolved_at": None,
-        "respond_by": None,
-        "raw": raw_json({k: v for k, v in thread.items() if k != "messages"}),
-        "remote_status": sender,
-        "reason_code": code,
-        "next_actor": actor,
-        "thread_id": str(thread["id"]),
-    }
+    return Dispute(
+        id=f"thread-{thread['id']}",
+        kind="inquiry",
+        status=state,
+        order_id=order_id,
+        reason=reasons.label(code) if reasons and code else topic.get("value"),
+        reason_code=code,
+        opened_at=norm_time(thread.get("date_created")),
+        updated_at=norm_time(thread.get("date_updated")),
+        remote_status=sender,
+        next_actor=actor,
+        thread_id=str(thread["id"]),
+        events=[message_event(m) for m in messages],
+        raw=by_key({k: v for k, v in thread.items() if k != "messages"}),
+    )
 
 
-def message_events(account: str, dispute_id: str, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [
-        {
-            "account": account,
-            "dispute_id": dispute_id,
-            "event_id": str(m["id"]),
-            "at": norm_time(m.get("date_created")),
-            "kind": "message",
-            "author": AUTHORS.get(str((m.get("from") or {}).get("type"))),
-            "body": m.get("body"),
-            "raw": raw_json(m),
-        }
-        for m in messages
-    ]
+def message_event(message: dict[str, Any]) -> DisputeEvent:
+    return DisputeEvent(
+        event_id=str(message["id"]),
+        kind="message",
+        at=norm_time(message.get("date_created")),
+        author=AUTHORS.get(str((message.get("from") or {}).get("type"))),
+        body=message.get("body"),
+        raw=by_key(message),
+    )
 
 
 class ReturnsStream(_SeekStream):
@@ -201,8 +177,7 @@ class ReturnsStream(_SeekStream):
     since_param = "return_last_updated_from"
 
     def normalize(self, items: list[dict[str, Any]]) -> Page:
-        account = self.ctx.account.name
-        disputes, events = [], []
+        disputes = []
         cursor: str | None = None
         for ret in items:
             remote = str(ret.get("state"))
@@ -210,35 +185,24 @@ class ReturnsStream(_SeekStream):
             updated = norm_time(ret.get("last_updated"))
             lines = ret.get("return_lines") or []
             code = ret.get("reason_code") or next((ln.get("reason_code") for ln in lines), None)
-            dispute_id = f"return-{ret['id']}"
             disputes.append(
-                {
-                    "account": account,
-                    "id": dispute_id,
-                    "marketplace": MARKET,
-                    "kind": "return",
-                    "order_id": ret.get("order_id"),
-                    "order_line_id": lines[0].get("order_line_id") if len(lines) == 1 else None,
-                    "status": state,
-                    "reason": self.reasons.label(code) if code else ret.get("description"),
-                    "amount_minor": None,  # RT11 carries no amount: the refund is on the order line (OR11)
-                    "currency": None,
-                    "opened_at": norm_time(ret.get("date_created")),
-                    "updated_at": updated,
-                    "resolved_at": updated if state in TERMINAL else None,
-                    "respond_by": None,
-                    "raw": raw_json(ret),
-                    "remote_status": remote,
-                    "reason_code": code,
-                    "next_actor": actor,
-                    "thread_id": None,
-                }
+                Dispute(
+                    id=f"return-{ret['id']}",
+                    kind="return",
+                    status=state,
+                    order_id=ret.get("order_id"),
+                    order_line_id=lines[0].get("order_line_id") if len(lines) == 1 else None,
+                    reason=self.reasons.label(code) if code else ret.get("description"),
+                    reason_code=code,
+                    # no amount: RT11 carries none, the refund is on the order line (OR11)
+                    opened_at=norm_time(ret.get("date_created")),
+                    updated_at=updated,
+                    resolved_at=updated if state in TERMINAL else None,
+                    remote_status=remote,
+                    next_actor=actor,
+                    events=[status_event(remote, updated, f"return {remote}")],
+                    raw=by_key(ret),
+                )
             )
-            events.append(status_event(dispute_id, account, remote, updated, f"return {remote}"))
             cursor = max(cursor or "", updated or "") or None
-        return Page(
-            rows={"disputes": disputes, "dispute_events": events},
-            count=len(disputes),
-            cursor=cursor,
-            ids=[d["id"] for d in disputes],
-        )
+        return Page(disputes, cursor=cursor)

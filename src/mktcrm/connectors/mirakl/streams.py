@@ -5,21 +5,16 @@ Threads (M11) and returns (RT11) are in `disputes`, with the status table all di
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from mktcrm.connectors.base import MarkMissing, OffsetPaginator, Page, Paginator, Stream, buyer_row
+from mktcrm.connectors.base import MarkMissing, OffsetPaginator, Page, Paginator, Stream
 from mktcrm.connectors.mirakl.disputes import state_of, status_event
+from mktcrm.records import Dispute, Listing, Order, OrderLine, Review
 from mktcrm.timeutil import iso, norm_time, to_minor
 
-MARKET = "mirakl"
 # Orders in these states may carry an evaluation (the customer rates after delivery).
 RATEABLE_STATES = "SHIPPED,TO_COLLECT,RECEIVED,CLOSED"
-
-
-def _raw(item: dict[str, Any]) -> str:
-    return json.dumps(item, ensure_ascii=False, separators=(",", ":"))
 
 
 def _display_name(first: str | None, last: str | None) -> str | None:
@@ -53,8 +48,6 @@ class ListingsStream(_MiraklStream):
     """OF21 has no update filter: a snapshot re-read in full, offers gone since are marked."""
 
     name = "listings"
-    tables = ("listings",)
-    capability = "sync_listings"
     cursor_field = None
     path = "/api/offers"
     item_key = "offers"
@@ -63,36 +56,29 @@ class ListingsStream(_MiraklStream):
         return self.path, self.base_params(token)
 
     def normalize(self, items: list[dict[str, Any]]) -> Page:
-        account = self.ctx.account.name
-        rows = [
-            {
-                "account": account,
-                "id": str(o["offer_id"]),
-                "marketplace": MARKET,
-                "sku": o.get("shop_sku"),
-                "title": o.get("product_title"),
-                "price_minor": to_minor(o.get("price", o.get("total_price"))),
-                "currency": o.get("currency_iso_code"),
-                "quantity": o.get("quantity"),
-                "state": "active" if o.get("active") else "inactive",
-                "url": None,
-                "updated_at": None,
-                "raw": _raw(o),
-            }
+        listings = [
+            Listing(
+                id=str(o["offer_id"]),
+                sku=o.get("shop_sku"),
+                title=o.get("product_title"),
+                price_minor=to_minor(o.get("price", o.get("total_price"))),
+                currency=o.get("currency_iso_code"),
+                quantity=o.get("quantity"),
+                state="active" if o.get("active") else "inactive",
+                raw=o,
+            )
             for o in items
         ]
-        return Page(rows={"listings": rows}, count=len(rows), ids=[r["id"] for r in rows])
+        return Page(listings)
 
     def finalize(self, seen: set[str], now: str) -> list[MarkMissing]:
-        return [MarkMissing("listings", {"state": "removed"})]
+        return [MarkMissing(Listing, {"state": "removed"})]
 
 
 class OrdersStream(_MiraklStream):
     """OR11 by `start_update_date`. Sorted by creation, not update: the cursor moves at stream end."""
 
     name = "orders"
-    tables = ("orders", "order_lines", "buyers")
-    capability = "sync_orders"
     path = "/api/orders"
     item_key = "orders"
 
@@ -104,55 +90,37 @@ class OrdersStream(_MiraklStream):
         return self.path, params
 
     def normalize(self, items: list[dict[str, Any]]) -> Page:
-        account = self.ctx.account.name
-        orders, lines, buyers = [], [], []
+        orders = []
         cursor: str | None = None
         for o in items:
             customer = o.get("customer") or {}
-            buyer_key = self.ctx.buyer_key(str(customer["customer_id"])) if customer.get("customer_id") else None
-            created = norm_time(o["created_date"])
-            updated = norm_time(o["last_updated_date"])
-            orders.append(
-                {
-                    "account": account,
-                    "id": o["order_id"],
-                    "marketplace": MARKET,
-                    "status": o.get("order_state"),
-                    "created_at": created,
-                    "updated_at": updated,
-                    "total_minor": to_minor(o.get("total_price")),
-                    "currency": o.get("currency_iso_code"),
-                    "buyer_key": buyer_key,
-                    "raw": _raw(o),
-                }
-            )
-            for line in o.get("order_lines") or []:
-                lines.append(
-                    {
-                        "account": account,
-                        "order_id": o["order_id"],
-                        "id": line["order_line_id"],
-                        "sku": line.get("offer_sku"),
-                        "title": line.get("product_title"),
-                        "quantity": line.get("quantity"),
-                        "price_minor": to_minor(line.get("total_price", line.get("price"))),
-                        "currency": o.get("currency_iso_code"),
-                        "status": line.get("order_line_state"),
-                    }
-                )
-            if buyer_key:
-                buyers.append(
-                    buyer_row(
-                        account,
-                        buyer_key,
-                        MARKET,
-                        _display_name(customer.get("firstname"), customer.get("lastname")),
-                        created,
+            currency = o.get("currency_iso_code")
+            order = Order(
+                id=o["order_id"],
+                status=o.get("order_state"),
+                created_at=norm_time(o["created_date"]),
+                updated_at=norm_time(o["last_updated_date"]),
+                total_minor=to_minor(o.get("total_price")),
+                currency=currency,
+                buyer_id=str(customer["customer_id"]) if customer.get("customer_id") else None,
+                buyer_name=_display_name(customer.get("firstname"), customer.get("lastname")),
+                lines=[
+                    OrderLine(
+                        id=line["order_line_id"],
+                        sku=line.get("offer_sku"),
+                        title=line.get("product_title"),
+                        quantity=line.get("quantity"),
+                        price_minor=to_minor(line.get("total_price", line.get("price"))),
+                        currency=currency,
+                        status=line.get("order_line_state"),
                     )
-                )
-            cursor = max(cursor or "", updated or "") or None
-        rows = {"orders": orders, "order_lines": lines, "buyers": buyers}
-        return Page(rows=rows, count=len(orders), cursor=cursor, ids=[o["id"] for o in orders])
+                    for line in o.get("order_lines") or []
+                ],
+                raw=o,
+            )
+            orders.append(order)
+            cursor = max(cursor or "", order.updated_at or "") or None
+        return Page(orders, cursor=cursor)
 
 
 class ReviewsStream(OrdersStream):
@@ -162,8 +130,6 @@ class ReviewsStream(OrdersStream):
     """
 
     name = "reviews"
-    tables = ("reviews",)
-    capability = "sync_reviews"
     lookback = timedelta(days=7)
 
     def request(self, token: Any, since: datetime | None) -> tuple[str, dict[str, Any]]:
@@ -172,8 +138,7 @@ class ReviewsStream(OrdersStream):
         return path, params
 
     def normalize(self, items: list[dict[str, Any]]) -> Page:
-        account = self.ctx.account.name
-        reviews: list[dict[str, Any]] = []
+        reviews: list[Review] = []
         cursor: str | None = None
         shop_id = self.ctx.account.get("shop_id")
         params = {"shop_id": shop_id} if shop_id else None
@@ -185,35 +150,30 @@ class ReviewsStream(OrdersStream):
             reply = ev.get("reply") or {}
             customer_id = ev.get("customer_id") or (o.get("customer") or {}).get("customer_id")
             reviews.append(
-                {
-                    "account": account,
-                    "id": o["order_id"],
-                    "marketplace": MARKET,
-                    "kind": "seller_feedback",
-                    "order_id": o["order_id"],
-                    "buyer_key": self.ctx.buyer_key(str(customer_id)) if customer_id else None,
-                    "buyer_name": _display_name(ev.get("firstname"), ev.get("lastname")),
-                    "rating": ev.get("grade"),
-                    "rating_raw": str(ev.get("grade")),
-                    "title": None,
-                    "body": ev.get("comment"),
-                    "created_at": norm_time(ev.get("date")),
-                    "updated_at": norm_time(ev.get("last_updated_date")),
-                    "visible": 1 if ev.get("visible", True) else 0,
-                    "reply_body": reply.get("comment"),
-                    "replied_at": norm_time(reply.get("date")),
-                    "raw": _raw(ev),
-                }
+                Review(
+                    id=o["order_id"],
+                    kind="seller_feedback",
+                    order_id=o["order_id"],
+                    buyer_id=str(customer_id) if customer_id else None,
+                    buyer_name=_display_name(ev.get("firstname"), ev.get("lastname")),
+                    rating=ev.get("grade"),
+                    rating_raw=str(ev.get("grade")),
+                    body=ev.get("comment"),
+                    created_at=norm_time(ev.get("date")),
+                    updated_at=norm_time(ev.get("last_updated_date")),
+                    visible=bool(ev.get("visible", True)),
+                    reply_body=reply.get("comment"),
+                    replied_at=norm_time(reply.get("date")),
+                    raw=ev,
+                )
             )
-        return Page(rows={"reviews": reviews}, count=len(reviews), cursor=cursor, ids=[r["id"] for r in reviews])
+        return Page(reviews, cursor=cursor)
 
 
 class DisputesStream(_MiraklStream):
     """Open incidents are few: read them all each run (OR11 has_incident=true); those gone are resolved."""
 
     name = "disputes"
-    tables = ("disputes", "dispute_events")
-    capability = "sync_disputes"
     cursor_field = None
     path = "/api/orders"
     item_key = "orders"
@@ -224,8 +184,7 @@ class DisputesStream(_MiraklStream):
         return self.path, params
 
     def normalize(self, items: list[dict[str, Any]]) -> Page:
-        account = self.ctx.account.name
-        disputes, events = [], []
+        disputes = []
         for o in items:
             for line in o.get("order_lines") or []:
                 remote = line.get("order_line_state")
@@ -234,38 +193,33 @@ class DisputesStream(_MiraklStream):
                 state, actor = state_of("incident", remote)
                 seen_at = norm_time(line.get("last_updated_date"))
                 reason = line.get("order_line_state_reason_label") or line.get("order_line_state_reason_code")
-                disputes.append(
-                    {
-                        "account": account,
-                        "id": line["order_line_id"],
-                        "marketplace": MARKET,
-                        "kind": "incident",
-                        "order_id": o["order_id"],
-                        "order_line_id": line["order_line_id"],
-                        "status": state,
-                        "reason": reason,
-                        "amount_minor": to_minor(line.get("total_price")),
-                        "currency": o.get("currency_iso_code"),
-                        "opened_at": seen_at,
-                        "updated_at": seen_at,
-                        "resolved_at": None,
-                        "respond_by": None,
-                        "raw": _raw(line),
-                        "remote_status": remote,
-                        "reason_code": line.get("order_line_state_reason_code"),
-                        "next_actor": actor,
-                        "thread_id": None,  # found at send time (M11 by order), see actions.thread_for
-                    }
-                )
                 body = f"incident opened: {reason}" if reason else "incident opened"
-                events.append(status_event(line["order_line_id"], account, remote, seen_at, body))
-        rows = {"disputes": disputes, "dispute_events": events}
-        return Page(rows=rows, count=len(disputes), ids=[d["id"] for d in disputes])
+                disputes.append(
+                    Dispute(
+                        id=line["order_line_id"],
+                        kind="incident",
+                        status=state,
+                        order_id=o["order_id"],
+                        order_line_id=line["order_line_id"],
+                        reason=reason,
+                        reason_code=line.get("order_line_state_reason_code"),
+                        amount_minor=to_minor(line.get("total_price")),
+                        currency=o.get("currency_iso_code"),
+                        opened_at=seen_at,
+                        updated_at=seen_at,
+                        remote_status=remote,
+                        next_actor=actor,
+                        # thread_id stays unknown: found at send time (M11 by order), see actions.thread_for
+                        events=[status_event(remote, seen_at, body)],
+                        raw=line,
+                    )
+                )
+        return Page(disputes)
 
     def finalize(self, seen: set[str], now: str) -> list[MarkMissing]:
         # No longer in INCIDENT_OPEN: closed by the operator or resolved (OR64) since the last run.
         resolved = {"status": "resolved", "resolved_at": now, "next_actor": "none"}
         return [
-            MarkMissing("disputes", resolved, {"status": status, "kind": "incident"})
+            MarkMissing(Dispute, resolved, {"status": status, "kind": "incident"})
             for status in ("open", "awaiting_seller", "awaiting_buyer", "escalated")
         ]
