@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from mktcrm import connectors
 from mktcrm.core import templates as tpl
 from mktcrm.db import outbox, queries
 from mktcrm.errors import ConflictError, MktcrmError, NotFoundError, TemporaryError, UsageError
@@ -20,11 +21,6 @@ from mktcrm.output import clean
 
 if TYPE_CHECKING:
     from mktcrm.context import AppContext
-
-# eBay policy: no automated replies to negative feedback (developer.ebay.com, RespondToFeedback).
-NEGATIVE_NEEDS_HUMAN = {"ebay": 2}
-# The charter target a public reply to a review is checked against, per marketplace.
-REPLY_TARGET = {"amazon": "feedback_response", "ebay": "feedback_reply", "etsy": "review_reply", "mirakl": "message"}
 
 
 @dataclass
@@ -40,7 +36,7 @@ class Draft:
 
     @property
     def needs_human(self) -> bool:
-        limit = NEGATIVE_NEEDS_HUMAN.get(self.review["marketplace"])
+        limit = connectors.get(self.review["marketplace"]).negative_needs_human
         return limit is not None and (self.review.get("rating") or 5) <= limit
 
 
@@ -89,7 +85,7 @@ def check_text(app: AppContext, text: str, marketplace: str) -> list[dict[str, A
     from mktcrm.core import charter
 
     brand = app.settings.brand if app.settings.exists else None
-    target = REPLY_TARGET.get(marketplace)
+    target = connectors.get(marketplace).reply_target
     return [asdict(f) for f in charter.check(text, marketplace=marketplace, target=target, brand=brand)]
 
 
