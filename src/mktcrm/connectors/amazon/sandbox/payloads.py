@@ -2,7 +2,7 @@
 
 The shop itself comes from the Mirakl generator (``data.generate``: French catalogue, repeat buyers,
 hostile strings, evaluations skewed to 4-5 stars); this module only gives it Amazon's shape and ids.
-Orders are rendered as text by ``amazon_orders`` (the hot path). Money is ``{amount: "12.90",
+Orders are rendered as text by ``orders`` (the hot path). Money is ``{amount: "12.90",
 currencyCode}`` (the spec's Decimal is a string), times are UTC ``Z``.
 """
 

@@ -2,7 +2,7 @@
 
 Follows the seller OpenAPI for A01 (GET /api/account), OF21 (GET /api/offers), OR11 (GET /api/orders),
 OR51 (GET /api/orders/{order_id}/evaluation), and for disputes M10/M11/M12 (inbox threads), OR43 (new thread
-on an order), OR64 (resolve an incident line), RE01 (reasons) and RT11 (returns), see ``mirakl_inbox_api``:
+on an order), OR64 (resolve an incident line), RE01 (reasons) and RT11 (returns), see ``inbox_api``:
 raw-key ``Authorization`` header, optional ``shop_id``, offset or seek paging, ``{"status", "message"}``
 errors, plus injectable faults (429 + Retry-After, 5xx, lost answers, malformed JSON, latency, a loop).
 Mount it with ``httpx.MockTransport(sandbox.handler)`` so connectors, retries and pagination run for

@@ -1,4 +1,4 @@
-"""Spec-shaped JSON bodies (A01, OF21 item, OR51) built from the compact records; OR11 is in ``mirakl_orders``.
+"""Spec-shaped JSON bodies (A01, OF21 item, OR51) built from the compact records; OR11 is in ``orders``.
 
 Every field the Mirakl seller OpenAPI marks as required is filled, so the bodies validate against the
 spec's response schemas (tests check that). Amounts are EUR with 2 decimals, prices tax included.
