@@ -194,7 +194,7 @@ def time_generation(orders: int, seed: int, env: dict[str, str]) -> tuple[float,
     """Seconds to generate the sandbox data alone (imports excluded), and that process's peak RSS."""
     url = f"sandbox://mirakl/{ACCOUNT}?seed={seed}&orders={orders}&anchor={ANCHOR}"
     code = (
-        "import time, mktcrm.sandbox.mirakl\n"
+        "import time, mktcrm.connectors.mirakl.sandbox.marketplace\n"
         "from mktcrm.sandbox import open_sandbox\n"
         f"t = time.perf_counter(); s = open_sandbox({url!r}); print(time.perf_counter() - t)\n"
     )

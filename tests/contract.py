@@ -8,7 +8,9 @@ sandbox observer). For each request our connectors send (User-Agent `mktcrm/…`
 - the marketplace's auth header is there, in the right form;
 - a 2xx JSON answer validates against the spec's response schema for that status.
 
-The specs are read from ../shared/specs (never copied into the repo). We check them with a small
+Each connector names its spec files, the paths outside them, its extra query parameters and its auth
+check (`Connector.spec_files`, `outside_spec`, `spec_extra_query`, `auth_problem`). The specs are read
+from ../shared/specs (never copied into the repo). We check them with a small
 matcher plus `jsonschema` rather than openapi-core because Amazon's models are Swagger 2.0, which
 openapi-core does not read; one mechanism then covers all four marketplaces the same way.
 """
@@ -17,7 +19,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -29,24 +30,11 @@ from jsonschema import Draft4Validator, Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4, DRAFT202012
 
+from mktcrm import connectors
+
 SPECS = Path(__file__).resolve().parents[1].parent / "shared" / "specs"
-SPEC_FILES = {
-    "amazon": sorted((SPECS / "amazon-sp-api").glob("*.json")),
-    "ebay": sorted((SPECS / "ebay").glob("*.json")),
-    "etsy": [SPECS / "etsy" / "etsy_open_api_v3_oas.json"],
-    "mirakl": [SPECS / "mirakl" / "mirakl-mmp-seller-openapi.json"],
-}
-# Requests that are part of the flow but not of these specs: OAuth token endpoints, pre-signed downloads.
-OUTSIDE_SPEC = {
-    "amazon": [r"^/auth/o2/token$", r"^/report-documents?/", r"^/documents?/"],
-    "ebay": [r"^/identity/v1/oauth2/token$"],
-    "etsy": [r"^/v3/public/oauth/token$"],
-    "mirakl": [],
-}
-MIRAKL_OFFSET_PAGING = {"max", "offset", "sort", "order", "paginate"}
-MIRAKL_SEEK_PAGING = {"limit", "page_token", "sort"}
 METHODS = ("get", "put", "post", "delete", "patch")
-AUTH_HEADERS = ("authorization", "content-type", "accept", "x-amz-access-token")  # checked by AUTH below
+AUTH_HEADERS = ("authorization", "content-type", "accept", "x-amz-access-token")  # checked by each connector
 
 
 @dataclass
@@ -92,10 +80,15 @@ def _prefixes(spec: dict[str, Any], path_item: dict[str, Any], op: dict[str, Any
     return out
 
 
+def spec_files(marketplace: str) -> list[Path]:
+    """The spec files the marketplace's connector names (globs under shared/specs)."""
+    return [path for pattern in connectors.get(marketplace).spec_files for path in sorted(SPECS.glob(pattern))]
+
+
 @cache
 def operations(marketplace: str) -> list[Operation]:
     ops: list[Operation] = []
-    for spec_file in SPEC_FILES[marketplace]:
+    for spec_file in spec_files(marketplace):
         spec = load_spec(spec_file)
         version = str(spec.get("swagger") or spec.get("openapi"))
         for path, item in spec["paths"].items():
@@ -166,51 +159,21 @@ def match(marketplace: str, method: str, path: str) -> Operation | None:
     return max(found, key=lambda op: op.literal_segments) if found else None
 
 
-AuthCheck = Callable[[httpx.Request], str | None]
-
-
-def _mirakl_auth(r: httpx.Request) -> str | None:
-    value = r.headers.get("Authorization", "")
-    return None if value and not value.startswith("Bearer ") else "Mirakl needs the raw shop key in Authorization"
-
-
-def _amazon_auth(r: httpx.Request) -> str | None:
-    if not r.headers.get("x-amz-access-token"):
-        return "SP-API calls need x-amz-access-token"
-    return "SP-API calls carry no Authorization header" if "Authorization" in r.headers else None
-
-
-def _ebay_auth(r: httpx.Request) -> str | None:
-    return None if r.headers.get("Authorization", "").startswith("Bearer ") else "eBay REST needs Bearer"
-
-
-def _etsy_auth(r: httpx.Request) -> str | None:
-    if ":" not in r.headers.get("x-api-key", ""):
-        return "Etsy needs x-api-key: keystring:shared_secret"
-    return None if r.headers.get("Authorization", "").startswith("Bearer ") else "Etsy needs a Bearer token"
-
-
-AUTH: dict[str, AuthCheck] = {"mirakl": _mirakl_auth, "amazon": _amazon_auth, "ebay": _ebay_auth, "etsy": _etsy_auth}
-
-
 def _allowed_extras(marketplace: str, op: Operation) -> set[str]:
-    if marketplace != "mirakl":
-        return set()
-    extras = set()
-    if "offset pagination" in op.description:
-        extras |= MIRAKL_OFFSET_PAGING
-    if "seek pagination" in op.description:
-        extras |= MIRAKL_SEEK_PAGING
-    if "locale" in op.description:
-        extras.add("locale")
-    return extras
+    """Query parameters the operation's description allows beyond its declared ones (Mirakl's paging)."""
+    extras = connectors.get(marketplace).spec_extra_query
+    return {name for phrase, names in extras.items() if phrase in op.description for name in names}
 
 
 def check(marketplace: str, request: httpx.Request, path: str, response: httpx.Response | None) -> list[str]:
     """Problems with one exchange; `path` is the request path as the real API would see it."""
-    if any(re.search(p, path) for p in OUTSIDE_SPEC[marketplace]):
+    connector = connectors.get(marketplace)
+    if any(re.search(p, path) for p in connector.outside_spec):
         return []
     where = f"{marketplace} {request.method} {path}"
+    auth_problem = connector.auth_problem(request)
+    if not connector.spec_files:  # a plug-in with no published spec: only its own auth rule applies
+        return [f"{where}: {auth_problem}"] if auth_problem else []
     op = match(marketplace, request.method, path)
     if op is None:
         return [f"{where}: no such operation in the spec"]
@@ -227,7 +190,6 @@ def check(marketplace: str, request: httpx.Request, path: str, response: httpx.R
         header = p["name"].lower()
         if p.get("required") and p["in"] == "header" and header not in request.headers and header not in AUTH_HEADERS:
             problems.append(f"{where}: required header {p['name']!r} missing")
-    auth_problem = AUTH[marketplace](request)
     if auth_problem:
         problems.append(f"{where}: {auth_problem}")
     if response is not None and 200 <= response.status_code < 300 and response.content:

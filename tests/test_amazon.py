@@ -14,8 +14,8 @@ import pytest
 
 from conftest import Home, sandbox_account
 from mktcrm.connectors.amazon.reports import parse_dates
+from mktcrm.connectors.amazon.sandbox.marketplace import AmazonSandbox
 from mktcrm.sandbox import OBSERVERS, open_sandbox
-from mktcrm.sandbox.amazon import AmazonSandbox
 
 SPECS = Path(__file__).resolve().parents[1].parent / "shared" / "specs" / "amazon-sp-api"
 ORDERS, REPORTS = "/orders/2026-01-01/orders", "/reports/2021-06-30"

@@ -15,9 +15,9 @@ import pytest
 
 from conftest import ANCHOR, Home, sandbox_account
 from contract import check
+from mktcrm.connectors.ebay.sandbox.marketplace import EbaySandbox
+from mktcrm.connectors.ebay.sandbox.payloads import COMMENT_TYPE
 from mktcrm.sandbox import OBSERVERS, open_sandbox
-from mktcrm.sandbox.ebay import EbaySandbox
-from mktcrm.sandbox.ebay_payloads import COMMENT_TYPE
 
 TOKEN = "/identity/v1/oauth2/token"
 ORDERS = "/sell/fulfillment/v1/order"

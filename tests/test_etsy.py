@@ -12,10 +12,10 @@ import pytest
 
 from conftest import Home, sandbox_account
 from contract import check as contract_check
+from mktcrm.connectors.etsy.sandbox.marketplace import TOKEN_PATH, EtsySandbox
 from mktcrm.errors import AuthError
 from mktcrm.http.client import ApiClient
 from mktcrm.sandbox import OBSERVERS, open_sandbox
-from mktcrm.sandbox.etsy import TOKEN_PATH, EtsySandbox
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 

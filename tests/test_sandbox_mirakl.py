@@ -13,7 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
-from mktcrm.sandbox import MiraklSandbox, open_sandbox, reset_sandboxes
+from mktcrm.connectors.mirakl.sandbox.marketplace import MiraklSandbox
+from mktcrm.sandbox import open_sandbox, reset_sandboxes
 from mktcrm.sandbox.server import serve
 
 SPEC = Path(__file__).parents[1].parent / "shared/specs/mirakl/mirakl-mmp-seller-openapi.json"

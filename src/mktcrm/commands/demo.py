@@ -17,24 +17,16 @@ from mktcrm.context import AppContext
 from mktcrm.errors import UsageError
 from mktcrm.output import Output, is_tty
 
-DEMO_ACCOUNTS = (
-    ("mirakl", "intermarche"),
-    ("mirakl", "leclerc"),
-    ("amazon", "amazon-fr"),
-    ("ebay", "ebay-fr"),
-    ("etsy", "etsy"),
-)
-
 
 def write_demo_home(home: Path, orders: int, seed: int, anchor: str) -> None:
     """A config and a 0600 secrets file pointing at in-process sandbox marketplaces."""
     import tomli_w
 
-    from mktcrm.sandbox.accounts import sandbox_account
+    from mktcrm.sandbox.accounts import demo_accounts, sandbox_account
 
     accounts = []
     secrets: dict[str, str] = {}
-    for marketplace, name in DEMO_ACCOUNTS:
+    for marketplace, name in demo_accounts():
         account, account_secrets = sandbox_account(marketplace, name, f"seed={seed}&orders={orders}&anchor={anchor}")
         accounts.append(account)
         secrets.update(account_secrets)
@@ -87,8 +79,8 @@ def demo(
     ctx.call_on_close(app.close)
     out = app.output()
     out.note(f"Demo home: {home}")
-    names = ", ".join(f"{name} ({market})" for market, name in DEMO_ACCOUNTS)
-    out.note(f"Syncing {len(DEMO_ACCOUNTS)} sandbox marketplace accounts: {names}…")
+    names = ", ".join(f"{a.name} ({a.marketplace})" for a in app.settings.accounts)
+    out.note(f"Syncing {len(app.settings.accounts)} sandbox marketplace accounts: {names}…")
     report = engine.run(app, app.settings.accounts, progress=out.note if is_tty(sys.stderr) else None)
     disputes.refresh_deadlines(app)
     for acc in report.accounts:
@@ -131,6 +123,8 @@ BLOCKED_EXAMPLE = (
 
 def _demo_replies(app: AppContext, out: Output) -> None:
     """Thank the newest 5-star reviews of each account; show a text the charter refuses."""
+    from mktcrm import connectors
+    from mktcrm.connectors.base import API
     from mktcrm.core import replies
     from mktcrm.db import queries
 
@@ -143,8 +137,12 @@ def _demo_replies(app: AppContext, out: Output) -> None:
             outcome = replies.submit(deps, replies.make_draft(deps, review, template="thanks", text=None))
             if outcome.state in counts:
                 counts[outcome.state] += 1
-    out.note(f"  {counts['sent']} sent through eBay's reply API; {counts['task']} became tasks to paste by hand")
-    sample = next(iter(queries.reviews(app.db, queries.Filters(accounts=["ebay-fr"], unanswered=True, limit=1))), None)
+    out.note(f"  {counts['sent']} sent through a reply API; {counts['task']} became tasks to paste by hand")
+    by_api = [
+        a.name for a in app.settings.accounts if connectors.get(a.marketplace).capabilities["reply_review"] == API
+    ]
+    wanted = queries.Filters(accounts=by_api[:1], unanswered=True, limit=1)
+    sample = next(iter(queries.reviews(app.db, wanted)), None) if by_api else None
     if sample is not None:
         draft = replies.make_draft(deps, sample, template=None, text=BLOCKED_EXAMPLE)
         out.note(f"  And one the charter refuses (never sent): {BLOCKED_EXAMPLE!r}")

@@ -39,15 +39,15 @@ def serve(
       $ mktcrm sandbox serve --sandbox ebay/ebay-fr --sandbox etsy/etsy
       $ curl -H 'Authorization: sandbox-leclerc-key' 'http://127.0.0.1:8765/leclerc/api/orders?max=1'
     """
-    from mktcrm.commands.demo import DEMO_ACCOUNTS
+    from mktcrm.sandbox.accounts import demo_accounts
     from mktcrm.sandbox.server import serve as start
 
-    wanted = [tuple(s.split("/", 1)) for s in sandbox or []] + [("mirakl", n) for n in operator or []]
+    wanted = [tuple(s.split("/", 1)) for s in sandbox or []] + [(_serving("operator"), n) for n in operator or []]
     if any(len(w) != 2 for w in wanted):
         raise UsageError("--sandbox takes MARKETPLACE/NAME", hint="e.g. --sandbox ebay/ebay-fr")
     query = f"seed={seed}&orders={orders}" + (f"&anchor={anchor}" if anchor else "")
     try:
-        configs = [_account(market, name, query) for market, name in (wanted or DEMO_ACCOUNTS)]
+        configs = [_account(market, name, query) for market, name in (wanted or demo_accounts())]
     except (ValueError, KeyError) as exc:
         raise UsageError(str(exc)) from None
     for sb, _account_table, _secrets in configs:
@@ -67,6 +67,13 @@ def serve(
         pass
     finally:
         server.server_close()
+
+
+def _serving(option: str) -> str:
+    """The marketplace whose connector names `option` as its `sandbox serve` shortcut."""
+    from mktcrm import connectors
+
+    return next(name for name in connectors.names() if connectors.get(name).serve_option == option)
 
 
 def _account(market: str, name: str, query: str) -> tuple[Any, dict[str, Any], dict[str, str]]:

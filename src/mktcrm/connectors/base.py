@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from mktcrm.connectors.deadline_rule import DeadlineRule
 from mktcrm.errors import PaginationLoopError, RemoteError
 
 if TYPE_CHECKING:
@@ -239,6 +240,29 @@ class Connector:
     # dispute kinds `resolve_dispute` can close on the marketplace; others are resolved locally
     resolvable_kinds: ClassVar[tuple[str, ...]] = ()
     default_base_url: ClassVar[str] = ""  # used when the account does not set url_key
+
+    # -- what the rest of mktcrm asks about this marketplace (docs/adding-a-marketplace.md) -------------------
+    # Its charter pack: "module:attribute" of a `mktcrm.charter.engine.Pack`, imported on the first check.
+    charter_pack: ClassVar[str] = ""
+    reply_target: ClassVar[str | None] = None  # charter target of a public reply to a review (None: brand rules)
+    message_target: ClassVar[str | None] = None  # charter target of a message on a dispute
+    # Reviews rated at or below this are never answered automatically, a person decides (None: any rating).
+    negative_needs_human: ClassVar[int | None] = None
+    deadline_rules: ClassVar[tuple[DeadlineRule, ...]] = ()  # time to act per dispute kind, with its source
+    sandbox: ClassVar[str] = ""  # "module:Class" of its fake API, a `mktcrm.sandbox.base.SandboxBase`
+    demo_accounts: ClassVar[tuple[str, ...]] = ()  # sandbox accounts `mktcrm demo` and `sandbox serve` set up
+    serve_option: ClassVar[str] = ""  # `mktcrm sandbox serve --<serve_option> NAME`: a shortcut to its sandboxes
+    # Contract tests: its spec files (globs under shared/specs), the request paths of the flow they do not
+    # cover (regexes: token endpoints, pre-signed downloads), and query parameters an operation accepts
+    # beyond its declared ones (a phrase of the operation's description -> parameter names).
+    spec_files: ClassVar[tuple[str, ...]] = ()
+    outside_spec: ClassVar[tuple[str, ...]] = ()
+    spec_extra_query: ClassVar[dict[str, tuple[str, ...]]] = {}
+
+    @classmethod
+    def auth_problem(cls, request: httpx.Request) -> str | None:
+        """What is wrong with the auth headers of a request sent to this marketplace (None: the right form)."""
+        return None
 
     def __init__(self, ctx: StreamContext) -> None:
         self.ctx = ctx

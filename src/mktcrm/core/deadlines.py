@@ -1,4 +1,4 @@
-"""Dispute deadlines (DESIGN §7): one cited rule table, and the date arithmetic each marketplace means.
+"""Dispute deadlines (DESIGN §7): the cited rules connectors declare, and the date arithmetic they mean.
 
 Marketplaces count differently: elapsed hours (Amazon), local calendar days (eBay payment disputes,
 Etsy, Mirakl incidents) or business days with national holidays (eBay returns). The figures and their
@@ -9,64 +9,29 @@ a figure (operators differ, policies change) without a release.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from mktcrm import connectors
+from mktcrm.connectors.deadline_rule import DeadlineRule, Unit
 from mktcrm.errors import ConfigError
-from mktcrm.timeutil import DEADLINE_SPAN_HINT, DeadlineUnit, parse_deadline_span
-
-Unit = DeadlineUnit
-Start = Literal["opened_at", "updated_at"]
+from mktcrm.timeutil import DEADLINE_SPAN_HINT, parse_deadline_span
 
 
-@dataclass(frozen=True)
-class DeadlineRule:
-    """How long the seller has to act on one kind of dispute, and where that figure comes from."""
+def rules() -> list[DeadlineRule]:
+    """Every marketplace's rules, as its connector declares them.
 
-    marketplace: str
-    kind: str
-    amount: int
-    unit: Unit
-    start: Start
-    source: str
-    checked: date | None
-    note: str = ""
+    `local` disputes (the seller's own notes) have no marketplace deadline: no row, unless an account sets one.
+    """
+    return [rule for name in connectors.names() for rule in connectors.get(name).deadline_rules]
 
 
-CHECKED = date(2026, 11, 22)  # peer-features.md research date: re-check the pages before changing a figure
-_EBAY_STEP_IN = "https://www.ebay.co.uk/help/buying/returns-refunds/ask-ebay-step-help-buyers?id=4701"
-_EBAY_PAYMENT = (
-    "https://www.ebay.ca/help/selling/getting-paid/handling-payment-disputes-managed-payments-seller?id=4799"
-)
-_AMAZON_CRT = "https://sellercentral.amazon.com/gp/help/external/200549770"
-_AMAZON_48H = "https://www.sellerbee.com/forum/52"
-_ETSY_CASES = "https://help.etsy.com/hc/en-gb/articles/360016126873"
-_MIRAKL_PCC = "https://marketplacehelp.pccomponentes.com/hc/en-us/articles/20561228339357"
-_MIRAKL_BESTBUY = "https://partners.bestbuy.com/es/-/seller-hub/set-up-your-store/manage-store/resolve-incidents"
-_LAST_MESSAGE = "clock restarts at each buyer message; updated_at is the thread's latest activity"
-_OPERATOR = "operator-dependent default: set the account's deadlines to your operator's figure"
-_NO_FIGURE = (
-    "operator-dependent default, no operator figure found (eBay's 3 business days); set the account's deadlines"
-)
-
-RULES: tuple[DeadlineRule, ...] = (
-    DeadlineRule("ebay", "payment_dispute", 5, "calendar_days", "opened_at", _EBAY_PAYMENT, CHECKED),
-    DeadlineRule("ebay", "return", 3, "business_days", "opened_at", _EBAY_STEP_IN, CHECKED, "then eBay may step in"),
-    DeadlineRule("ebay", "inquiry", 3, "business_days", "opened_at", _EBAY_STEP_IN, CHECKED, "item not received"),
-    DeadlineRule("amazon", "inquiry", 24, "hours", "updated_at", _AMAZON_CRT, CHECKED, _LAST_MESSAGE),
-    DeadlineRule("amazon", "claim", 48, "hours", "opened_at", _AMAZON_48H, CHECKED, "secondary source"),
-    DeadlineRule("amazon", "return", 48, "hours", "opened_at", _AMAZON_48H, CHECKED, "secondary source"),
-    DeadlineRule("etsy", "case", 3, "calendar_days", "opened_at", _ETSY_CASES, CHECKED, "then Etsy may step in"),
-    DeadlineRule("mirakl", "inquiry", 24, "hours", "updated_at", _MIRAKL_PCC, CHECKED, _LAST_MESSAGE),
-    DeadlineRule("mirakl", "incident", 4, "calendar_days", "opened_at", _MIRAKL_BESTBUY, CHECKED, _OPERATOR),
-    DeadlineRule("mirakl", "return", 3, "business_days", "opened_at", _MIRAKL_PCC, CHECKED, _NO_FIGURE),
-)
-"""`local` disputes (the seller's own notes) have no marketplace deadline: no row, unless an account sets one."""
-
-_INDEX = {(r.marketplace, r.kind): r for r in RULES}
+def _declared(marketplace: str, kind: str) -> DeadlineRule | None:
+    if marketplace not in connectors.names():
+        return None
+    return next((r for r in connectors.get(marketplace).deadline_rules if r.kind == kind), None)
 
 
 def parse_override(text: str) -> tuple[int, Unit]:
@@ -80,7 +45,7 @@ def parse_override(text: str) -> tuple[int, Unit]:
 def rule_for(marketplace: str, kind: str, overrides: Mapping[str, str] | None = None) -> DeadlineRule | None:
     """The rule for a dispute, the account's override winning over the table (source "config")."""
     market, kind = marketplace.lower(), kind.lower()
-    base = _INDEX.get((market, kind))
+    base = _declared(market, kind)
     text = {k.lower(): v for k, v in (overrides or {}).items()}.get(kind)
     if text is None:
         return base

@@ -38,8 +38,6 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "resolved": ("closed",),
     "closed": (),
 }
-# The charter target a message on a dispute is checked against.
-MESSAGE_TARGET = {"amazon": "buyer_message", "ebay": "dispute_response", "etsy": "message", "mirakl": "message"}
 
 
 class TransitionError(MktcrmError):
@@ -241,7 +239,7 @@ def with_time_left(rows: list[dict[str, Any]], now: datetime) -> list[dict[str, 
 
 
 def message_target(marketplace: str) -> str | None:
-    return MESSAGE_TARGET.get(marketplace)
+    return connectors.get(marketplace).message_target
 
 
 def check_message(settings: Settings, marketplace: str, body: str) -> list[dict[str, Any]]:

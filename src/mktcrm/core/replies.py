@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from mktcrm import connectors
 from mktcrm.core import outbox
 from mktcrm.core import templates as tpl
 from mktcrm.db import outbox as rows
@@ -24,19 +25,15 @@ if TYPE_CHECKING:
     from mktcrm.connectors.base import Connector
     from mktcrm.core.deps import Deps
 
-# eBay policy: no automated replies to negative feedback (developer.ebay.com, RespondToFeedback).
-NEGATIVE_NEEDS_HUMAN = {"ebay": 2}
-# The charter target a public reply to a review is checked against, per marketplace.
-REPLY_TARGET = {"amazon": "feedback_response", "ebay": "feedback_reply", "etsy": "review_reply", "mirakl": "message"}
-
 
 def negative_needs_human(marketplace: str) -> int | None:
     """The highest rating whose reply needs a person on this marketplace (None: none does)."""
-    return NEGATIVE_NEEDS_HUMAN.get(marketplace)
+    return connectors.get(marketplace).negative_needs_human
 
 
 def reply_target(marketplace: str) -> str | None:
-    return REPLY_TARGET.get(marketplace)
+    """The charter target a public reply to a review is checked against on this marketplace."""
+    return connectors.get(marketplace).reply_target
 
 
 @dataclass

@@ -2,7 +2,8 @@
 
 ``open_sandbox("sandbox://mirakl/intermarche?seed=7&orders=40")`` returns a process-wide instance whose
 ``handler`` plugs into ``httpx.MockTransport``; ``server.serve`` exposes the same handler on 127.0.0.1.
-Only the stdlib is imported here so that importing the package stays cheap for the CLI.
+Each marketplace's sandbox lives in its connector package and is named by ``Connector.sandbox``; this
+package holds the generic machinery. Only the stdlib is imported here so that importing it stays cheap.
 """
 
 from __future__ import annotations
@@ -15,17 +16,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 if TYPE_CHECKING:
     from .base import Faults, Observer, SandboxBase
-    from .mirakl import MiraklSandbox
 
-__all__ = ["OBSERVERS", "Faults", "MiraklSandbox", "SandboxBase", "open_sandbox", "reset_sandboxes"]
+__all__ = ["OBSERVERS", "Faults", "SandboxBase", "open_sandbox", "reset_sandboxes", "sandbox_class"]
 
-# marketplace -> "module:Class"; each class subclasses SandboxBase and declares its extra URL PARAMS.
-MARKETPLACES: dict[str, str] = {
-    "amazon": "mktcrm.sandbox.amazon:AmazonSandbox",
-    "ebay": "mktcrm.sandbox.ebay:EbaySandbox",
-    "etsy": "mktcrm.sandbox.etsy:EtsySandbox",
-    "mirakl": "mktcrm.sandbox.mirakl:MiraklSandbox",
-}
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 _COMMON = ("seed", "orders", "anchor", "days")
 _registry: dict[tuple[str, str, tuple[tuple[str, str], ...]], SandboxBase] = {}
@@ -35,12 +28,13 @@ OBSERVERS: list[Observer] = []
 
 
 def sandbox_class(market: str) -> type[SandboxBase]:
-    from importlib import import_module
+    """The SandboxBase subclass a marketplace's connector declares (it names its extra URL PARAMS)."""
+    from mktcrm import connectors
 
-    if market not in MARKETPLACES:
-        raise ValueError(f"unknown sandbox marketplace {market!r}; valid: {', '.join(sorted(MARKETPLACES))}")
-    module, _, attr = MARKETPLACES[market].partition(":")
-    cls: type[SandboxBase] = getattr(import_module(module), attr)
+    known = [name for name in connectors.names() if connectors.get(name).sandbox]
+    if market not in known:
+        raise ValueError(f"unknown sandbox marketplace {market!r}; valid: {', '.join(known)}")
+    cls: type[SandboxBase] = connectors.load(connectors.get(market).sandbox)  # type: ignore[assignment]
     return cls
 
 
@@ -110,8 +104,4 @@ def __getattr__(name: str) -> Any:
         from . import base
 
         return getattr(base, name)
-    if name == "MiraklSandbox":
-        from . import mirakl
-
-        return mirakl.MiraklSandbox
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -2,6 +2,7 @@
 
 Built from the sandbox's own `credentials` and `account_options`, so adding a marketplace needs no
 change here: every secret key gets an environment-variable name and the value the sandbox accepts.
+Which accounts the demo sets up is each connector's `demo_accounts`.
 """
 
 from __future__ import annotations
@@ -25,3 +26,10 @@ def sandbox_account(marketplace: str, name: str, query: str = "") -> tuple[dict[
         account[key] = env
         secrets[env] = value
     return account, secrets
+
+
+def demo_accounts() -> list[tuple[str, str]]:
+    """(marketplace, name) of every sandbox account `mktcrm demo` and `mktcrm sandbox serve` set up."""
+    from mktcrm import connectors
+
+    return [(market, name) for market in connectors.names() for name in connectors.get(market).demo_accounts]

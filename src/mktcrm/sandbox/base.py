@@ -58,6 +58,19 @@ def epoch(at: datetime) -> float:
     return at.timestamp()
 
 
+def iso(ts: float) -> str:
+    """API date-time: UTC with ``Z``; milliseconds only when the instant has a fraction."""
+    whole = int(ts)
+    base = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole))
+    ms = round((ts - whole) * 1000)
+    return f"{base}.{ms:03d}Z" if ms else f"{base}Z"
+
+
+def money(x: float) -> float:
+    """EUR amount with 2 decimals (the epsilon keeps x.xx5 from rounding down on binary floats)."""
+    return round(x + 1e-9, 2)
+
+
 def dumps(body: Any) -> bytes:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 

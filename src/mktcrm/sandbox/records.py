@@ -1,7 +1,7 @@
 """Compact records behind a sandbox shop: small ``__slots__`` dataclasses with epoch-second floats.
 
 Kept small so 100k orders fit in memory cheaply; the spec-shaped JSON is built per page by
-``mirakl_payloads``. ``Dataset`` also carries the mutations tests use between two syncs.
+the Mirakl sandbox's ``payloads``. ``Dataset`` also carries the mutations tests use between two syncs.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from mktcrm.connectors.amazon.reports import ReviewsStream
 from mktcrm.connectors.amazon.streams import ListingsStream, OrdersStream
 from mktcrm.connectors.base import API, MANUAL, NONE, CheckResult, Connector
+from mktcrm.connectors.deadline_rule import CHECKED, LAST_MESSAGE, DeadlineRule
 
 if TYPE_CHECKING:
     import httpx
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
 
 DEFAULT_TOKEN_URL = "https://api.amazon.com/auth/o2/token"
 TOKEN_PATH = "/auth/o2/token"
+_CRT = "https://sellercentral.amazon.com/gp/help/external/200549770"
+_48H = "https://www.sellerbee.com/forum/52"
 
 
 def _access_token(request: httpx.Request, token: str) -> None:
@@ -59,6 +62,18 @@ class AmazonConnector(Connector):
         "resolve_dispute": "respond to the claim in Seller Central > Performance > A-to-z Guarantee",
     }
     streams = (ListingsStream, OrdersStream, ReviewsStream)
+    charter_pack = "mktcrm.connectors.amazon.charter:PACK"
+    reply_target = "feedback_response"
+    message_target = "buyer_message"
+    deadline_rules = (
+        DeadlineRule("amazon", "inquiry", 24, "hours", "updated_at", _CRT, CHECKED, LAST_MESSAGE),
+        DeadlineRule("amazon", "claim", 48, "hours", "opened_at", _48H, CHECKED, "secondary source"),
+        DeadlineRule("amazon", "return", 48, "hours", "opened_at", _48H, CHECKED, "secondary source"),
+    )
+    sandbox = "mktcrm.connectors.amazon.sandbox.marketplace:AmazonSandbox"
+    demo_accounts = ("amazon-fr",)
+    spec_files = ("amazon-sp-api/*.json",)
+    outside_spec = (r"^/auth/o2/token$", r"^/report-documents?/", r"^/documents?/")
 
     @classmethod
     def auth(cls, account: Account, secret: Callable[[str], str], api_base: str) -> httpx.Auth:
@@ -76,6 +91,12 @@ class AmazonConnector(Connector):
         return RefreshTokenAuth(
             str(token_url), form, _access_token, account=account.name, hint=hint, refresh_on=(401, 403)
         )
+
+    @classmethod
+    def auth_problem(cls, request: httpx.Request) -> str | None:
+        if not request.headers.get("x-amz-access-token"):
+            return "SP-API calls need x-amz-access-token"
+        return "SP-API calls carry no Authorization header" if "Authorization" in request.headers else None
 
     def check(self) -> CheckResult:
         """getMarketplaceParticipations: proves the token works and names the store and its marketplaces."""

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from mktcrm.connectors.base import API, NONE, CheckResult, Connector
+from mktcrm.connectors.deadline_rule import CHECKED, DeadlineRule
 from mktcrm.connectors.ebay.disputes import DisputesStream
 from mktcrm.connectors.ebay.feedback import ReviewsStream
 from mktcrm.connectors.ebay.streams import ListingsStream, OrdersStream
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
 
 TOKEN_URL = "https://api.ebay.com/identity/v1/oauth2/token"
 TOKEN_PATH = "/identity/v1/oauth2/token"
+_STEP_IN = "https://www.ebay.co.uk/help/buying/returns-refunds/ask-ebay-step-help-buyers?id=4701"
+_PAYMENT = "https://www.ebay.ca/help/selling/getting-paid/handling-payment-disputes-managed-payments-seller?id=4799"
 # Read-only where eBay has a read-only scope; commerce.feedback (not .readonly) so replies need no new consent.
 SCOPES = tuple(
     f"https://api.ebay.com/oauth/api_scope/{s}"
@@ -61,6 +64,23 @@ class EbayConnector(Connector):
     }
     streams = (ListingsStream, OrdersStream, ReviewsStream, DisputesStream)
     default_base_url = "https://api.ebay.com"
+    charter_pack = "mktcrm.connectors.ebay.charter:PACK"
+    reply_target = "feedback_reply"
+    message_target = "dispute_response"
+    negative_needs_human = 2  # eBay policy: no automated replies to negative feedback (RespondToFeedback)
+    deadline_rules = (
+        DeadlineRule("ebay", "payment_dispute", 5, "calendar_days", "opened_at", _PAYMENT, CHECKED),
+        DeadlineRule("ebay", "return", 3, "business_days", "opened_at", _STEP_IN, CHECKED, "then eBay may step in"),
+        DeadlineRule("ebay", "inquiry", 3, "business_days", "opened_at", _STEP_IN, CHECKED, "item not received"),
+    )
+    sandbox = "mktcrm.connectors.ebay.sandbox.marketplace:EbaySandbox"
+    demo_accounts = ("ebay-fr",)
+    spec_files = ("ebay/*.json",)
+    outside_spec = (r"^/identity/v1/oauth2/token$",)
+
+    @classmethod
+    def auth_problem(cls, request: httpx.Request) -> str | None:
+        return None if request.headers.get("Authorization", "").startswith("Bearer ") else "eBay REST needs Bearer"
 
     @classmethod
     def auth(cls, account: Account, secret: Callable[[str], str], api_base: str) -> httpx.Auth:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from mktcrm.connectors.base import API, MANUAL, NONE, CheckResult, Connector
+from mktcrm.connectors.deadline_rule import CHECKED, DeadlineRule
 from mktcrm.connectors.etsy.streams import ListingsStream, OrdersStream, ReviewsStream
 
 if TYPE_CHECKING:
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 
 TOKEN_PATH = "/v3/public/oauth/token"
 DEFAULT_TOKEN_URL = "https://api.etsy.com" + TOKEN_PATH
+_CASES = "https://help.etsy.com/hc/en-gb/articles/360016126873"
 
 
 class EtsyConnector(Connector):
@@ -53,6 +55,22 @@ class EtsyConnector(Connector):
         "resolve_dispute": "resolve the case in Shop Manager or with Etsy support",
     }
     streams = (ListingsStream, OrdersStream, ReviewsStream)
+    charter_pack = "mktcrm.connectors.etsy.charter:PACK"
+    reply_target = "review_reply"
+    message_target = "message"
+    deadline_rules = (
+        DeadlineRule("etsy", "case", 3, "calendar_days", "opened_at", _CASES, CHECKED, "then Etsy may step in"),
+    )
+    sandbox = "mktcrm.connectors.etsy.sandbox.marketplace:EtsySandbox"
+    demo_accounts = ("etsy",)
+    spec_files = ("etsy/etsy_open_api_v3_oas.json",)
+    outside_spec = (r"^/v3/public/oauth/token$",)
+
+    @classmethod
+    def auth_problem(cls, request: httpx.Request) -> str | None:
+        if ":" not in request.headers.get("x-api-key", ""):
+            return "Etsy needs x-api-key: keystring:shared_secret"
+        return None if request.headers.get("Authorization", "").startswith("Bearer ") else "Etsy needs a Bearer token"
 
     @classmethod
     def auth(cls, account: Account, secret: Callable[[str], str], api_base: str) -> httpx.Auth:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from mktcrm.connectors.base import API, MANUAL, NONE, CheckResult, Connector
+from mktcrm.connectors.deadline_rule import CHECKED, LAST_MESSAGE, DeadlineRule
 from mktcrm.connectors.mirakl.actions import DisputeActions
 from mktcrm.connectors.mirakl.disputes import DISPUTE_STATES, ReturnsStream, ThreadsStream
 from mktcrm.connectors.mirakl.streams import DisputesStream, ListingsStream, OrdersStream, ReviewsStream
@@ -18,6 +19,13 @@ if TYPE_CHECKING:
     import httpx
 
     from mktcrm.config import Account
+
+_PCC = "https://marketplacehelp.pccomponentes.com/hc/en-us/articles/20561228339357"
+_BESTBUY = "https://partners.bestbuy.com/es/-/seller-hub/set-up-your-store/manage-store/resolve-incidents"
+_OPERATOR = "operator-dependent default: set the account's deadlines to your operator's figure"
+_NO_FIGURE = (
+    "operator-dependent default, no operator figure found (eBay's 3 business days); set the account's deadlines"
+)
 
 
 def _shop_key_auth(key: str) -> httpx.Auth:
@@ -66,10 +74,33 @@ class MiraklConnector(DisputeActions, Connector):
     streams = (ListingsStream, OrdersStream, ReviewsStream, DisputesStream, ThreadsStream, ReturnsStream)
     # kind -> Mirakl status -> mktcrm state (incident, inquiry = thread by last sender, return).
     dispute_states: ClassVar[dict[str, dict[str, str]]] = DISPUTE_STATES
+    charter_pack = "mktcrm.connectors.mirakl.charter:PACK"
+    reply_target = "message"
+    message_target = "message"
+    deadline_rules = (
+        DeadlineRule("mirakl", "inquiry", 24, "hours", "updated_at", _PCC, CHECKED, LAST_MESSAGE),
+        DeadlineRule("mirakl", "incident", 4, "calendar_days", "opened_at", _BESTBUY, CHECKED, _OPERATOR),
+        DeadlineRule("mirakl", "return", 3, "business_days", "opened_at", _PCC, CHECKED, _NO_FIGURE),
+    )
+    sandbox = "mktcrm.connectors.mirakl.sandbox.marketplace:MiraklSandbox"
+    demo_accounts = ("intermarche", "leclerc")
+    serve_option = "operator"
+    spec_files = ("mirakl/mirakl-mmp-seller-openapi.json",)
+    # Paging and locale parameters the spec describes in each operation's text instead of declaring them.
+    spec_extra_query: ClassVar[dict[str, tuple[str, ...]]] = {
+        "offset pagination": ("max", "offset", "sort", "order", "paginate"),
+        "seek pagination": ("limit", "page_token", "sort"),
+        "locale": ("locale",),
+    }
 
     @classmethod
     def auth(cls, account: Account, secret: Callable[[str], str], api_base: str) -> httpx.Auth:
         return _shop_key_auth(secret("api_key_env"))
+
+    @classmethod
+    def auth_problem(cls, request: httpx.Request) -> str | None:
+        value = request.headers.get("Authorization", "")
+        return None if value and not value.startswith("Bearer ") else "Mirakl needs the raw shop key in Authorization"
 
     def check(self) -> CheckResult:
         """A01: proves the key works for this shop and names the shop."""

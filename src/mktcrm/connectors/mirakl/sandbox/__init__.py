@@ -1,0 +1,1 @@
+"""The mirakl sandbox: a seeded fake of its seller API, built on `mktcrm.sandbox.base`."""
