@@ -6,7 +6,6 @@ Everything mktcrm asks about it is declared on `BazaarConnector`; nothing under 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Generator
 from datetime import datetime
 from typing import Any, ClassVar
@@ -17,6 +16,7 @@ from mktcrm.config import Account
 from mktcrm.connectors.base import API, NONE, CheckResult, Connector, OffsetPaginator, Page, Paginator, Stream
 from mktcrm.connectors.deadline_rule import DeadlineRule
 from mktcrm.errors import ConflictError
+from mktcrm.records import Listing, Order, Review
 
 MARKET = "bazaar"
 
@@ -40,12 +40,7 @@ class ListingsStream(_BazaarStream):
     cursor_field = None
 
     def normalize(self, items: list[dict[str, Any]]) -> Page:
-        account = self.ctx.account.name
-        rows = [
-            {"account": account, "id": i["id"], "marketplace": MARKET, "title": i["title"], "raw": json.dumps(i)}
-            for i in items
-        ]
-        return Page(rows={"listings": rows}, count=len(rows), ids=[r["id"] for r in rows])
+        return Page([Listing(id=i["id"], title=i["title"], raw=i) for i in items])
 
 
 class OrdersStream(_BazaarStream):
@@ -53,23 +48,19 @@ class OrdersStream(_BazaarStream):
     path = "/v1/orders"
 
     def normalize(self, items: list[dict[str, Any]]) -> Page:
-        account = self.ctx.account.name
         orders = [
-            {
-                "account": account,
-                "id": o["id"],
-                "marketplace": MARKET,
-                "status": o["status"],
-                "created_at": o["created_at"],
-                "updated_at": o["created_at"],
-                "total_minor": o["total_cents"],
-                "currency": "EUR",
-                "raw": json.dumps(o),
-            }
+            Order(
+                id=o["id"],
+                status=o["status"],
+                created_at=o["created_at"],
+                updated_at=o["created_at"],
+                total_minor=o["total_cents"],
+                currency="EUR",
+                raw=o,
+            )
             for o in items
         ]
-        cursor = max((o["updated_at"] for o in orders), default=None)
-        return Page(rows={"orders": orders}, count=len(orders), cursor=cursor, ids=[o["id"] for o in orders])
+        return Page(orders, cursor=max((o.updated_at or "" for o in orders), default=None))
 
 
 class ReviewsStream(_BazaarStream):
@@ -77,25 +68,20 @@ class ReviewsStream(_BazaarStream):
     path = "/v1/reviews"
 
     def normalize(self, items: list[dict[str, Any]]) -> Page:
-        account = self.ctx.account.name
         reviews = [
-            {
-                "account": account,
-                "id": r["id"],
-                "marketplace": MARKET,
-                "kind": "seller_feedback",
-                "order_id": r["order_id"],
-                "rating": r["rating"],
-                "body": r["text"],
-                "created_at": r["created_at"],
-                "visible": 1,
-                "reply_body": r["reply"],
-                "raw": json.dumps(r),
-            }
+            Review(
+                id=r["id"],
+                kind="seller_feedback",
+                order_id=r["order_id"],
+                rating=r["rating"],
+                body=r["text"],
+                created_at=r["created_at"],
+                reply_body=r["reply"],
+                raw=r,
+            )
             for r in items
         ]
-        cursor = max((r["created_at"] for r in reviews), default=None)
-        return Page(rows={"reviews": reviews}, count=len(reviews), cursor=cursor, ids=[r["id"] for r in reviews])
+        return Page(reviews, cursor=max((r.created_at or "" for r in reviews), default=None))
 
 
 class _ApiKey(httpx.Auth):
