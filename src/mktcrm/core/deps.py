@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from mktcrm.timeutil import iso
 
@@ -39,3 +39,22 @@ class Deps:
     def stamp(self) -> str:
         """Now, in the cache's one time format."""
         return iso(self.now()) or ""
+
+
+class Services(Protocol):
+    """What core's read and write functions use: the cache, the settings, the clock, the connectors.
+
+    Both `Deps` and the CLI's `AppContext` provide it, so core never depends on the layer above it.
+    """
+
+    @property
+    def db(self) -> sqlite3.Connection: ...
+
+    @property
+    def settings(self) -> Settings: ...
+
+    def now(self) -> datetime: ...
+
+    def connector_for(self, account: Account) -> Connector: ...
+
+    def store(self) -> Store: ...

@@ -24,7 +24,7 @@ from mktcrm.timeutil import iso, parse_time
 
 if TYPE_CHECKING:
     from mktcrm.config import Account, Settings
-    from mktcrm.context import AppContext
+    from mktcrm.core.deps import Services
 
 OPEN_STATES = ("open", "awaiting_seller", "awaiting_buyer", "escalated")
 # Where the deadline is the seller's: while the buyer has the ball, nothing is due from the seller.
@@ -52,7 +52,7 @@ class Action:
     detail: str
 
 
-def find(app: AppContext, dispute_id: str, account: str | None = None) -> dict[str, Any]:
+def find(app: Services, dispute_id: str, account: str | None = None) -> dict[str, Any]:
     if account:
         app.settings.account(account)  # a typo in --account is a usage error, not "no such dispute"
     found = store.get(app.db, dispute_id, account)
@@ -73,7 +73,7 @@ def check_move(dispute: dict[str, Any], to: str) -> None:
         )
 
 
-def _connector(app: AppContext, account: Account) -> Any:
+def _connector(app: Services, account: Account) -> Any:
     return app.connector_for(account)
 
 
@@ -86,7 +86,7 @@ def _validate_reason(connector: Any, purpose: str, code: str) -> str | None:
     return reasons.get(code) if reasons else None
 
 
-def open_dispute(app: AppContext, account: Account, order_id: str, reason: str, message: str | None) -> Action:
+def open_dispute(app: Services, account: Account, order_id: str, reason: str, message: str | None) -> Action:
     """Start something on the marketplace where its API allows; otherwise a local dispute, said plainly."""
     order = store.order(app.db, account.name, order_id)
     if order is None:
@@ -127,7 +127,7 @@ def open_dispute(app: AppContext, account: Account, order_id: str, reason: str, 
 
 
 def resolve(
-    app: AppContext,
+    app: Services,
     dispute: dict[str, Any],
     reason: str,
     *,
@@ -172,7 +172,7 @@ def resolve(
     return Action(dispute["id"], dispute["account"], result, detail)
 
 
-def close(app: AppContext, dispute: dict[str, Any]) -> Action:
+def close(app: Services, dispute: dict[str, Any]) -> Action:
     """resolved → closed: the seller's bookkeeping, kept locally (no marketplace has a "close" for sellers)."""
     check_move(dispute, "closed")
     now = iso(app.now())
@@ -182,16 +182,16 @@ def close(app: AppContext, dispute: dict[str, Any]) -> Action:
     return Action(dispute["id"], dispute["account"], "local", "closed")
 
 
-def note(app: AppContext, dispute: dict[str, Any], text: str) -> None:
+def note(app: Services, dispute: dict[str, Any], text: str) -> None:
     with app.store().transaction():
         store.add_event(app.db, dispute["account"], dispute["id"], iso(app.now()) or "", "note", "seller", text)
 
 
-def timeline(app: AppContext, dispute: dict[str, Any]) -> list[dict[str, Any]]:
+def timeline(app: Services, dispute: dict[str, Any]) -> list[dict[str, Any]]:
     return store.events(app.db, dispute["account"], dispute["id"])
 
 
-def refresh_deadlines(app: AppContext) -> int:
+def refresh_deadlines(app: Services) -> int:
     """Set `respond_by` from the rules table where the marketplace gave none, or where it runs from activity."""
     from mktcrm.core import deadlines
 

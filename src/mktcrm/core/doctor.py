@@ -10,13 +10,13 @@ from mktcrm.errors import ExitCode, MktcrmError
 
 if TYPE_CHECKING:
     from mktcrm.config import Account
-    from mktcrm.context import AppContext
+    from mktcrm.core.deps import Services
 
 # Tokens and signed URLs go wrong past a few minutes of skew.
 MAX_SKEW_S = 300
 
 
-def check_account(app: AppContext, account: Account) -> dict[str, Any]:
+def check_account(app: Services, account: Account) -> dict[str, Any]:
     """One row: status ok/fail, how long the check took, the server's clock offset, and what we learnt.
 
     `exit_code` says what kind of failure it is (4 credentials or config, 5 busy or unreachable, 1 other),

@@ -15,10 +15,10 @@ from mktcrm.db import outbox, queries
 from mktcrm.timeutil import iso, parse_time
 
 if TYPE_CHECKING:
-    from mktcrm.context import AppContext
+    from mktcrm.core.deps import Services
 
 
-def items(app: AppContext, accounts: list[str], until: datetime) -> list[dict[str, Any]]:
+def items(app: Services, accounts: list[str], until: datetime) -> list[dict[str, Any]]:
     """Due before `until` (overdue included), soonest first; open tasks without a date come last."""
     limit = iso(until) or ""
     rows: list[dict[str, Any]] = []

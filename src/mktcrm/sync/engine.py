@@ -16,19 +16,34 @@ import traceback
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from mktcrm.errors import AuthError, ExitCode, MktcrmError, TemporaryError, from_environment
 from mktcrm.sync.tables import TableRows, table_of
 from mktcrm.timeutil import iso, parse_time
 
 if TYPE_CHECKING:
-    from mktcrm.config import Account
+    from mktcrm.config import Account, Paths, Settings
     from mktcrm.connectors.base import Connector, Stream
-    from mktcrm.context import AppContext
     from mktcrm.db.store import Store
 
 Progress = Callable[[str], None]
+
+
+class SyncHost(Protocol):
+    """What the engine needs from whoever runs it (the CLI's AppContext, a test, a benchmark)."""
+
+    paths: Paths  # the cache file: its lock sits next to it
+    verbose: bool
+
+    @property
+    def settings(self) -> Settings: ...
+
+    def now(self) -> datetime: ...
+
+    def store(self) -> Store: ...
+
+    def connector_for(self, account: Account) -> Connector: ...
 
 
 @dataclass
@@ -76,7 +91,7 @@ class SyncReport:
 
 
 def run(
-    app: AppContext,
+    app: SyncHost,
     accounts: list[Account],
     *,
     streams: list[str] | None = None,
@@ -101,7 +116,7 @@ def run(
 
 
 def _run_locked(
-    app: AppContext, accounts: list[Account], streams: list[str] | None, full: bool, progress: Progress | None
+    app: SyncHost, accounts: list[Account], streams: list[str] | None, full: bool, progress: Progress | None
 ) -> SyncReport:
     store = app.store()
     run_id = store.start_run([a.name for a in accounts])
@@ -120,7 +135,7 @@ def _run_locked(
 
 
 def _sync_account(
-    app: AppContext,
+    app: SyncHost,
     store: Store,
     account: Account,
     wanted: list[str] | None,
@@ -180,7 +195,7 @@ def _sync_account(
     return report
 
 
-def _since(app: AppContext, stream: Stream, cursor: str | None, full: bool) -> datetime | None:
+def _since(app: SyncHost, stream: Stream, cursor: str | None, full: bool) -> datetime | None:
     account = stream.ctx.account
     if stream.cursor_field is None:
         return None
@@ -196,7 +211,7 @@ def _since(app: AppContext, stream: Stream, cursor: str | None, full: bool) -> d
 
 
 def _sync_stream(
-    app: AppContext,
+    app: SyncHost,
     store: Store,
     connector: Connector,
     stream: Stream,
