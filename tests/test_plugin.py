@@ -51,6 +51,15 @@ def test_registry_finds_the_plug_in_and_what_it_declares(bazaar: Home) -> None:
     assert json.loads(bazaar.ok("doctor", "--json").stdout)[0]["detail"] == "shop Bazaar bazaar-fr"
 
 
+def test_an_account_may_override_a_deadline_of_the_plug_ins_own_kind(bazaar: Home) -> None:
+    account, secrets = sandbox_account("bazaar", "bazaar-fr", orders=ORDERS)
+    bazaar.configure([{**account, "deadlines": {"haggle": "3bd", "claim": "24h"}}], secrets=secrets)
+    assert "ok (1 accounts)" in bazaar.ok("config", "check").stdout
+    bazaar.configure([{**account, "deadlines": {"haggel": "3bd"}}], secrets=secrets)
+    typo = bazaar.run("config", "check")
+    assert typo.exit_code == 4 and "did you mean 'haggle'" in typo.stderr
+
+
 def test_sync_reply_and_kpis_through_the_real_cli(bazaar: Home, contract: ContractChecker) -> None:
     bazaar.ok("sync", "--quiet")
     assert bazaar.count("orders") == ORDERS and bazaar.count("reviews") == ORDERS // 2

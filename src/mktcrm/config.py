@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from mktcrm.errors import AuthError, ConfigError, UsageError
+from mktcrm.records import DISPUTE_KINDS
 from mktcrm.timeutil import DEADLINE_SPAN_HINT, parse_deadline_span
 
 APP = "mktcrm"
@@ -36,7 +37,7 @@ ACCOUNT_KEYS: dict[str, tuple[type | tuple[type, ...], bool, str]] = {
     "deadlines": (dict, False, 'dispute deadline overrides by kind, e.g. { incident = "4d", inquiry = "24h" }'),
 }
 # Dispute kinds (DESIGN §7) plus `review`, whose reply window a seller may promise per account.
-DEADLINE_KINDS = ("incident", "return", "inquiry", "case", "payment_dispute", "claim", "local", "review")
+DEADLINE_KINDS = (*DISPUTE_KINDS, "review")  # plug-ins add the kinds their deadline rules name (see `load`)
 # Upper bounds that keep every duration a real, reachable one (nan, inf and 10**11 minutes are typos).
 SYNC_LIMITS: dict[str, tuple[float, str]] = {
     "lookback_minutes": (5_256_000, "minutes (ten years)"),
@@ -139,8 +140,17 @@ class Settings:
         raise UsageError(f"unknown account {name!r}", hint=f"configured accounts: {names}")
 
 
-def load(path: Path, *, marketplace_keys: dict[str, dict[str, tuple[type, bool, str]]]) -> Settings:
-    """Read and validate config.toml. A missing file is an empty config (commands say what to do)."""
+def load(
+    path: Path,
+    *,
+    marketplace_keys: dict[str, dict[str, tuple[type, bool, str]]],
+    deadline_kinds: tuple[str, ...] = DEADLINE_KINDS,
+) -> Settings:
+    """Read and validate config.toml. A missing file is an empty config (commands say what to do).
+
+    The marketplace plug-ins say which account keys exist (`marketplace_keys`) and which dispute kinds have
+    deadlines an account may override (`deadline_kinds`): config itself names no marketplace.
+    """
     if not path.exists():
         return Settings(path=path, exists=False)
     try:
@@ -150,7 +160,7 @@ def load(path: Path, *, marketplace_keys: dict[str, dict[str, tuple[type, bool, 
         raise ConfigError(f"{path}: invalid TOML: {exc}", hint="fix the syntax at that line and column") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read {path}: {exc}") from None
-    return _validate(data, text, path, marketplace_keys)
+    return _validate(data, text, path, marketplace_keys, deadline_kinds)
 
 
 def _where(path: Path, text: str, key: str, near: str | None = None) -> str:
@@ -187,7 +197,9 @@ def _unknown_key(key: str, known: list[str], where: str, section: str) -> Config
     return ConfigError(f"{where}: unknown key {key!r} in {section}", hint=hint)
 
 
-def _validate(data: dict[str, Any], text: str, path: Path, mkeys: dict[str, dict[str, Any]]) -> Settings:
+def _validate(
+    data: dict[str, Any], text: str, path: Path, mkeys: dict[str, dict[str, Any]], kinds: tuple[str, ...]
+) -> Settings:
     top_known = [*SECTION_KEYS, "accounts", "templates"]
     for key in data:
         if key not in top_known:
@@ -233,7 +245,7 @@ def _validate(data: dict[str, Any], text: str, path: Path, mkeys: dict[str, dict
     accounts: list[Account] = []
     seen: set[str] = set()
     for index, raw in enumerate(raw_accounts, start=1):
-        accounts.append(_account(raw, index, text, path, mkeys, defaults, seen))
+        accounts.append(_account(raw, index, text, path, mkeys, kinds, defaults, seen))
     return Settings(
         path=path,
         accounts=accounts,
@@ -254,6 +266,7 @@ def _account(
     text: str,
     path: Path,
     mkeys: dict[str, dict[str, Any]],
+    kinds: tuple[str, ...],
     defaults: dict[str, Any],
     seen: set[str],
 ) -> Account:
@@ -301,10 +314,8 @@ def _account(
             ) from None
     if "deadlines" in raw:
         for kind, value in raw["deadlines"].items():
-            if kind not in DEADLINE_KINDS:
-                raise _unknown_key(
-                    kind, list(DEADLINE_KINDS), _where(path, text, "deadlines", name), f"{label} deadlines"
-                )
+            if kind not in kinds:
+                raise _unknown_key(kind, list(kinds), _where(path, text, "deadlines", name), f"{label} deadlines")
             try:
                 parse_deadline_span(str(value))
             except ValueError as exc:

@@ -56,7 +56,11 @@ class AppContext:
         if self._settings is None:
             from mktcrm import connectors
 
-            self._settings = cfg.load(self.paths.config, marketplace_keys=connectors.config_keys())
+            self._settings = cfg.load(
+                self.paths.config,
+                marketplace_keys=connectors.config_keys(),
+                deadline_kinds=connectors.deadline_kinds(),
+            )
         return self._settings
 
     @property

@@ -119,5 +119,8 @@ class Dispute:
     raw: Any = field(default_factory=dict)
 
 
+# The kinds of dispute mktcrm knows (DESIGN §4); a plug-in may add its own in its deadline rules.
+DISPUTE_KINDS = ("incident", "return", "inquiry", "case", "payment_dispute", "claim", "local")
+
 # What a page of a stream carries; lines and events travel inside their order and dispute.
 Record = Listing | Order | Review | Dispute

@@ -115,7 +115,10 @@ class BazaarConnector(Connector):
     charter_pack = "plugin_shop.charter:PACK"
     reply_target = "review_reply"
     negative_needs_human = 1
-    deadline_rules = (DeadlineRule(MARKET, "claim", 2, "calendar_days", "opened_at", "https://bazaar.invalid", None),)
+    deadline_rules = (
+        DeadlineRule(MARKET, "claim", 2, "calendar_days", "opened_at", "https://bazaar.invalid", None),
+        DeadlineRule(MARKET, "haggle", 1, "calendar_days", "opened_at", "https://bazaar.invalid", None),  # its own
+    )
     sandbox = "plugin_shop.sandbox:BazaarSandbox"
     demo_accounts = ("bazaar-fr",)
 

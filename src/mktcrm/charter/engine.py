@@ -72,12 +72,6 @@ class Doc:
             spans.append((start, len(self.folded)))
         return spans
 
-    def sentence_at(self, pos: int) -> tuple[int, int]:
-        for start, end in self.sentences:
-            if start <= pos < end:
-                return start, end
-        return 0, len(self.folded)
-
 
 Detector = Callable[[Doc], Iterable[Hit]]
 
@@ -94,9 +88,6 @@ class Rule:
     checked: str | None
     pack: str
     detect: Detector = field(repr=False, compare=False)
-
-    def with_pack(self, pack: str) -> Rule:
-        return Rule(self.id, self.severity, self.message, self.hint, self.source, self.checked, pack, self.detect)
 
 
 @dataclass(frozen=True)

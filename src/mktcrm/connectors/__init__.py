@@ -51,6 +51,14 @@ def get(marketplace: str) -> type[Connector]:
     return cls
 
 
+def deadline_kinds() -> tuple[str, ...]:
+    """Every dispute kind an account may set a deadline for: mktcrm's own, the reviews', and the plug-ins'."""
+    from mktcrm.config import DEADLINE_KINDS
+
+    declared = {rule.kind for name in names() for rule in get(name).deadline_rules}
+    return (*DEADLINE_KINDS, *sorted(declared - set(DEADLINE_KINDS)))
+
+
 def config_keys() -> dict[str, dict[str, tuple[type, bool, str]]]:
     """Every marketplace's account keys, for config validation."""
     return {name: dict(get(name).config_keys) for name in names()}  # type: ignore[arg-type]

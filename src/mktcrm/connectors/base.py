@@ -301,12 +301,6 @@ class Connector:
         """The account's `token_url`, else the marketplace's (a sandbox transport answers that host too)."""
         return str(account.get("token_url") or cls.default_token_url)
 
-    def stream(self, name: str) -> Stream:
-        for cls in self.streams:
-            if cls.name == name:
-                return cls(self.ctx)
-        raise KeyError(name)
-
     def check(self) -> CheckResult:
         raise NotImplementedError
 

@@ -8,7 +8,6 @@ recorded locally where none does, saying so.
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -260,11 +259,3 @@ def check_message(settings: Settings, marketplace: str, body: str) -> list[dict[
             hint=first["hint"],
         )
     return findings
-
-
-def raw_json(row: dict[str, Any]) -> dict[str, Any]:
-    try:
-        value = json.loads(row.get("raw") or "{}")
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}

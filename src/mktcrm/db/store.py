@@ -184,9 +184,6 @@ class Store:
             (account, stream, cursor, json.dumps(resume) if resume else None, now_iso()),
         )
 
-    def clear_state(self, account: str, stream: str) -> None:
-        self.db.execute("DELETE FROM sync_state WHERE account = ? AND stream = ?", (account, stream))
-
     def start_run(self, accounts: list[str]) -> int:
         """A new `running` row. Called under the sync lock, so any other `running` row is a killed run's."""
         self.db.execute(
