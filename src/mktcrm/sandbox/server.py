@@ -41,6 +41,9 @@ class _Bridge(BaseHTTPRequestHandler):
 
     server: SandboxServer
     protocol_version = "HTTP/1.1"
+    # Headers and body leave in separate writes; with Nagle's algorithm the body waits for the client's delayed
+    # ACK (~40 ms per answer on Linux loopback). TCP_NODELAY sends each write at once.
+    disable_nagle_algorithm = True
 
     def _dispatch(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
