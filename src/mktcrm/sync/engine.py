@@ -234,8 +234,10 @@ def _sync_stream(
     else:
         since, token, max_seen = _since(app, stream, cursor, full), None, None
     seen: set[str] = set()
+    snapshot = stream.cursor_field is None  # only a snapshot needs every id it saw (to mark the missing ones)
     for page in stream.pages(since, token):
-        seen.update(page.ids)
+        if snapshot:
+            seen.update(page.ids)
         if page.cursor:
             max_seen = max(max_seen or "", page.cursor)
         with store.transaction():
@@ -251,7 +253,7 @@ def _sync_stream(
             else:
                 candidates = [c for c in (cursor, min(max_seen, signpost) if max_seen else None) if c]
                 cursor = max(candidates) if candidates else None
-                if stream.cursor_field is None and not report.resumed:
+                if snapshot and not report.resumed:
                     for mark in stream.finalize(seen, signpost):
                         table = table_of(mark.kind, (*mark.values, *mark.only_when))
                         store.mark_missing(table, account, seen, mark.values, mark.only_when)
