@@ -64,8 +64,10 @@ class DisputeMessage:
 
     @staticmethod
     def record_sent(db: sqlite3.Connection, row: dict[str, Any], remote_id: str | None, at: str) -> None:
-        """The message joins the timeline; with the marketplace's id, so the next sync finds it, not a twin."""
+        """The message joins the timeline (with the marketplace's id, so the next sync finds it, not a twin), and
+        the dispute waits on the buyer from now on, not only after the next sync."""
         store.add_event(db, row["account"], row["dispute_id"], at, "message", "seller", row["body"], event_id=remote_id)
+        store.seller_answered(db, row["account"], row["dispute_id"], at)
 
 
 def draft_text(deps: Deps, dispute: dict[str, Any], *, text: str | None, template: str | None) -> str:

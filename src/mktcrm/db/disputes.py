@@ -123,6 +123,18 @@ def set_status(
     )
 
 
+def seller_answered(db: sqlite3.Connection, account: str, dispute_id: str, at: str) -> None:
+    """After the seller's message the buyer has the ball: a local `awaiting_buyer` until newer remote activity.
+
+    Only from a state where the seller was expected to act; an escalated case stays escalated.
+    """
+    db.execute(
+        "UPDATE disputes SET local_status = 'awaiting_buyer', local_at = ?"
+        f" WHERE account = ? AND id = ? AND {STATUS_SQL} IN ('open', 'awaiting_seller')",
+        (at, account, dispute_id),
+    )
+
+
 def open_deadlines(db: sqlite3.Connection, statuses: Sequence[str]) -> list[dict[str, Any]]:
     sql = (
         "SELECT account, marketplace, id, kind, opened_at, updated_at, respond_by FROM disputes"
