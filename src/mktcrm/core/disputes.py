@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from mktcrm.config import Account, Settings
     from mktcrm.core.deps import Services
 
+# Like git's short hashes: any unique start of an id names the dispute, from this many characters on.
+MIN_PREFIX = 4
 OPEN_STATES = ("open", "awaiting_seller", "awaiting_buyer", "escalated")
 # Where the deadline is the seller's: while the buyer has the ball, nothing is due from the seller.
 SELLER_TURN = ("open", "awaiting_seller", "escalated")
@@ -55,6 +57,13 @@ def find(app: Services, dispute_id: str, account: str | None = None) -> dict[str
     if account:
         app.settings.account(account)  # a typo in --account is a usage error, not "no such dispute"
     found = store.get(app.db, dispute_id, account)
+    if not found and len(dispute_id) >= MIN_PREFIX:
+        candidates = store.ids_starting_with(app.db, dispute_id, account)
+        if len(candidates) > 1:
+            shown = ", ".join(candidates[:5]) + (", …" if len(candidates) > 5 else "")
+            raise UsageError(f"{dispute_id!r} is the start of several disputes: {shown}", hint="type more of the id")
+        if candidates:
+            found = store.get(app.db, candidates[0], account)
     if not found:
         raise NotFoundError(f"no dispute with id {dispute_id!r}", hint="list them with: mktcrm disputes list")
     if len(found) > 1:

@@ -41,6 +41,17 @@ def get(db: sqlite3.Connection, dispute_id: str, account: str | None) -> list[di
     return [_row(r) for r in db.execute(sql, params)]
 
 
+def ids_starting_with(db: sqlite3.Connection, prefix: str, account: str | None, limit: int = 10) -> list[str]:
+    """Dispute ids that begin with `prefix` (like git's short hashes); `%` and `_` in it match themselves."""
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    sql = "SELECT DISTINCT id FROM disputes WHERE id LIKE ? ESCAPE '\\'"
+    params: list[Any] = [escaped + "%"]
+    if account:
+        sql += " AND account = ?"
+        params.append(account)
+    return [r[0] for r in db.execute(sql + " ORDER BY id LIMIT ?", [*params, limit])]
+
+
 def listing(
     db: sqlite3.Connection,
     *,
