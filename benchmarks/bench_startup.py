@@ -168,7 +168,7 @@ def main() -> int:
             chain = profiles[args][1].get(name, ["?"])
             print(f"- `mktcrm {args}` imports `{name}` via {' → '.join(chain)}")
     typer_ms = results[1][1]
-    print(f"\nAgainst `python -c \"import typer\"` ({typer_ms:.1f} ms):\n")
+    print(f'\nAgainst `python -c "import typer"` ({typer_ms:.1f} ms):\n')
     print("| command | × import typer |")
     print("|---|---:|")
     for label, med, _lo, _hi in results[2:]:
