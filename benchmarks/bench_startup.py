@@ -34,7 +34,7 @@ HEAVY = (
     "tabulate",
     "platformdirs",
 )
-PROBED = (["--help"], ["--version"], ["config", "path"])
+PROBED = (["--help"], ["--version"], ["config", "path"], ["orders", "list", "--json"])
 
 # Runs one mktcrm command in-process, then prints which heavy modules it imported as one JSON line on stderr.
 PROBE = """
@@ -131,10 +131,13 @@ def main() -> int:
     cli = mktcrm_argv()
     commands: list[tuple[str, list[str]]] = [
         ("python -c pass", [sys.executable, "-c", "pass"]),
+        ('python -c "import typer"', [sys.executable, "-c", "import typer"]),
         ('python -c "import mktcrm.cli"', [sys.executable, "-c", "import mktcrm.cli"]),
         ("mktcrm --help", [*cli, "--help"]),
         ("mktcrm --version", [*cli, "--version"]),
         ("mktcrm config path", [*cli, "config", "path"]),
+        ("mktcrm orders list --json", [*cli, "orders", "list", "--json"]),
+        ("mktcrm kpi --json", [*cli, "kpi", "--json"]),
     ]
     try:
         results: list[tuple[str, float, float, float]] = []
@@ -164,7 +167,13 @@ def main() -> int:
         for name in names:
             chain = profiles[args][1].get(name, ["?"])
             print(f"- `mktcrm {args}` imports `{name}` via {' → '.join(chain)}")
-    for args in ("--help", "config path"):
+    typer_ms = results[1][1]
+    print(f'\nAgainst `python -c "import typer"` ({typer_ms:.1f} ms):\n')
+    print("| command | × import typer |")
+    print("|---|---:|")
+    for label, med, _lo, _hi in results[2:]:
+        print(f"| `{label}` | {med / typer_ms:.2f} |")
+    for args in ("--help", "config path", "orders list --json"):
         by_package = profiles[args][0]
         total = sum(by_package.values())
         print(f"\nImport time of `mktcrm {args}` by package (-X importtime self time summed, total {total:.0f} ms):\n")

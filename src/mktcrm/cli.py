@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,25 +13,101 @@ import typer
 from typer.core import TyperGroup
 
 from mktcrm import __version__
-from mktcrm.commands import (
-    accounts,
-    catalog,
-    charter,
-    db,
-    demo,
-    disputes,
-    kpi,
-    outbox,
-    privacy,
-    reply,
-    reviews,
-    sandbox,
-    setup,
-    sync,
-)
 from mktcrm.context import AppContext
 from mktcrm.errors import ExitCode, MktcrmError, from_environment
 from mktcrm.text import one_line
+
+# Every top-level command: its module under mktcrm.commands (each exposes `app: typer.Typer`) and the one-line
+# help `mktcrm --help` shows without importing it. tests/test_cli_lazy.py checks each line against the
+# command's own help. The order is the order of `mktcrm --help` and docs/cli.md.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("mktcrm.commands.init", "Write a commented config file (mode 0600) to fill in."),
+    "accounts": (
+        "mktcrm.commands.accounts",
+        "List configured accounts with what each marketplace allows: by API, by hand (a task), or not at all.",
+    ),
+    "marketplaces": (
+        "mktcrm.commands.marketplaces",
+        "Every supported marketplace and what its API allows (api), what becomes a task (manual), or none.",
+    ),
+    "doctor": (
+        "mktcrm.commands.doctor",
+        "Check every account now: credentials accepted, marketplace reachable, clock in sync.",
+    ),
+    "sync": ("mktcrm.commands.sync", "Pull listings, orders, reviews and disputes into the local cache."),
+    "due": (
+        "mktcrm.commands.due",
+        "Everything with a deadline in the window, overdue first: disputes, open tasks, and reviews where the"
+        ' account sets a reply window (`deadlines = { review = "48h" }`).',
+    ),
+    "kpi": (
+        "mktcrm.commands.kpi",
+        "Print KPIs per account: orders, revenue, ratings, satisfaction, replies, disputes, repurchase.",
+    ),
+    "demo": (
+        "mktcrm.commands.demo",
+        "Try mktcrm with no account: sandbox marketplaces, a sync, what needs attention, KPIs.",
+    ),
+    "config": ("mktcrm.commands.config", "Where the config is, and whether it is valid."),
+    "listings": ("mktcrm.commands.listings", "Listings (offers) in the cache."),
+    "orders": ("mktcrm.commands.orders", "Orders in the cache."),
+    "disputes": (
+        "mktcrm.commands.disputes",
+        "Disputes: incidents, returns, claims, payment disputes, with deadlines.",
+    ),
+    "reviews": ("mktcrm.commands.reviews", "Reviews and seller feedback in the cache."),
+    "replies": ("mktcrm.commands.replies", "The reply outbox: what was sent, queued, or failed."),
+    "tasks": ("mktcrm.commands.tasks", "Things to do by hand in a marketplace's web UI (no API)."),
+    "templates": ("mktcrm.commands.templates", "Reply templates (Jinja2, sandboxed)."),
+    "charter": (
+        "mktcrm.commands.charter",
+        "Check texts against the communication charter: brand rules plus each marketplace's policy.",
+    ),
+    "db": ("mktcrm.commands.db", "The cache file: check it, back it up."),
+    "privacy": ("mktcrm.commands.privacy", "Personal data kept in the cache."),
+    "sandbox": ("mktcrm.commands.sandbox", "Fake marketplaces that follow the real API contracts."),
+}
+
+
+def load_command(name: str) -> Any:
+    """The click command for a top-level name, importing only its module.
+
+    A module whose app holds one command of the same name is that command (`mktcrm kpi`); any other app is
+    a group (`mktcrm reviews list`), even with one subcommand (`mktcrm orders list`).
+    """
+    import importlib
+
+    import typer.main
+
+    module_app = importlib.import_module(COMMANDS[name][0]).app
+    registered = module_app.registered_commands
+    if len(registered) == 1 and not module_app.registered_groups and registered[0].name == name:
+        command = typer.main.get_command(module_app)
+    else:
+        command = typer.main.get_group(module_app)
+    command.name = name
+    return command
+
+
+class LazyCommands(Mapping[str, Any]):
+    """The root group's `commands`: names known up front, each module imported on first access."""
+
+    def __init__(self) -> None:
+        self._loaded: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in COMMANDS:
+            raise KeyError(name)
+        if name not in self._loaded:
+            self._loaded[name] = load_command(name)
+        return self._loaded[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(COMMANDS)
+
+    def __len__(self) -> int:
+        return len(COMMANDS)
+
 
 EPILOG = (
     "Exit codes: 0 ok (also: no rows), 1 error, 2 usage, 3 partial (some accounts failed), 4 auth/config,"
@@ -40,7 +117,24 @@ EPILOG = (
 
 
 class ErrorMappingGroup(TyperGroup):
-    """Turns expected failures into `Error:`/`Hint:` lines and documented exit codes (DESIGN §9)."""
+    """The root: loads each command's module only when it runs, and turns expected failures into
+    `Error:`/`Hint:` lines and documented exit codes (DESIGN §9)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.commands = LazyCommands()  # typo suggestions (`Did you mean`) read its names without loading
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(COMMANDS)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        """The command list from the static table: `mktcrm --help` imports no command module."""
+        from typer._click.utils import make_default_short_help
+
+        limit = formatter.width - 6 - max(len(name) for name in COMMANDS)
+        rows = [(name, make_default_short_help(help_, limit)) for name, (_module, help_) in COMMANDS.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -124,22 +218,6 @@ def root(
     ] = False,
 ) -> None:
     ctx.obj = AppContext.create(config, db, verbose=verbose or os.environ.get("MKTCRM_DEBUG") == "1", no_color=no_color)
-
-
-setup.register(app)
-accounts.register(app)
-sync.register(app)
-catalog.register(app)
-disputes.register(app)
-reviews.register(app)
-reply.register(app)
-outbox.register(app)
-charter.register(app)
-kpi.register(app)
-db.register(app)
-privacy.register(app)
-demo.register(app)
-app.add_typer(sandbox.app, name="sandbox")
 
 
 def main() -> None:

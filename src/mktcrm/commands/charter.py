@@ -8,19 +8,17 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from mktcrm.commands._common import FieldsOpt, FormatOpt, JsonOpt, app_ctx, output
+from mktcrm.commands._common import app_ctx, new_app, rows_command
+from mktcrm.core import charter
 from mktcrm.errors import ExitCode, MktcrmError, UsageError
-from mktcrm.output import Field
+from mktcrm.output import Field, Output
 from mktcrm.text import one_line
 
 if TYPE_CHECKING:
     from mktcrm.context import AppContext
     from mktcrm.core.charter import Finding
 
-charter_app = typer.Typer(
-    help="Check texts against the communication charter: brand rules plus each marketplace's policy.",
-    no_args_is_help=True,
-)
+app = new_app("Check texts against the communication charter: brand rules plus each marketplace's policy.")
 
 FINDING_FIELDS = (
     Field("line", "int"),
@@ -110,9 +108,11 @@ def _row(f: Finding) -> dict[str, Any]:
     }
 
 
-@charter_app.command("check")
+@app.command("check")
+@rows_command(FINDING_FIELDS)
 def check(
     ctx: typer.Context,
+    out: Output,
     path: Annotated[str, typer.Argument(metavar="[FILE|-]", help="Text file to check; - or nothing: stdin.")] = "-",
     account: Annotated[
         str | None, typer.Option("--account", "-a", help="Use this account's marketplace and the config's [brand].")
@@ -122,17 +122,13 @@ def check(
         str | None,
         typer.Option("--target", "-t", help="Where the text goes, e.g. feedback_reply, message (see `charter rules`)."),
     ] = None,
-    fmt: FormatOpt = "auto",
-    json_: JsonOpt = False,
-    fields: FieldsOpt = None,
 ) -> None:
     """Lint a text against the charter, one finding per line: `LINE:COL RULE message — hint`.
 
     Without --account or --marketplace only the brand rules apply. Exit 0 when no error is found
     (warnings do not block), 6 when any error is found. The summary goes to stderr.
 
-    Fields: line, column, start, end (0-based character offsets), rule, severity, message, hint, source,
-    checked, excerpt, pack.
+    start and end are 0-based character offsets into the text.
 
     \b
     Examples:
@@ -140,17 +136,13 @@ def check(
       $ echo "Merci pour votre avis" | mktcrm charter check -m amazon -t buyer_message -
       $ mktcrm charter check --account leclerc --json message.txt | jq '.[].rule'
     """
-    from mktcrm.core import charter
-
-    app = app_ctx(ctx)
-    out = output(ctx, fmt, json_, fields)
-    market, brand = _scope(app, account, marketplace)
+    market, brand = _scope(app_ctx(ctx), account, marketplace)
     rules = charter.resolve(market, target, brand)  # unknown marketplace/target: exit 2 before reading stdin
     scope = (
         f"{market.lower()}.{(target or charter.default_target(market)).lower().split('.')[-1]}" if market else "brand"
     )
     findings = charter.check(_read(path), market, target, brand)
-    if fmt == "auto" and not json_ and not fields:
+    if out.auto and out.fields_option is None:
         for f in findings:
             out.stdout.write(f"{f.line}:{f.column} {f.rule} {one_line(f.message)} — {one_line(f.hint)}\n")
     else:
@@ -166,13 +158,12 @@ def check(
         raise typer.Exit(int(ExitCode.CHARTER))
 
 
-@charter_app.command("rules")
+@app.command("rules")
+@rows_command(RULE_FIELDS)
 def rules(
     ctx: typer.Context,
+    out: Output,
     marketplace: MarketplaceOpt = None,
-    fmt: FormatOpt = "auto",
-    json_: JsonOpt = False,
-    fields: FieldsOpt = None,
 ) -> None:
     """List the charter's rules pack by pack, with the policy page each one comes from and when it was checked.
 
@@ -180,16 +171,11 @@ def rules(
     the marketplace (amazon, ebay, etsy, mirakl) and its targets (ebay.feedback_reply, amazon.buyer_message…).
     A rule id repeated in a later pack replaces the earlier one for that text.
 
-    Fields: pack, rule, severity, message, hint, source, checked.
-
     \b
     Examples:
       $ mktcrm charter rules --marketplace ebay
       $ mktcrm charter rules --json | jq -r '.[] | select(.severity == "error") | .rule' | sort -u
     """
-    from mktcrm.core import charter
-
-    out = output(ctx, fmt, json_, fields)
     rows = (
         {
             "pack": r.pack,
@@ -203,7 +189,3 @@ def rules(
         for r in charter.rules(marketplace)
     )
     out.rows(RULE_FIELDS, rows, title="Charter rules")
-
-
-def register(app: typer.Typer) -> None:
-    app.add_typer(charter_app, name="charter")

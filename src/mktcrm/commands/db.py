@@ -7,51 +7,35 @@ from typing import Annotated
 
 import typer
 
-from mktcrm.commands._common import FieldsOpt, FormatOpt, JsonOpt, app_ctx, output
+from mktcrm.commands._common import app_ctx, new_app, output, rows_command
+from mktcrm.core import maintenance
 from mktcrm.errors import ExitCode
-from mktcrm.output import Field
+from mktcrm.output import Field, Output
 
-db_app = typer.Typer(help="The cache file: check it, back it up.", no_args_is_help=True)
+app = new_app("The cache file: check it, back it up.")
 CHECK_FIELDS = (Field("check", "id"), Field("status"), Field("detail"))
 
 
-def _sync_running(db_path: Path) -> bool:
-    from filelock import FileLock, Timeout
-
-    lock = FileLock(f"{db_path}.lock")
-    try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        return True
-    except OSError:
-        return False
-    lock.release()
-    return False
-
-
-@db_app.command("check")
-def db_check(ctx: typer.Context, fmt: FormatOpt = "auto", json_: JsonOpt = False, fields: FieldsOpt = None) -> None:
+@app.command("check")
+@rows_command(CHECK_FIELDS)
+def db_check(ctx: typer.Context, out: Output) -> None:
     """Check the cache: every page readable (SQLite's integrity check), schema version, runs killed mid-way.
 
     Opens the file read-only. Exit 1 when a check fails (warnings exit 0).
-    Fields: check, status, detail.
 
     \b
     Examples:
       $ mktcrm db check
       $ mktcrm db check --json | jq -e 'all(.status != "fail")'
     """
-    app = app_ctx(ctx)
-    out = output(ctx, fmt, json_, fields)
-    from mktcrm.core import maintenance  # sqlite3: not for `--help`
-
-    checks = maintenance.check(app.paths.db, sync_running=_sync_running(app.paths.db))
+    path = app_ctx(ctx).paths.db
+    checks = maintenance.check(path, sync_running=maintenance.sync_running(path))
     out.rows(CHECK_FIELDS, (vars(c) for c in checks))
     if any(c.status == "fail" for c in checks):
         raise typer.Exit(ExitCode.ERROR)
 
 
-@db_app.command("backup")
+@app.command("backup")
 def db_backup(
     ctx: typer.Context,
     target: Annotated[Path, typer.Argument(metavar="FILE", help="Where to write the copy (mode 0600).")],
@@ -65,13 +49,6 @@ def db_backup(
     Examples:
       $ mktcrm db backup ~/backups/mktcrm-$(date +%F).db
     """
-    app = app_ctx(ctx)
-    from mktcrm.core import maintenance  # sqlite3: not for `--help`
-
-    pages = maintenance.backup(app.db, target, force=force)
+    pages = maintenance.backup(app_ctx(ctx).db, target, force=force)
     output(ctx).note(f"Backed up {pages} pages to {target}")
     print(target)
-
-
-def register(app: typer.Typer) -> None:
-    app.add_typer(db_app, name="db")

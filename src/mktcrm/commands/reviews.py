@@ -1,94 +1,90 @@
-"""`reviews list|show`: what buyers said, and what still needs an answer."""
+"""`mktcrm reviews list|show|reply`: what buyers said, and answering it once, checked against the charter."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+from collections import Counter
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from mktcrm.commands._common import (
+    AccountOne,
     AccountOpt,
-    FieldsOpt,
-    FormatOpt,
-    JsonOpt,
     LimitOpt,
     SinceOpt,
     app_ctx,
     check_accounts,
+    new_app,
     output,
     parse_range,
+    rows_command,
 )
-from mktcrm.db import queries
-from mktcrm.errors import NotFoundError, UsageError
-from mktcrm.output import Field
-from mktcrm.timeutil import iso, parse_since
+from mktcrm.commands._fields import REVIEW_FIELDS
+from mktcrm.core import outbox, replies, reply_plan
+from mktcrm.core import reviews as core_reviews
+from mktcrm.errors import ExitCode, UsageError
+from mktcrm.output import Field, Output, is_tty
+from mktcrm.text import one_line
+from mktcrm.timeutil import parse_since
 
-reviews_app = typer.Typer(help="Reviews and seller feedback in the cache.", no_args_is_help=True)
+if TYPE_CHECKING:
+    from mktcrm.core.deps import Deps
 
-REVIEW_FIELDS = (
+app = new_app("Reviews and seller feedback in the cache.")
+OUTCOME_FIELDS = (
     Field("account", "id"),
-    Field("marketplace", default=False),
-    Field("id", "id"),
-    Field("order_id", "id", default=False),
-    Field("kind", default=False),
-    Field("rating", "int"),
-    Field("rating_raw", default=False),
-    Field("buyer_name", max_width=18),
-    Field("title", default=False),
-    Field("body", max_width=60),
-    Field("created_at", "time"),
-    Field("answered", "bool"),
-    Field("replied_at", "time", default=False),
-    Field("reply_body", default=False),
-    Field("updated_at", "time", default=False),
-    Field("visible", "bool", default=False),
+    Field("review_id", "id"),
+    Field("state"),
+    Field("reply_id", "int"),
+    Field("task_id", "int"),
+    Field("detail", max_width=70),
 )
 
 
-@reviews_app.command("list")
+@app.command("list")
+@rows_command(REVIEW_FIELDS)
 def reviews_list(
     ctx: typer.Context,
+    out: Output,
     account: AccountOpt = None,
     rating: Annotated[str | None, typer.Option("--rating", help="Rating or range: 5, 1..2, 4..5.")] = None,
     since: SinceOpt = None,
     unanswered: Annotated[bool, typer.Option("--unanswered", help="Only reviews with no reply yet.")] = False,
     limit: LimitOpt = None,
-    fmt: FormatOpt = "auto",
-    json_: JsonOpt = False,
-    fields: FieldsOpt = None,
 ) -> None:
     """List reviews, newest first.
-
-    Fields: account, marketplace, id, order_id, kind, rating, rating_raw, buyer_name, title, body, created_at,
-    answered, replied_at, reply_body, updated_at, visible.
 
     \b
     Examples:
       $ mktcrm reviews list --unanswered --rating 1..2
       $ mktcrm reviews list --json | jq '.[] | select(.rating <= 2) | .body'
     """
-    app = app_ctx(ctx)
-    out = output(ctx, fmt, json_, fields)
-    low, high = parse_range(rating) if rating else (None, None)
-    f = queries.Filters(
-        accounts=check_accounts(app, account),
-        since=iso(parse_since(since, app.now())) if since else None,
-        limit=limit,
-        rating_min=low,
-        rating_max=high,
+    app_ = app_ctx(ctx)
+    ratings = parse_range(rating) if rating else (None, None)
+    rows = core_reviews.listing(
+        app_.db,
+        accounts=check_accounts(app_, account),
+        since=parse_since(since, app_.now()) if since else None,
+        ratings=ratings,
         unanswered=unanswered,
+        limit=limit,
     )
-    out.rows(REVIEW_FIELDS, queries.reviews(app.db, f), empty="No reviews match.")
+    out.rows(REVIEW_FIELDS, rows, empty="No reviews match.")
 
 
-@reviews_app.command("show")
+@app.command("show")
+@rows_command(REVIEW_FIELDS)
 def reviews_show(
     ctx: typer.Context,
+    out: Output,
     review_id: Annotated[str, typer.Argument(metavar="ID", help="The review id (see `reviews list`).")],
-    account: Annotated[str | None, typer.Option("--account", "-a", help="The account, if the id is ambiguous.")] = None,
-    fmt: FormatOpt = "auto",
-    json_: JsonOpt = False,
-    fields: FieldsOpt = None,
+    account: AccountOne = None,
 ) -> None:
     """Show one review in full.
 
@@ -97,18 +93,132 @@ def reviews_show(
       $ mktcrm reviews show 100045-A
       $ mktcrm reviews show 100045-A --account leclerc --json | jq -r .body
     """
-    app = app_ctx(ctx)
-    out = output(ctx, fmt, json_, fields)
+    app_ = app_ctx(ctx)
     if account:
-        check_accounts(app, [account])
-    found = queries.review(app.db, review_id, account)
-    if not found:
-        raise NotFoundError(f"no review with id {review_id!r}", hint="list ids with: mktcrm reviews list")
-    if len(found) > 1:
-        names = ", ".join(r["account"] for r in found)
-        raise UsageError(f"review id {review_id!r} exists in several accounts ({names})", hint="add --account NAME")
-    out.record(REVIEW_FIELDS, found[0])
+        check_accounts(app_, [account])
+    out.record(REVIEW_FIELDS, replies.find_review(app_.db, review_id, account))
 
 
-def register(app: typer.Typer) -> None:
-    app.add_typer(reviews_app, name="reviews")
+@app.command("reply")
+def reviews_reply(
+    ctx: typer.Context,
+    review_id: Annotated[str | None, typer.Argument(metavar="[ID]", help="The review to answer.")] = None,
+    account: Annotated[list[str] | None, typer.Option("--account", "-a", help="Account (repeatable).")] = None,
+    template: Annotated[
+        str | None, typer.Option("--template", "-t", help="Template name (see `templates list`).")
+    ] = None,
+    text: Annotated[str | None, typer.Option("--text", help="The reply text itself.")] = None,
+    edit: Annotated[bool, typer.Option("--edit", help="Edit the text in $EDITOR before it is checked.")] = False,
+    unanswered: Annotated[bool, typer.Option("--unanswered", help="Bulk: every review with no reply yet.")] = False,
+    rating: Annotated[str | None, typer.Option("--rating", help="Bulk: only these ratings, e.g. 4..5.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan; queue and send nothing.")] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (needed without a TTY).")
+    ] = False,
+    confirm_negative: Annotated[
+        bool, typer.Option("--confirm-negative", help="eBay: I have read each reply to a negative rating myself.")
+    ] = False,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="Output format of the results.")] = "auto",
+    json_: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
+) -> None:
+    """Reply to a review, or in bulk to every unanswered one, after a charter check; never twice.
+
+    Marketplaces with a reply API (eBay) get the reply through it; the others (Amazon, Etsy, Mirakl)
+    get a task with the checked text and where to paste it (`mktcrm tasks`). Exit 6 when the charter
+    refuses a text: that reply is neither queued nor sent. eBay forbids automated replies to negative
+    feedback: those need --confirm-negative or a confirmation each, and never go out in a silent bulk run.
+
+    \b
+    Examples:
+      $ mktcrm reviews reply INT08177186-A --template apology
+      $ mktcrm reviews reply --unanswered --rating 4..5 --template thanks --dry-run
+      $ mktcrm reviews reply --unanswered --rating 4..5 --template thanks --yes
+    """
+    app_ = app_ctx(ctx)
+    out = output(ctx, fmt, json_)
+    names = check_accounts(app_, account)
+    if (review_id is None) == (not unanswered):
+        raise UsageError("give one review ID, or --unanswered for a bulk reply", hint="see mktcrm reviews reply -h")
+    if (template is not None and text is not None) or (edit and text is not None) or not (template or text or edit):
+        raise UsageError("choose --template, --text or --edit", hint="--edit may start from a --template")
+    if edit and not _can_prompt():
+        raise UsageError("--edit needs a terminal", hint="use --text or --template")
+    if edit and unanswered:
+        raise UsageError("--edit answers one review at a time", hint="give a review ID, or use --template in bulk")
+    low, high = parse_range(rating) if rating else (None, None)
+    deps = app_.deps()
+    with outbox.outbox_lock(deps):
+        reviews = reply_plan.reviews_to_answer(
+            deps, review_id=review_id, accounts=names, rating_min=low, rating_max=high
+        )
+        if edit:
+            text = _edit_text(deps, reviews[0], template)
+        drafts = [replies.make_draft(deps, r, template=template, text=text) for r in reviews]
+        if not drafts:
+            out.note("Nothing to answer: every matching review has a reply or one on its way.")
+            return
+        plan = reply_plan.plan(drafts, single=review_id is not None, confirm_negative=confirm_negative)
+        _show_plan(out, plan)
+        if dry_run:
+            out.note("Dry run: nothing queued or sent.")
+            outcomes = reply_plan.dry_run(plan)
+        else:
+            _confirm(out, plan, yes)
+            outcomes = reply_plan.execute(deps, plan)
+            states = Counter(o.state for o in outcomes)
+            out.note("Done: " + ", ".join(f"{n} {s}" for s, n in sorted(states.items())))
+    out.rows(OUTCOME_FIELDS, [asdict(o) for o in outcomes])
+    if code := reply_plan.exit_code(outcomes):
+        raise typer.Exit(code)
+
+
+def _can_prompt() -> bool:
+    return is_tty(sys.stdin) and is_tty(sys.stdout)
+
+
+def _edit_text(deps: Deps, review: dict[str, Any], template: str | None) -> str:
+    """The reply as the seller leaves it in $EDITOR (started from the template's text, if any)."""
+    start = replies.make_draft(deps, review, template=template, text=None).text if template else ""
+    with tempfile.NamedTemporaryFile("w+", suffix=".txt", delete=False, encoding="utf-8") as fh:
+        fh.write(start)
+    try:
+        try:
+            subprocess.run([*shlex.split(os.environ.get("EDITOR", "vi")), fh.name], check=True)
+        except (OSError, subprocess.CalledProcessError) as exc:
+            raise UsageError(f"the editor failed: {exc}", hint="check $EDITOR, or use --text") from None
+        with open(fh.name, encoding="utf-8") as edited:
+            return edited.read()
+    finally:
+        os.unlink(fh.name)
+
+
+def _confirm(out: Output, plan: reply_plan.Plan, yes: bool) -> None:
+    """The questions only a person at a terminal can answer; without one, the plan's own refusals."""
+    refusal = plan.refusal(can_confirm=_can_prompt())
+    if refusal is not None:
+        raise refusal
+    if not plan.single and plan.ready and not yes:
+        if not _can_prompt():
+            raise UsageError("a bulk reply needs confirmation", hint="add --yes (or --dry-run to see the plan)")
+        if not typer.confirm(f"Send or queue {len(plan.ready)} replies?", default=False):
+            raise typer.Exit(ExitCode.OK)
+    if plan.needs_person and _can_prompt():
+        for d in list(plan.needs_person):
+            out.note(f"\n{d.review['account']} {d.review['id']} ({d.review.get('rating')}★): {one_line(d.text)}")
+            if typer.confirm("eBay forbids automated replies to negative feedback. Send this one?", default=False):
+                plan.confirmed(d)
+
+
+def _show_plan(out: Output, plan: reply_plan.Plan) -> None:
+    per_account = Counter(d.review["account"] for d in plan.drafts)
+    out.note(f"{len(plan.drafts)} replies: " + ", ".join(f"{a} {n}" for a, n in sorted(per_account.items())))
+    texts = Counter((d.template or "text") for d in plan.drafts)
+    out.note("Texts: " + ", ".join(f"{t} ×{n}" for t, n in sorted(texts.items())))
+    if plan.blocked:
+        out.note(f"Refused by the charter ({len(plan.blocked)}), not sent:")
+        for d in plan.blocked[:5]:
+            out.note(f" {d.review['account']} {d.review['id']}:")
+            for f in d.findings:
+                out.note(f"  {f['line']}:{f['column']} {f['rule']} {f['message']} — {f['hint']}")
+    if plan.needs_person:
+        out.note(f"{len(plan.needs_person)} replies to negative eBay feedback need a human confirmation each.")

@@ -5,14 +5,19 @@ from __future__ import annotations
 import sys
 from typing import Annotated, Any
 
+import tomli_w
 import typer
 
+from mktcrm import connectors
+from mktcrm.commands._common import new_app
 from mktcrm.errors import UsageError
+from mktcrm.sandbox import open_sandbox
+from mktcrm.sandbox.accounts import demo_accounts, sandbox_account
 
-app = typer.Typer(help="Fake marketplaces that follow the real API contracts.", no_args_is_help=True)
+app = new_app("Fake marketplaces that follow the real API contracts.")
 
 
-@app.command()
+@app.command("serve")
 def serve(
     port: Annotated[
         int, typer.Option("--port", "-p", min=0, max=65535, help="Port on 127.0.0.1 (0: any free one).")
@@ -39,8 +44,7 @@ def serve(
       $ mktcrm sandbox serve --sandbox ebay/ebay-fr --sandbox etsy/etsy
       $ curl -H 'Authorization: sandbox-leclerc-key' 'http://127.0.0.1:8765/leclerc/api/orders?max=1'
     """
-    from mktcrm.sandbox.accounts import demo_accounts
-    from mktcrm.sandbox.server import serve as start
+    from mktcrm.sandbox.server import serve as start  # httpx: only once serving
 
     wanted = [tuple(s.split("/", 1)) for s in sandbox or []] + [(_serving("operator"), n) for n in operator or []]
     if any(len(w) != 2 for w in wanted):
@@ -71,24 +75,15 @@ def serve(
 
 def _serving(option: str) -> str:
     """The marketplace whose connector names `option` as its `sandbox serve` shortcut."""
-    from mktcrm import connectors
-
     return next(name for name in connectors.names() if connectors.get(name).serve_option == option)
 
 
 def _account(market: str, name: str, query: str) -> tuple[Any, dict[str, Any], dict[str, str]]:
-    from mktcrm.sandbox import open_sandbox
-    from mktcrm.sandbox.accounts import sandbox_account
-
     account, secrets = sandbox_account(market, name, query)
     return open_sandbox(f"sandbox://{market}/{name}?{query}"), account, secrets
 
 
 def _print_config(configs: list[tuple[Any, dict[str, Any], dict[str, str]]], port: int) -> None:
-    import tomli_w
-
-    from mktcrm import connectors
-
     for sb, account, secrets in configs:
         url = f"http://127.0.0.1:{port}/{sb.name}"
         connector = connectors.get(sb.marketplace)

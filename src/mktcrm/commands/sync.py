@@ -7,11 +7,17 @@ from typing import Annotated
 
 import typer
 
-from mktcrm.commands._common import app_ctx, output
+from mktcrm import connectors
+from mktcrm.commands._common import app_ctx, new_app, output
+from mktcrm.core.disputes import refresh_deadlines
 from mktcrm.errors import ConfigError, ExitCode, UsageError
 from mktcrm.output import is_tty
+from mktcrm.sync import engine
+
+app = new_app()
 
 
+@app.command("sync")
 def sync(
     ctx: typer.Context,
     accounts: Annotated[list[str] | None, typer.Argument(help="Accounts to sync (default: all enabled).")] = None,
@@ -41,9 +47,6 @@ def sync(
       $ mktcrm sync --quiet            # cron
       $ mktcrm sync --json | jq '.accounts[] | {account, status}'
     """
-    from mktcrm.core.disputes import refresh_deadlines
-    from mktcrm.sync import engine
-
     app = app_ctx(ctx)
     out = output(ctx)
     out.quiet = quiet
@@ -53,8 +56,6 @@ def sync(
     chosen = [settings.account(n) for n in accounts] if accounts else [a for a in settings.accounts if a.enabled]
     if not chosen:
         raise ConfigError("no account to sync", hint=f"add an [[accounts]] table to {settings.path}")
-    from mktcrm import connectors
-
     known = {cls.name for name in connectors.names() for cls in connectors.get(name).streams}
     for name in stream or []:
         if name not in known:
@@ -82,7 +83,3 @@ def sync(
         out.note("Some accounts or streams failed; the rest is stored. Run `mktcrm sync` again to retry them.")
     if code:
         raise typer.Exit(code)
-
-
-def register(app: typer.Typer) -> None:
-    app.command()(sync)

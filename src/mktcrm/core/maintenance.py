@@ -25,6 +25,21 @@ class Check:
     detail: str
 
 
+def sync_running(db_path: Path) -> bool:
+    """Whether a sync holds the cache's lock right now (tried without waiting)."""
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(f"{db_path}.lock")
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        return True
+    except OSError:
+        return False
+    lock.release()
+    return False
+
+
 def check(db_path: Path, *, sync_running: bool) -> list[Check]:
     """Integrity, schema version and stale runs. Opens the file read-only, so a damaged cache is reported, not
     made worse; `sync_running` says whether a sync holds the lock now (its `running` row is then not stale)."""

@@ -193,3 +193,8 @@ def submit(deps: Deps, draft: Draft) -> Outcome:
     done = outbox.deliver(deps, kind, row)
     detail = "no reply API: paste it by hand" if done.state == "task" else done.detail
     return Outcome(kind.account, review["id"], done.state, detail, done.row_id, done.task_id, done.exit_code)
+
+
+def outbox_rows(db: sqlite3.Connection, states: list[str], accounts: list[str]) -> list[dict[str, Any]]:
+    """`replies list`: the review-reply outbox in these states (any when empty), with each review's rating."""
+    return rows.replies(db, states, accounts)

@@ -11,8 +11,11 @@ from typing import TYPE_CHECKING, Any
 from mktcrm.core import outbox
 from mktcrm.core.dispute_messages import DisputeMessage
 from mktcrm.core.replies import ReviewReply
+from mktcrm.db import outbox as rows
 
 if TYPE_CHECKING:
+    import sqlite3
+
     from mktcrm.core.deps import Deps
 
 # Every kind the outbox sends; a new one is added here (and its table in db.outbox.OUTBOXES).
@@ -22,3 +25,10 @@ KINDS: list[type[outbox.Kind]] = [ReviewReply, DisputeMessage]
 def done(deps: Deps, task_id: int) -> dict[str, Any]:
     """Close the task and mark what it stood for as posted by hand; the task as it was before."""
     return outbox.done_by_hand(deps, KINDS, task_id)
+
+
+def listing(
+    db: sqlite3.Connection, *, include_done: bool = False, accounts: list[str] | None = None
+) -> list[dict[str, Any]]:
+    """`tasks list`: open tasks (all with `include_done`), the earliest due first."""
+    return rows.tasks(db, [] if include_done else ["open"], accounts or [])

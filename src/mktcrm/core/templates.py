@@ -162,3 +162,12 @@ def variables_for(review: dict[str, Any], signature: str, listing_title: str | N
         "signature": signature,
         "language": guess_language(body),
     }
+
+
+def write_defaults(folder: Path, *, force: bool) -> None:
+    """The built-in templates (French and English) as files the seller can edit (`mktcrm init`)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in DEFAULTS.items():
+        target = folder / f"{name}.j2"
+        if force or not target.exists():
+            target.write_text(text + "\n", encoding="utf-8")

@@ -10,12 +10,14 @@ guarded by the state it leaves, so a crash leaves a row in a state the next run 
 from __future__ import annotations
 
 import json
-import sqlite3
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mktcrm.db import placeholders
 from mktcrm.errors import TemporaryError
+
+if TYPE_CHECKING:
+    import sqlite3  # annotations only: listing commands' `--help` must not load it
 
 TRANSITIONS = {
     "draft": {"queued"},

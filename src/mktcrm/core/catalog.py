@@ -1,0 +1,42 @@
+"""Listings and orders as `listings list` and `orders list` print them: the one seam between those commands and SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from mktcrm.db import queries
+from mktcrm.timeutil import iso
+
+if TYPE_CHECKING:
+    import sqlite3
+
+
+def listings(
+    db: sqlite3.Connection, *, accounts: Sequence[str] = (), state: str | None = None, limit: int | None = None
+) -> Iterator[dict[str, Any]]:
+    return queries.listings(db, queries.Filters(accounts=accounts, status=state, limit=limit))
+
+
+def orders(
+    db: sqlite3.Connection,
+    *,
+    accounts: Sequence[str] = (),
+    status: str | None = None,
+    since: datetime | None = None,
+    limit: int | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Newest first."""
+    f = queries.Filters(accounts=accounts, status=status, since=iso(since) if since else None, limit=limit)
+    return queries.orders(db, f)
+
+
+def unknown_value(db: sqlite3.Connection, table: str, column: str, value: str | None) -> str | None:
+    """A warning when no row matched a value nothing in the cache holds (a typo must not look like "none today")."""
+    if not value:
+        return None
+    known = queries.known_values(db, table, column)
+    if known and value not in known:
+        return f"no {table} have {column} {value!r}; values in the cache: {', '.join(known)}"
+    return None
