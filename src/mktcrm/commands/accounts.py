@@ -42,7 +42,7 @@ def accounts(
     app_ = app_ctx(ctx)
     if not app_.settings.exists:
         out.note(f"No config at {app_.paths.config}: run `mktcrm init`, or try `mktcrm demo`.")
-    rows = account_rows(app_)
+    rows = account_rows(app_.settings)
     if capabilities:
         matrix = [matrix_row(r["account"], r["marketplace"], r["capability_matrix"]) for r in rows]
         out.rows(MATRIX_FIELDS, matrix, empty="No accounts configured.")

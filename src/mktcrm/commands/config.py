@@ -32,5 +32,5 @@ def config_check(ctx: typer.Context) -> None:
       $ mktcrm config check
     """
     app_ = app_ctx(ctx)
-    count = setup.check_config(app_)
+    count = setup.check_config(app_.settings, app_.paths.secrets)
     print(f"{app_.settings.path}: ok ({count} accounts)")

@@ -17,11 +17,11 @@ from mktcrm.timeutil import iso
 
 if TYPE_CHECKING:
     from mktcrm.config import Account
-    from mktcrm.context import AppContext
+    from mktcrm.core.deps import Services
 
 
 def listing(
-    app: AppContext,
+    app: Services,
     *,
     accounts: Sequence[str] = (),
     statuses: Sequence[str] = (),
@@ -46,7 +46,7 @@ def listing(
     return with_time_left(rows, app.now())
 
 
-def detail(app: AppContext, dispute_id: str, account: str | None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def detail(app: Services, dispute_id: str, account: str | None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """One dispute with its time left and the deadline rule that applies, and its timeline."""
     d = with_time_left([find(app, dispute_id, account)], app.now())[0]
     events = timeline(app, d)
@@ -57,7 +57,7 @@ def detail(app: AppContext, dispute_id: str, account: str | None) -> tuple[dict[
     return d, events
 
 
-def account_for_order(app: AppContext, order_id: str, account: str | None) -> Account:
+def account_for_order(app: Services, order_id: str, account: str | None) -> Account:
     """The account of an order id: `account` when given, else the one account that has it."""
     if account:
         return app.settings.account(account)

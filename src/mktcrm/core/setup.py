@@ -12,7 +12,7 @@ from mktcrm.core.templates import write_defaults
 from mktcrm.errors import UsageError
 
 if TYPE_CHECKING:
-    from mktcrm.context import AppContext
+    from mktcrm.config import Settings
 
 
 def template_text() -> str:
@@ -27,23 +27,22 @@ def init(path: Path, *, force: bool) -> None:
     write_defaults(path.parent / "templates", force=force)
 
 
-def check_config(app: AppContext) -> int:
+def check_config(settings: Settings, secrets_path: Path) -> int:
     """Every account's marketplace, host and secrets are set (exit 4 naming the first that is not); how many."""
-    settings = app.settings
     if not settings.exists:
         raise cfg.ConfigError(f"no config file at {settings.path}", hint="run: mktcrm init")
     for account in settings.accounts:
         connector = connectors.get(account.marketplace)
         connector.base_url(account)
         for key in connector.secret_keys:
-            cfg.secret(account, key, app.paths.secrets)
+            cfg.secret(account, key, secrets_path)
     return len(settings.accounts)
 
 
-def account_rows(app: AppContext) -> list[dict[str, Any]]:
+def account_rows(settings: Settings) -> list[dict[str, Any]]:
     """`accounts`: each configured account, its host, and its marketplace's capabilities."""
     rows = []
-    for account in app.settings.accounts:
+    for account in settings.accounts:
         connector = connectors.get(account.marketplace)
         rows.append(
             {
