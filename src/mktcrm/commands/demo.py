@@ -57,10 +57,10 @@ def demo(
       $ mktcrm demo
       $ mktcrm demo --home ./demo && MKTCRM_HOME=./demo mktcrm reviews list --unanswered
     """
+    from mktcrm import connectors
     from mktcrm.commands.disputes import DISPUTE_FIELDS
-    from mktcrm.commands.kpi import KPI_FIELDS
     from mktcrm.commands.reviews import REVIEW_FIELDS
-    from mktcrm.core import disputes, kpis
+    from mktcrm.core import disputes, kpi_view
     from mktcrm.db import disputes as dispute_store
     from mktcrm.db import queries
     from mktcrm.sync import engine
@@ -99,10 +99,10 @@ def demo(
     soonest = dispute_store.listing(app.db, statuses=disputes.OPEN_STATES, limit=8)
     out.rows(DISPUTE_FIELDS, disputes.with_time_left(soonest, app.now()), empty="  none")
     out.note("")
-    period = kpis.parse_period("90d", app.now())
-    out.note(f"KPIs, {period.label}")
-    rows = kpis.compute(app.db, period, [], {a.name: a.marketplace for a in app.settings.accounts})
-    out.rows(KPI_FIELDS, rows)
+    accounts = app.settings.accounts
+    rows, _checks, title = kpi_view.run(app.db, accounts, lambda a: connectors.get(a.marketplace), "90d", app.now())
+    out.note(title)
+    out.rows(kpi_view.fields("account", compare=False), rows)
     out.note("")
     out.note(f"Done in {time.monotonic() - started:.1f} s. Keep exploring this demo's cache:")
     out.note(f"  export MKTCRM_HOME={home}")

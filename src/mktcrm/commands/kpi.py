@@ -1,4 +1,4 @@
-"""`mktcrm kpi`: one row per account, and a total."""
+"""`mktcrm kpi`: the KPI table per account (or marketplace, month, week), a total, and the period before."""
 
 from __future__ import annotations
 
@@ -7,62 +7,76 @@ from typing import Annotated
 import typer
 
 from mktcrm.commands._common import AccountOpt, FieldsOpt, FormatOpt, JsonOpt, app_ctx, check_accounts, output
-from mktcrm.core import kpis
-from mktcrm.output import Field
-
-KPI_FIELDS = (
-    Field("account", "id"),
-    Field("marketplace", label="market"),
-    Field("orders", "int"),
-    Field("revenue", "money"),
-    Field("currency", label="cur"),
-    Field("aov", "money"),
-    Field("reviews", "int"),
-    Field("avg_rating", "num", label="rating"),
-    Field("satisfaction_pct", "num", label="satisf%"),
-    Field("reply_rate_pct", "num", label="reply%"),
-    Field("median_reply_h", "num", default=False, label="reply_h"),
-    Field("disputes", "int"),
-    Field("dispute_rate_pct", "num", label="dispute%"),
-    Field("median_resolution_h", "num", default=False, label="resol_h"),
-    Field("repurchase_rate_pct", "num", label="repurch%"),
-)
 
 
 def kpi(
     ctx: typer.Context,
     period: Annotated[
-        str, typer.Option("--period", "-p", help="30d, 90d, 365d, all, or 2026-01-01..2026-03-31.")
+        str,
+        typer.Option(
+            "--period",
+            "-p",
+            help="7d, 30d, 90d, 365d, this-month, last-month, this-quarter, last-quarter, 2026-03, all,"
+            " or 2026-01-01..2026-03-31 (in each account's timezone).",
+        ),
     ] = "30d",
     account: AccountOpt = None,
-    explain: Annotated[bool, typer.Option("--explain", help="Print how each figure is defined, and exit.")] = False,
+    by: Annotated[str, typer.Option("--by", help="Rows per account, marketplace, month or week.")] = "account",
+    compare: Annotated[
+        bool, typer.Option("--compare", help="Show the previous period of the same length and the change.")
+    ] = False,
+    chart: Annotated[
+        str | None, typer.Option("--chart", metavar="FIELD", help="Draw FIELD per month (or --by week).")
+    ] = None,
+    limits: Annotated[
+        bool, typer.Option("--limits", help="One row per marketplace limit: value, status, distance, source.")
+    ] = False,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="How each figure is defined, why cells are empty, distance to limits.")
+    ] = False,
     fmt: FormatOpt = "auto",
     json_: JsonOpt = False,
     fields: FieldsOpt = None,
 ) -> None:
-    """Print KPIs per account: orders, revenue, ratings, satisfaction, replies, disputes, repurchase.
+    """Print KPIs per account: satisfaction, resolution delay, repurchase, sales, reviews, tickets, disputes.
 
-    Fields: account, marketplace, orders, revenue, currency, aov, reviews, avg_rating, satisfaction_pct,
-    reply_rate_pct, median_reply_h, disputes, dispute_rate_pct, median_resolution_h, repurchase_rate_pct.
+    The seeds' four columns come first. Rates are in % (`*_pct`), durations in hours (`*_h`), money per
+    currency; a figure the data cannot give is empty, never 0 (see --explain). STATUS is the worst of the
+    marketplace's published limits (--limits lists them).
+
+    Fields: account, marketplace, satisfaction_pct, median_resolution_h, repurchase_rate_pct, orders, revenue,
+    currency, aov, reviews, avg_rating, reply_rate_pct, tickets, disputes, dispute_rate_pct, csat_pct,
+    median_reply_h, median_first_response_h, retention_pct, repeat_buyer_pct, cltv, cltv_12m, cancel_rate_pct,
+    buyers, open_tasks, overdue, status, revenue_by_currency, notes, period_start, period_end; with --compare
+    also <field>_change, previous, change.
 
     \b
     Examples:
-      $ mktcrm kpi --period 90d
+      $ mktcrm kpi --period last-month --compare
+      $ mktcrm kpi --period 365d --by month --chart orders
       $ mktcrm kpi --json | jq '.[] | select(.account == "total")'
     """
-    out = output(ctx, fmt, json_, fields)
-    if explain:
-        out.rows(
-            (Field("field"), Field("definition")),
-            ({"field": k, "definition": v} for k, v in kpis.DEFINITIONS.items()),
-        )
-        return
+    from mktcrm import connectors
+    from mktcrm.core import kpi_view
+
     app = app_ctx(ctx)
+    out = output(ctx, fmt, json_, fields)
     names = check_accounts(app, account)
-    p = kpis.parse_period(period, app.now())
-    markets = {a.name: a.marketplace for a in app.settings.accounts}
-    rows = kpis.compute(app.db, p, names, markets)
-    out.rows(KPI_FIELDS, rows, title=f"KPIs, {p.label}")
+    chosen = [a for a in app.settings.accounts if not names or a.name in names]
+    if chart and by not in ("month", "week"):
+        by = "month"
+    rows, checks, title = kpi_view.run(
+        app.db, chosen, lambda a: connectors.get(a.marketplace), period, app.now(), by=by, compare=compare
+    )
+    if chart:
+        for line in kpi_view.chart(rows, chart, by, out.tty and not out.machine):
+            out.stdout.write(line + "\n")
+    elif explain:
+        out.rows(kpi_view.EXPLAIN_FIELDS, kpi_view.explain(rows, checks), title=title)
+    elif limits:
+        out.rows(kpi_view.LIMIT_FIELDS, checks, title=f"Marketplace limits, {title.removeprefix('KPIs, ')}")
+    else:
+        out.rows(kpi_view.fields(by, compare), rows, title=title)
 
 
 def register(app: typer.Typer) -> None:
