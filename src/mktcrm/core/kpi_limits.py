@@ -28,6 +28,7 @@ def check(
     out = []
     for lim in limits:
         limit = float(overrides.get(lim.field, lim.limit))
+        warn = lim.warn if lim.field not in overrides else None  # an operator's own limit has no default alert
         value = row.get(lim.field)
         item = {
             "account": row.get("account"),
@@ -44,7 +45,7 @@ def check(
         }
         if value is not None:
             over = value > limit if lim.bound == "max" else value < limit
-            near = lim.warn is not None and (value > lim.warn if lim.bound == "max" else value < lim.warn)
+            near = warn is not None and (value > warn if lim.bound == "max" else value < warn)
             item["status"] = "breach" if over else ("warn" if near else "ok")
             item["distance"] = _distance(lim, limit, float(value), counts)
         out.append(item)

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from mktcrm.core import kpis
-from mktcrm.core.periods import Period, Spec
+from mktcrm.core.periods import Spec
 from mktcrm.timeutil import iso
 
 if TYPE_CHECKING:
@@ -43,22 +43,24 @@ def report(
         rows: list[dict[str, Any]] = []
         for a in accounts:
             for bucket in spec.buckets(now, a.timezone, by):
-                s = kpis.account_inputs(db, a, spec, now, bucket)
+                s = kpis.account_inputs(db, a, bucket)
                 head = {"account": a.name, "marketplace": a.marketplace, by: bucket.label}
                 rows.append(_row(head, [(s, missing[a.name])]))
         return rows
 
-    def inputs(period_of: Callable[[Account], Period | None]) -> dict[str, Inputs]:
+    def inputs(previous: bool) -> dict[str, Inputs]:
         out: dict[str, Inputs] = {}
         for a in accounts:
-            period = period_of(a)
+            period, before = spec.resolve(now, a.timezone), spec.previous(now, a.timezone)
+            if previous:
+                period, before = before, None
             if period is not None:
-                s = kpis.account_inputs(db, a, spec, now, period)
+                s = kpis.account_inputs(db, a, period, before)
                 out[a.name] = ({**s, **snapshot[a.name]}, missing[a.name])
         return out
 
-    current = inputs(lambda a: spec.resolve(now, a.timezone))
-    previous = inputs(lambda a: spec.previous(now, a.timezone)) if compare else {}
+    current = inputs(previous=False)
+    previous = inputs(previous=True) if compare else {}
     groups: dict[str, list[Account]] = {}
     for a in accounts:
         groups.setdefault(a.name if by == "account" else a.marketplace, []).append(a)
@@ -66,7 +68,7 @@ def report(
     for key, members in sorted(groups.items()):
         head = {"account": key, "marketplace": members[0].marketplace} if by == "account" else {"marketplace": key}
         rows.append(_compared(head, members, current, previous, compare))
-    if len(accounts) != 1 or by != "account":
+    if accounts:
         head = {"account": "total", "marketplace": None} if by == "account" else {"marketplace": "total"}
         rows.append(_compared(head, accounts, current, previous, compare))
     return rows

@@ -11,11 +11,10 @@ from __future__ import annotations
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from mktcrm.core.periods import Period, Spec
+from mktcrm.core.periods import Period
 from mktcrm.timeutil import from_minor, iso
 
 if TYPE_CHECKING:
@@ -123,14 +122,13 @@ def gaps(connector: Any) -> dict[str, str]:
 
 
 def account_inputs(
-    db: sqlite3.Connection, account: Account, spec: Spec, now: datetime, period: Period | None = None
+    db: sqlite3.Connection, account: Account, period: Period, before: Period | None = None
 ) -> dict[str, Any]:
-    """Raw counts of one account over `period` (default: `spec` in the account's timezone)."""
+    """Raw counts of one account over `period`; `before` (default: the same length just before) for retention."""
     from mktcrm.db.kpi_queries import period_inputs
 
-    period = period or spec.resolve(now, account.timezone)
-    length = period.end - period.start
-    start, end, prev = iso(period.start), iso(period.end), iso(period.start - length)
+    start, end = iso(period.start), iso(period.end)
+    prev = iso(before.start if before else period.start - (period.end - period.start))
     assert start and end and prev
     s = period_inputs(db, account.name, start, end, prev)
     s["dispute_cohort"] = s.get("orders", 0)
