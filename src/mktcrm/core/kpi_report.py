@@ -69,7 +69,7 @@ def report(
         head = {"account": key, "marketplace": members[0].marketplace} if by == "account" else {"marketplace": key}
         rows.append(_compared(head, members, current, previous, compare))
     if accounts:
-        head = {"account": "total", "marketplace": None} if by == "account" else {"marketplace": "total"}
+        head = {"account": "total", "marketplace": "all"} if by == "account" else {"marketplace": "total"}
         rows.append(_compared(head, accounts, current, previous, compare))
     return rows
 
