@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from conftest import Home
 from mktcrm.cli import COMMANDS, app, load_command
 
 COMMANDS_DIR = Path(__file__).resolve().parents[1] / "src" / "mktcrm" / "commands"
@@ -139,13 +140,10 @@ def test_every_fields_option_documents_its_fields() -> None:
     assert {"orders list", "reviews list", "kpi", "disputes list", "charter check"} <= set(with_fields)
 
 
-def test_help_fields_are_the_printed_fields(tmp_path: Path) -> None:
-    """What `orders list --help` promises is exactly what `--json` prints, in order."""
-    env = {"MKTCRM_HOME": str(tmp_path)}
-    runner = CliRunner()
-    helped = runner.invoke(app, ["kpi", "--help"], env=env, prog_name="mktcrm").output
+def test_help_fields_are_the_printed_fields(synced: Home) -> None:
+    """What `kpi --help` promises is exactly what `--json` prints, in order."""
+    helped = synced.ok("kpi", "--help").stdout
     promised = re.search(r"Fields: (.*?)\.\n\n", helped, flags=re.S)
     assert promised is not None, helped
-    printed = runner.invoke(app, ["kpi", "--json"], env=env, prog_name="mktcrm")
-    assert printed.exit_code == 0, printed.output
-    assert list(json.loads(printed.stdout)[0]) == " ".join(promised.group(1).split()).split(", ")
+    printed = json.loads(synced.ok("kpi", "--json").stdout)
+    assert printed and list(printed[0]) == " ".join(promised.group(1).split()).split(", ")

@@ -173,32 +173,14 @@ def test_reviews_show(synced: Home) -> None:
 
 
 def test_kpi_rows_and_total(synced: Home) -> None:
+    """The shape on a synced sandbox; every figure's value is hand-checked in test_kpis.py."""
     rows = json.loads(synced.ok("kpi", "--period", "all", "--json").stdout)
     assert [r["account"] for r in rows] == ["shop1", "total"]
-    shop = rows[0]
-    expected_orders = synced.sql(
-        "SELECT count(*) FROM orders WHERE lower(status) NOT IN ('canceled', 'cancelled', 'refused')"
-    )[0][0]
-    assert shop["orders"] == expected_orders == rows[1]["orders"]
-    assert shop["reviews"] == synced.count("reviews")
-    positive = synced.sql("SELECT count(*) FROM reviews WHERE rating >= 4")[0][0]
-    assert shop["satisfaction_pct"] == round(100 * positive / shop["reviews"], 1)
-    for key in ("aov", "avg_rating", "repurchase_rate_pct", "dispute_rate_pct", "reply_rate_pct", "revenue"):
-        assert shop[key] is not None, key
-    assert 0 < shop["repurchase_rate_pct"] < 100
+    shop, total = rows
+    assert shop["orders"] == total["orders"] > 0
+    assert 0 <= shop["dispute_rate_pct"] <= 100 and 0 < shop["repurchase_rate_pct"] < 100
     assert synced.run("kpi", "--period", "fortnight").exit_code == 2
-    explain = synced.ok("kpi", "--explain").stdout
-    assert "repurchase_rate_pct" in explain
-
-
-def test_kpi_period_filters_by_creation_date(synced: Home) -> None:
-    day = synced.sql("SELECT substr(min(created_at), 1, 10) FROM orders")[0][0]
-    rows = json.loads(synced.ok("kpi", "--period", f"{day}..{day}", "--json").stdout)
-    expected = synced.sql(
-        "SELECT count(*) FROM orders WHERE substr(created_at, 1, 10) = ? AND status NOT IN ('CANCELED', 'REFUSED')",
-        day,
-    )[0][0]
-    assert rows[0]["orders"] == expected
+    assert "repurchase_rate_pct" in synced.ok("kpi", "--explain").stdout
 
 
 def test_disputes_list(synced: Home) -> None:

@@ -42,7 +42,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "kpi": (
         "mktcrm.commands.kpi",
-        "Print KPIs per account: orders, revenue, ratings, satisfaction, replies, disputes, repurchase.",
+        "Print KPIs per account: satisfaction, resolution delay, repurchase, sales, reviews, tickets, disputes.",
     ),
     "demo": (
         "mktcrm.commands.demo",

@@ -35,6 +35,11 @@ ACCOUNT_KEYS: dict[str, tuple[type | tuple[type, ...], bool, str]] = {
     "currency": (str, False, "ISO 4217 currency code, e.g. EUR"),
     "country": (str, False, "ISO 3166 country whose public holidays count for business days (default FR)"),
     "deadlines": (dict, False, 'dispute deadline overrides by kind, e.g. { incident = "4d", inquiry = "24h" }'),
+    "kpi_limits": (
+        dict,
+        False,
+        "your marketplace's KPI limits, e.g. { dispute_rate_pct = 5, median_resolution_h = 72 }",
+    ),
 }
 # Dispute kinds (DESIGN §7) plus `review`, whose reply window a seller may promise per account.
 DEADLINE_KINDS = (*DISPUTE_KINDS, "review")  # plug-ins add the kinds their deadline rules name (see `load`)
@@ -111,6 +116,7 @@ class Account:
     currency: str = "EUR"
     country: str = "FR"
     deadlines: dict[str, str] = field(default_factory=dict)
+    kpi_limits: dict[str, float] = field(default_factory=dict)
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.options.get(key, default)
@@ -323,6 +329,12 @@ def _account(
                     f"{_where(path, text, 'deadlines', name)}: {label}: deadlines.{kind}: {exc}",
                     hint=DEADLINE_SPAN_HINT,
                 ) from None
+    for key, value in raw.get("kpi_limits", {}).items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1e6:
+            raise ConfigError(
+                f"{_where(path, text, 'kpi_limits', name)}: {label}: kpi_limits.{key} must be a number, got {value!r}",
+                hint="e.g. kpi_limits = { dispute_rate_pct = 5 } (see `mktcrm kpi --explain`)",
+            )
     if "country" in raw:
         _check_country(str(raw["country"]), f"{_where(path, text, 'country', name)}: {label}")
     tz = raw.get("timezone", defaults.get("timezone", "Europe/Paris"))
@@ -338,6 +350,7 @@ def _account(
         currency=raw.get("currency", defaults.get("currency", "EUR")),
         country=raw.get("country", "FR"),
         deadlines={str(k): str(v) for k, v in raw.get("deadlines", {}).items()},
+        kpi_limits={str(k): float(v) for k, v in raw.get("kpi_limits", {}).items()},
     )
 
 

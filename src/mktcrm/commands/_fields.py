@@ -43,24 +43,6 @@ DISPUTE_FIELDS = (
     Field("amount", "money", default=False),
     Field("currency", default=False),
 )
-KPI_FIELDS = (
-    Field("account", "id"),
-    Field("marketplace", label="market"),
-    Field("orders", "int"),
-    Field("revenue", "money"),
-    Field("currency", label="cur"),
-    Field("aov", "money"),
-    Field("reviews", "int"),
-    Field("avg_rating", "num", label="rating"),
-    Field("satisfaction_pct", "num", label="satisf%"),
-    Field("reply_rate_pct", "num", label="reply%"),
-    Field("median_reply_h", "num", default=False, label="reply_h"),
-    Field("disputes", "int"),
-    Field("dispute_rate_pct", "num", label="dispute%"),
-    Field("median_resolution_h", "num", default=False, label="resol_h"),
-    Field("repurchase_rate_pct", "num", label="repurch%"),
-)
-
 # Short column names for the capability matrix (`accounts --capabilities`, `marketplaces`),
 # in the order of connectors.base.CAPABILITIES.
 CAPABILITY_COLUMNS = {

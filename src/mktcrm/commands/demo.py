@@ -11,11 +11,12 @@ from typing import Annotated
 
 import typer
 
+from mktcrm import connectors
 from mktcrm.commands._common import app_ctx, new_app
-from mktcrm.commands._fields import DISPUTE_FIELDS, KPI_FIELDS, REVIEW_FIELDS
+from mktcrm.commands._fields import DISPUTE_FIELDS, REVIEW_FIELDS
 from mktcrm.context import AppContext
 from mktcrm.core import demo as script
-from mktcrm.core import dispute_views, kpis, reviews
+from mktcrm.core import dispute_views, kpi_view, reviews
 from mktcrm.core.disputes import refresh_deadlines
 from mktcrm.errors import UsageError
 from mktcrm.output import Output, is_tty
@@ -74,9 +75,11 @@ def demo(
     out.note("Needs attention: disputes due soonest")
     out.rows(DISPUTE_FIELDS, dispute_views.listing(app_, limit=8), empty="  none")
     out.note("")
-    period = kpis.parse_period("90d", app_.now())
-    out.note(f"KPIs, {period.label}")
-    out.rows(KPI_FIELDS, kpis.compute(app_.db, period, [], {a.name: a.marketplace for a in app_.settings.accounts}))
+    rows, _checks, title = kpi_view.run(
+        app_.db, app_.settings.accounts, lambda a: connectors.get(a.marketplace), "90d", app_.now()
+    )
+    out.note(title)
+    out.rows(kpi_view.fields("account", compare=False), rows)
     out.note("")
     out.note(f"Done in {time.monotonic() - started:.1f} s. Keep exploring this demo's cache:")
     out.note(f"  export MKTCRM_HOME={home}")

@@ -1,4 +1,4 @@
-"""`mktcrm kpi`: one row per account, and a total."""
+"""`mktcrm kpi`: the KPI table per account (or marketplace, month, week), a total, and the period before."""
 
 from __future__ import annotations
 
@@ -6,40 +6,70 @@ from typing import Annotated
 
 import typer
 
+from mktcrm import connectors
 from mktcrm.commands._common import AccountOpt, app_ctx, check_accounts, new_app, rows_command
-from mktcrm.commands._fields import KPI_FIELDS
-from mktcrm.core import kpis
-from mktcrm.output import Field, Output
+from mktcrm.core import kpi_view
+from mktcrm.output import Output
 
 app = new_app()
 
 
 @app.command("kpi")
-@rows_command(KPI_FIELDS)
+@rows_command(kpi_view.fields("account", compare=False))
 def kpi(
     ctx: typer.Context,
     out: Output,
     period: Annotated[
-        str, typer.Option("--period", "-p", help="30d, 90d, 365d, all, or 2026-01-01..2026-03-31.")
+        str,
+        typer.Option(
+            "--period",
+            "-p",
+            help="7d, 30d, 90d, 365d, this-month, last-month, this-quarter, last-quarter, 2026-03, all,"
+            " or 2026-01-01..2026-03-31 (in each account's timezone).",
+        ),
     ] = "30d",
     account: AccountOpt = None,
-    explain: Annotated[bool, typer.Option("--explain", help="Print how each figure is defined, and exit.")] = False,
+    by: Annotated[str, typer.Option("--by", help="Rows per account, marketplace, month or week.")] = "account",
+    compare: Annotated[
+        bool, typer.Option("--compare", help="Show the previous period of the same length and the change.")
+    ] = False,
+    chart: Annotated[
+        str | None, typer.Option("--chart", metavar="FIELD", help="Draw FIELD per month (or --by week).")
+    ] = None,
+    limits: Annotated[
+        bool, typer.Option("--limits", help="One row per marketplace limit: value, status, distance, source.")
+    ] = False,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="How each figure is defined, why cells are empty, distance to limits.")
+    ] = False,
 ) -> None:
-    """Print KPIs per account: orders, revenue, ratings, satisfaction, replies, disputes, repurchase.
+    """Print KPIs per account: satisfaction, resolution delay, repurchase, sales, reviews, tickets, disputes.
+
+    The seeds' four columns come first. Rates are in % (`*_pct`), durations in hours (`*_h`), money per
+    currency; a figure the data cannot give is empty, never 0 (see --explain). STATUS is the worst of the
+    marketplace's published limits (--limits lists them). With --compare each figure also has
+    `<field>_change`, and the JSON `previous` and `change` objects.
 
     \b
     Examples:
-      $ mktcrm kpi --period 90d
+      $ mktcrm kpi --period last-month --compare
+      $ mktcrm kpi --period 365d --by month --chart orders
       $ mktcrm kpi --json | jq '.[] | select(.account == "total")'
     """
-    if explain:
-        out.rows(
-            (Field("field"), Field("definition")),
-            ({"field": k, "definition": v} for k, v in kpis.DEFINITIONS.items()),
-        )
-        return
     app_ = app_ctx(ctx)
     names = check_accounts(app_, account)
-    p = kpis.parse_period(period, app_.now())
-    markets = {a.name: a.marketplace for a in app_.settings.accounts}
-    out.rows(KPI_FIELDS, kpis.compute(app_.db, p, names, markets), title=f"KPIs, {p.label}")
+    chosen = [a for a in app_.settings.accounts if not names or a.name in names]
+    if chart and by not in ("month", "week"):
+        by = "month"
+    rows, checks, title = kpi_view.run(
+        app_.db, chosen, lambda a: connectors.get(a.marketplace), period, app_.now(), by=by, compare=compare
+    )
+    if chart:
+        for line in kpi_view.chart(rows, chart, by, out.tty and not out.machine):
+            out.stdout.write(line + "\n")
+    elif explain:
+        out.rows(kpi_view.EXPLAIN_FIELDS, kpi_view.explain(rows, checks), title=title)
+    elif limits:
+        out.rows(kpi_view.LIMIT_FIELDS, checks, title=f"Marketplace limits, {title.removeprefix('KPIs, ')}")
+    else:
+        out.rows(kpi_view.fields(by, compare), rows, title=title)

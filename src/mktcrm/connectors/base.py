@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from mktcrm.connectors.deadline_rule import DeadlineRule
+from mktcrm.connectors.kpi_limit import KpiLimit
 from mktcrm.errors import PaginationLoopError, RemoteError
 
 if TYPE_CHECKING:
@@ -249,6 +250,10 @@ class Connector:
     # Reviews rated at or below this are never answered automatically, a person decides (None: any rating).
     negative_needs_human: ClassVar[int | None] = None
     deadline_rules: ClassVar[tuple[DeadlineRule, ...]] = ()  # time to act per dispute kind, with its source
+    kpi_limits: ClassVar[tuple[KpiLimit, ...]] = ()  # published performance limits, with their source
+    # KPI field -> why this marketplace's data cannot give it (the cell reads empty, `kpi --explain` says why).
+    # Without `sync_disputes` the dispute and ticket figures are empty too, with `instead["sync_disputes"]`.
+    kpi_gaps: ClassVar[dict[str, str]] = {}
     sandbox: ClassVar[str] = ""  # "module:Class" of its fake API, a `mktcrm.sandbox.base.SandboxBase`
     demo_accounts: ClassVar[tuple[str, ...]] = ()  # sandbox accounts `mktcrm demo` and `sandbox serve` set up
     serve_option: ClassVar[str] = ""  # `mktcrm sandbox serve --<serve_option> NAME`: a shortcut to its sandboxes

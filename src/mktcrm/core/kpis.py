@@ -1,114 +1,236 @@
-"""KPI definitions (DESIGN §8): each figure defined once, here, and printed by `kpi --explain`."""
+"""KPI definitions (DESIGN §8): each figure defined once, here, and printed by `kpi --explain`.
+
+Figures come from raw counts (`db.kpi_queries`), one account and one period at a time in the account's
+timezone; rows for a marketplace or the total merge those counts, never the rounded figures. A figure
+the data cannot give is None (empty), never 0, and `notes` says why: an account whose marketplace
+cannot give a figure is left out of the total's figure rather than pulling it down.
+"""
 
 from __future__ import annotations
 
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from mktcrm.errors import UsageError
-from mktcrm.timeutil import from_minor, iso, parse_time
+from mktcrm.core.periods import Period
+from mktcrm.timeutil import from_minor, iso
 
 if TYPE_CHECKING:
     import sqlite3
 
-DEFINITIONS: dict[str, str] = {
-    "orders": "orders created in the period, not cancelled or refused",
-    "revenue": "sum of those orders' totals (decimal string; null when accounts mix currencies)",
-    "aov": "average order value: revenue / orders",
-    "reviews": "reviews (seller feedback and product reviews) created in the period",
-    "avg_rating": "mean rating of those reviews, 1-5",
-    "satisfaction_pct": "reviews rated 4 or 5 / reviews, in % (Amazon's positive-feedback rule)",
-    "reply_rate_pct": "reviews with a public reply / reviews, in %",
-    "median_reply_h": "median hours from review to reply, replied reviews only",
-    "disputes": "disputes (incidents, returns, claims…) opened in the period",
-    "dispute_rate_pct": "orders with a dispute opened in the period / orders, in %",
-    "median_resolution_h": "median hours from opened to resolved, disputes resolved in the period",
-    "repurchase_rate_pct": "buyers with 2+ orders on the account up to the period's end / buyers who ordered"
-    " in the period, in %",
-}
+    from mktcrm.config import Account
 
 
 @dataclass(frozen=True)
-class Period:
-    start: datetime
-    end: datetime
-    label: str
+class Figure:
+    name: str
+    unit: str  # count | money | pct | h | rating
+    better: int  # +1 higher is better, -1 lower is better, 0 neither (for --compare colours)
+    definition: str
+    label: str = ""
 
 
-def parse_period(text: str, now: datetime) -> Period:
-    """`30d`, `90d`, `365d`, `all`, or `YYYY-MM-DD..YYYY-MM-DD` (end day included)."""
-    if text == "all":
-        return Period(datetime(1970, 1, 1, tzinfo=now.tzinfo), now, "all time")
-    if text.endswith("d") and text[:-1].isdigit() and 0 < int(text[:-1]) <= 36500:
-        return Period(now - timedelta(days=int(text[:-1])), now, f"last {text[:-1]} days")
-    if ".." in text:
-        first, _, last = text.partition("..")
-        try:
-            start, end = parse_time(first), parse_time(last)
-        except ValueError:
-            start = end = None
-        if start and end and start <= end and end.year < 9999:  # the end day is included: end + 1 day must exist
-            return Period(start, end + timedelta(days=1), f"{first} to {last}")
-    raise UsageError(f"cannot read the period {text!r}", hint="use 30d, 90d, 365d, all, or 2026-01-01..2026-03-31")
+_EXCLUDED = "Cancelled and refused orders are not sales; refunded ones are sales but not revenue"
+FIGURES: tuple[Figure, ...] = (
+    Figure("satisfaction_pct", "pct", 1, "reviews rated 4 or 5 / rated reviews created in the period", "satisf%"),
+    Figure(
+        "median_resolution_h", "h", -1, "median hours opened → resolved, disputes resolved in the period", "resol_h"
+    ),
+    Figure(
+        "repurchase_rate_pct",
+        "pct",
+        1,
+        "the period's buyers with 2+ orders on the account up to the period's end / the period's buyers",
+        "repurch%",
+    ),
+    Figure("orders", "count", 1, f"sales volume: orders created in the period. {_EXCLUDED}"),
+    Figure("revenue", "money", 1, "sum of the period's order totals, refunded orders excluded; per currency"),
+    Figure("aov", "money", 1, "revenue / orders that make it (not refunded)"),
+    Figure("reviews", "count", 0, "reviews (seller feedback and product reviews) created in the period"),
+    Figure("avg_rating", "rating", 1, "mean rating of the period's rated reviews, 1-5", "rating"),
+    Figure(
+        "reply_rate_pct", "pct", 1, "the period's reviews with a reply (public, sent, or task done) / reviews", "reply%"
+    ),
+    Figure("tickets", "count", -1, "buyer messages and threads (kind inquiry) opened in the period: not disputes"),
+    Figure("disputes", "count", -1, "incidents, returns, claims, cases, payment disputes opened in the period"),
+    Figure(
+        "dispute_rate_pct",
+        "pct",
+        -1,
+        "the period's orders with a dispute (opened at any time) / the period's orders: 0-100 %",
+        "dispute%",
+    ),
+    Figure(
+        "csat_pct",
+        "pct",
+        1,
+        "the period's orders whose seller feedback is 4 or 5 stars / the period's orders with seller feedback",
+        "csat%",
+    ),
+    Figure("median_reply_h", "h", -1, "median hours review → reply, the period's replied reviews", "reply_h"),
+    Figure(
+        "median_first_response_h",
+        "h",
+        -1,
+        "median hours a ticket opened in the period waited for the seller's first message (answered ones)",
+        "first_h",
+    ),
+    Figure(
+        "retention_pct",
+        "pct",
+        1,
+        "buyers of the previous period of the same length who bought again in this one / those buyers",
+        "retain%",
+    ),
+    Figure(
+        "repeat_buyer_pct", "pct", 1, "the period's buyers with 2+ orders within the period / its buyers", "repeat%"
+    ),
+    Figure(
+        "cltv", "money", 1, "mean revenue per buyer over their whole history up to the period's end (period buyers)"
+    ),
+    Figure("cltv_12m", "money", 1, "mean revenue per buyer over the 12 months up to the period's end (period buyers)"),
+    Figure("cancel_rate_pct", "pct", -1, "cancelled or refused orders / orders placed in the period", "cancel%"),
+    Figure("buyers", "count", 1, "distinct buyers with an order in the period"),
+    Figure("open_tasks", "count", -1, "manual tasks still open, now (whatever the period)"),
+    Figure("overdue", "count", -1, "open tasks and unresolved disputes past their deadline, now (whatever the period)"),
+)
+BY_NAME = {f.name: f for f in FIGURES}
+SNAPSHOT = ("open_tasks", "overdue")  # "now" figures: not repeated for a previous period
+# Inputs each figure reads: an account whose marketplace cannot give the figure drops them from merges.
+INPUTS: dict[str, tuple[str, ...]] = {
+    "satisfaction_pct": ("rated", "positive"),
+    "avg_rating": ("rated", "rating_sum"),
+    "csat_pct": ("rated_orders", "happy_orders"),
+    "tickets": ("tickets",),
+    "median_first_response_h": ("first_response_hours",),
+    "disputes": ("disputes",),
+    "dispute_rate_pct": ("disputed_orders", "dispute_cohort"),
+    "median_resolution_h": ("resolution_hours",),
+}
+DISPUTE_FIGURES = ("tickets", "median_first_response_h", "disputes", "dispute_rate_pct", "median_resolution_h")
 
 
-def _pct(part: float, whole: float) -> float | None:
-    return round(100 * part / whole, 1) if whole else None
+def gaps(connector: Any) -> dict[str, str]:
+    """Figures this marketplace cannot give, and why (declared by its connector)."""
+    out = {}
+    if connector.capabilities.get("sync_disputes", "none") != "api":
+        why = connector.instead.get("sync_disputes", "this marketplace has no dispute API")
+        out = {name: f"disputes are not synced: {why}" for name in DISPUTE_FIGURES}
+    return {**out, **connector.kpi_gaps}
 
 
-def _median(values: list[float]) -> float | None:
+def account_inputs(
+    db: sqlite3.Connection, account: Account, period: Period, before: Period | None = None
+) -> dict[str, Any]:
+    """Raw counts of one account over `period`; `before` (default: the same length just before) for retention."""
+    from mktcrm.db.kpi_queries import period_inputs
+
+    start, end = iso(period.start), iso(period.end)
+    prev = iso(before.start if before else period.start - (period.end - period.start))
+    assert start and end and prev
+    s = period_inputs(db, account.name, start, end, prev)
+    s["dispute_cohort"] = s.get("orders", 0)
+    s["period"] = (start, end)
+    s["account"] = account.name
+    return s
+
+
+def merge(parts: Sequence[tuple[dict[str, Any], dict[str, str]]]) -> dict[str, Any]:
+    """Sum the raw counts of several accounts; inputs of a figure an account cannot give are left out."""
+    total: dict[str, Any] = {"by_currency": {}}
+    for s, missing in parts:
+        dropped = {key for name in missing for key in INPUTS.get(name, ())}
+        for key, value in s.items():
+            if key in dropped or key in ("period", "account"):
+                continue
+            if key == "by_currency":
+                for cur, (n, rev) in value.items():
+                    n0, r0 = total["by_currency"].get(cur, (0, 0))
+                    total["by_currency"][cur] = [n0 + n, r0 + rev]
+            elif key == "buyer_currency":
+                prior = total.get(key)
+                total[key] = value if prior is None or value in (None, prior) else "mixed"
+                total[key] = total[key] or prior
+            elif isinstance(value, list):
+                total.setdefault(key, []).extend(value)
+            elif value is None or (key in total and total[key] is None):
+                total[key] = None  # unknown in one part (money in several currencies): unknown in the sum
+            else:
+                total[key] = total.get(key, 0) + value
+    return total
+
+
+def figures(s: dict[str, Any], missing: dict[str, str]) -> dict[str, Any]:
+    """The figures of one row from its raw counts; a figure in `missing` is None whatever the counts."""
+    by_cur = s.get("by_currency", {})
+    currency = next(iter(by_cur)) if len(by_cur) == 1 else ("mixed" if by_cur else None)
+    paid, revenue = by_cur.get(currency, (0, None))
+    orders = s.get("orders", 0)
+    buyers = s.get("buyers", 0)
+    buyer_cur = s.get("buyer_currency")
+    row: dict[str, Any] = {
+        "orders": orders,
+        "revenue": from_minor(revenue),
+        "currency": currency,
+        "revenue_by_currency": {c: from_minor(r) for c, (_n, r) in sorted(by_cur.items())} if by_cur else None,
+        "aov": from_minor(round(revenue / paid)) if revenue is not None and paid else None,
+        "reviews": s.get("reviews", 0),
+        "avg_rating": round(s["rating_sum"] / s["rated"], 2) if s.get("rated") else None,
+        "satisfaction_pct": _pct(s.get("positive"), s.get("rated")),
+        "csat_pct": _pct(s.get("happy_orders"), s.get("rated_orders")),
+        "reply_rate_pct": _pct(s.get("replied"), s.get("reviews")),
+        "median_reply_h": _median(s.get("reply_hours")),
+        "tickets": s.get("tickets"),
+        "median_first_response_h": _median(s.get("first_response_hours")),
+        "disputes": s.get("disputes"),
+        "dispute_rate_pct": _pct(s.get("disputed_orders"), s.get("dispute_cohort")),
+        "median_resolution_h": _median(s.get("resolution_hours")),
+        "buyers": buyers,
+        "repurchase_rate_pct": _pct(s.get("repeat_buyers"), buyers),
+        "repeat_buyer_pct": _pct(s.get("repeat_in_period"), buyers),
+        "retention_pct": _pct(s.get("retained"), s.get("prev_buyers")),
+        "cltv": _per_buyer(s.get("history_revenue"), buyers, buyer_cur),
+        "cltv_12m": _per_buyer(s.get("year_revenue"), buyers, buyer_cur),
+        "cancel_rate_pct": _pct(s.get("not_sold"), s.get("placed")),
+        "open_tasks": s.get("open_tasks"),
+        "overdue": s.get("overdue"),
+    }
+    for name in missing:
+        if name in row:
+            row[name] = None
+    return row
+
+
+def change(name: str, now: Any, before: Any) -> float | None:
+    """Rates change in points; counts, money and hours in % of the previous value (None from 0 or empty)."""
+    if now is None or before is None:
+        return None
+    a, b = Decimal(str(now)), Decimal(str(before))
+    if BY_NAME[name].unit == "pct":
+        return float(round(a - b, 1))
+    return float(round(100 * (a - b) / b, 1)) if b else None
+
+
+def notes(missing: dict[str, str], left_out: dict[str, list[str]], row: dict[str, Any]) -> list[str]:
+    """Why cells are empty, and what a merged row leaves out."""
+    out = [f"{name}: {why}" for name, why in missing.items() if name in BY_NAME]
+    out += [f"{name}: leaves out {', '.join(names)}" for name, names in sorted(left_out.items()) if names]
+    if row.get("currency") == "mixed":
+        out.append("revenue: several currencies, not added together (see revenue_by_currency)")
+    return out
+
+
+def _pct(part: float | None, whole: float | None) -> float | None:
+    return round(100 * part / whole, 1) if whole and part is not None else None
+
+
+def _median(values: list[float] | None) -> float | None:
     return round(statistics.median(values), 1) if values else None
 
 
-def _figures(account: str, s: dict[str, Any]) -> dict[str, Any]:
-    currencies = s["currencies"]
-    currency = next(iter(currencies)) if len(currencies) == 1 else (None if not currencies else "mixed")
-    revenue = s["revenue_minor"] if currency != "mixed" else None
-    return {
-        "account": account,
-        "marketplace": s["marketplace"],
-        "orders": s["orders"],
-        "revenue": from_minor(revenue) if revenue is not None else None,
-        "currency": currency,
-        "aov": from_minor(round(revenue / s["orders"])) if revenue is not None and s["orders"] else None,
-        "reviews": s["reviews"],
-        "avg_rating": round(s["rating_sum"] / s["reviews"], 2) if s["reviews"] else None,
-        "satisfaction_pct": _pct(s["positive"], s["reviews"]),
-        "reply_rate_pct": _pct(s["replied"], s["reviews"]),
-        "median_reply_h": _median(s["reply_hours"]),
-        "disputes": s["disputes"],
-        "dispute_rate_pct": _pct(s["disputed_orders"], s["orders"]),
-        "median_resolution_h": _median(s["resolution_hours"]),
-        "repurchase_rate_pct": _pct(s["repeat_buyers"], s["buyers"]),
-    }
-
-
-def compute(
-    db: sqlite3.Connection, period: Period, accounts: Sequence[str], marketplaces: dict[str, str]
-) -> list[dict[str, Any]]:
-    """One row per account (configured accounts with no data included) and a `total` row."""
-    from mktcrm.db.queries import empty_kpi_inputs, kpi_inputs
-
-    start, end = iso(period.start), iso(period.end)
-    assert start and end
-    data = kpi_inputs(db, start, end, accounts)
-    for name, market in marketplaces.items():
-        if (not accounts or name in accounts) and name not in data:
-            data[name] = empty_kpi_inputs(market)
-    rows = [_figures(name, data[name]) for name in sorted(data)]
-    total = empty_kpi_inputs("all")
-    for s in data.values():
-        for key, value in s.items():
-            if key == "marketplace":
-                continue
-            if isinstance(value, set):
-                total[key].update(value)
-            elif isinstance(value, list):
-                total[key].extend(value)
-            else:
-                total[key] += value
-    rows.append(_figures("total", total))
-    return rows
+def _per_buyer(revenue: int | None, buyers: int, currency: str | None) -> str | None:
+    if revenue is None or not buyers or currency in (None, "mixed"):
+        return None
+    return from_minor(round(revenue / buyers))

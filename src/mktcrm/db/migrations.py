@@ -211,3 +211,16 @@ def m006_local_dispute_status(db: sqlite3.Connection) -> None:
         ALTER TABLE disputes ADD COLUMN local_at TEXT
         """,
     )
+
+
+@migration
+def m007_kpi_indexes(db: sqlite3.Connection) -> None:
+    """KPI reads: a dispute by its order (dispute rate), a buyer's history (repurchase, CLTV), events by author."""
+    _script(
+        db,
+        """
+        CREATE INDEX disputes_account_order ON disputes (account, order_id, kind);
+        CREATE INDEX orders_account_buyer_kpi ON orders (account, buyer_key, created_at, status, total_minor, currency);
+        CREATE INDEX orders_account_created_kpi ON orders (account, created_at, status, currency, total_minor)
+        """,
+    )

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mktcrm.db import placeholders
-from mktcrm.db.disputes import RESOLVED_SQL
 from mktcrm.timeutil import from_minor
 
 if TYPE_CHECKING:
@@ -125,98 +124,6 @@ def _review(row: sqlite3.Row) -> dict[str, Any]:
     item["visible"] = None if item["visible"] is None else bool(item["visible"])
     item["answered"] = bool(item["replied_at"] or item["reply_body"])
     return item
-
-
-_LIVE = "lower(coalesce(status, '')) NOT IN ('canceled', 'cancelled', 'refused')"
-
-
-def kpi_inputs(db: sqlite3.Connection, start: str, end: str, accounts: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """Per-account aggregates for the KPI definitions in `core.kpis` (one pass per table)."""
-    acc_sql = f" AND account IN ({placeholders(accounts)})" if accounts else ""
-    acc = list(accounts)
-    out: dict[str, dict[str, Any]] = {}
-
-    def slot(account: str, marketplace: str | None = None) -> dict[str, Any]:
-        item = out.setdefault(account, empty_kpi_inputs(marketplace))
-        if marketplace and not item["marketplace"]:
-            item["marketplace"] = marketplace
-        return item
-
-    for r in db.execute(
-        "SELECT account, marketplace, count(*), coalesce(sum(total_minor), 0), group_concat(DISTINCT currency)"
-        f" FROM orders WHERE created_at >= ? AND created_at < ? AND {_LIVE}{acc_sql} GROUP BY account, marketplace",
-        [start, end, *acc],
-    ):
-        s = slot(r[0], r[1])
-        s["orders"], s["revenue_minor"] = r[2], r[3]
-        s["currencies"].update(c for c in (r[4] or "").split(",") if c)
-    for r in db.execute(
-        "SELECT account, marketplace, rating, created_at, coalesce(replied_at, (SELECT r.sent_at FROM replies r"
-        " WHERE r.account = reviews.account AND r.review_id = reviews.id AND r.state IN ('sent', 'manual_done'))),"
-        f" reply_body IS NOT NULL FROM reviews WHERE created_at >= ? AND created_at < ?{acc_sql}",
-        [start, end, *acc],
-    ):
-        s = slot(r[0], r[1])
-        s["reviews"] += 1
-        if r[2] is not None:
-            s["rating_sum"] += r[2]
-            s["positive"] += r[2] >= 4
-        if r[4] or r[5]:  # some marketplaces give the reply text without its date (eBay)
-            s["replied"] += 1
-        if r[4]:
-            s["reply_hours"].append(_hours(r[3], r[4]))
-    for r in db.execute(
-        "SELECT account, marketplace, count(*), count(DISTINCT order_id) FROM disputes"
-        f" WHERE opened_at >= ? AND opened_at < ?{acc_sql} GROUP BY account, marketplace",
-        [start, end, *acc],
-    ):
-        s = slot(r[0], r[1])
-        s["disputes"], s["disputed_orders"] = r[2], r[3]
-    for r in db.execute(
-        f"SELECT account, marketplace, opened_at, {RESOLVED_SQL} AS done FROM disputes"
-        f" WHERE {RESOLVED_SQL} >= ? AND {RESOLVED_SQL} < ? AND opened_at IS NOT NULL{acc_sql}",
-        [start, end, *acc],
-    ):
-        slot(r[0], r[1])["resolution_hours"].append(_hours(r[2], r[3]))
-    for r in db.execute(
-        "SELECT account, marketplace, count(*), sum(n >= 2) FROM ("
-        "  SELECT account, marketplace, buyer_key, count(*) AS n, max(created_at >= ?) AS in_period FROM orders"
-        f"  WHERE created_at < ? AND buyer_key IS NOT NULL AND {_LIVE}{acc_sql}"
-        "  GROUP BY account, marketplace, buyer_key) WHERE in_period GROUP BY account, marketplace",
-        [start, end, *acc],
-    ):
-        s = slot(r[0], r[1])
-        s["buyers"], s["repeat_buyers"] = r[2], r[3] or 0
-    return out
-
-
-def empty_kpi_inputs(marketplace: str | None) -> dict[str, Any]:
-    """The aggregates of an account with no rows in the period."""
-    return {
-        "marketplace": marketplace,
-        "orders": 0,
-        "revenue_minor": 0,
-        "currencies": set(),
-        "reviews": 0,
-        "rating_sum": 0,
-        "positive": 0,
-        "replied": 0,
-        "reply_hours": [],
-        "disputes": 0,
-        "disputed_orders": 0,
-        "resolution_hours": [],
-        "buyers": 0,
-        "repeat_buyers": 0,
-    }
-
-
-def _hours(start: str, end: str) -> float:
-    from mktcrm.timeutil import parse_time
-
-    a, b = parse_time(start), parse_time(end)
-    if a is None or b is None:
-        return 0.0
-    return max(0.0, (b - a).total_seconds() / 3600)
 
 
 def first_line_title(db: sqlite3.Connection, account: str, order_id: str | None) -> str | None:

@@ -12,6 +12,7 @@ from mktcrm.connectors.amazon.reports import ReviewsStream
 from mktcrm.connectors.amazon.streams import ListingsStream, OrdersStream
 from mktcrm.connectors.base import API, MANUAL, NONE, CheckResult, Connector
 from mktcrm.connectors.deadline_rule import CHECKED, LAST_MESSAGE, DeadlineRule
+from mktcrm.connectors.kpi_limit import KpiLimit
 
 if TYPE_CHECKING:
     import httpx
@@ -22,6 +23,7 @@ DEFAULT_TOKEN_URL = "https://api.amazon.com/auth/o2/token"
 TOKEN_PATH = "/auth/o2/token"
 _CRT = "https://sellercentral.amazon.com/gp/help/external/200549770"
 _48H = "https://www.sellerbee.com/forum/52"
+_PERF = "https://sellercentral.amazon.com/gp/help/external/G202124800"  # targets: codisto.help 360004508096
 
 
 def _access_token(request: httpx.Request, token: str) -> None:
@@ -69,6 +71,38 @@ class AmazonConnector(Connector):
         DeadlineRule("amazon", "inquiry", 24, "hours", "updated_at", _CRT, CHECKED, LAST_MESSAGE),
         DeadlineRule("amazon", "claim", 48, "hours", "opened_at", _48H, CHECKED, "secondary source"),
         DeadlineRule("amazon", "return", 48, "hours", "opened_at", _48H, CHECKED, "secondary source"),
+    )
+    _FEEDBACK_ONLY_LOW = "Amazon's feedback report (GET_SELLER_FEEDBACK_DATA) holds only 1-3 star feedback"
+    kpi_gaps: ClassVar[dict[str, str]] = {
+        "satisfaction_pct": _FEEDBACK_ONLY_LOW + "; see Seller Central > Performance > Feedback",
+        "csat_pct": _FEEDBACK_ONLY_LOW + "; see Seller Central > Performance > Feedback",
+        "avg_rating": _FEEDBACK_ONLY_LOW + ": a mean of those would look worse than your real rating",
+    }
+    kpi_limits = (
+        KpiLimit(
+            "order_defect_rate_pct",
+            "max",
+            1.0,
+            "Amazon order defect rate",
+            _PERF,
+            note="from the Account Health report (GET_V2_SELLER_PERFORMANCE_REPORT), not synced yet",
+        ),
+        KpiLimit(
+            "late_shipment_rate_pct",
+            "max",
+            4.0,
+            "Amazon late shipment rate",
+            _PERF,
+            note="from the Account Health report (GET_V2_SELLER_PERFORMANCE_REPORT), not synced yet",
+        ),
+        KpiLimit(
+            "cancel_rate_pct",
+            "max",
+            2.5,
+            "Amazon pre-fulfilment cancel rate",
+            _PERF,
+            note="mktcrm counts every cancelled order; Amazon counts those the seller cancelled",
+        ),
     )
     sandbox = "mktcrm.connectors.amazon.sandbox.marketplace:AmazonSandbox"
     demo_accounts = ("amazon-fr",)

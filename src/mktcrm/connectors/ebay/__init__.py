@@ -14,6 +14,7 @@ from mktcrm.connectors.deadline_rule import CHECKED, DeadlineRule
 from mktcrm.connectors.ebay.disputes import DisputesStream
 from mktcrm.connectors.ebay.feedback import ReviewsStream
 from mktcrm.connectors.ebay.streams import ListingsStream, OrdersStream
+from mktcrm.connectors.kpi_limit import KpiLimit
 from mktcrm.errors import ConflictError, NotSupportedError
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ SCOPES = tuple(
     f"https://api.ebay.com/oauth/api_scope/{s}"
     for s in ("sell.inventory.readonly", "sell.fulfillment.readonly", "sell.payment.dispute", "commerce.feedback")
 )
+_STANDARDS = "https://www.ebay.com.au/help/policies/selling-policies/seller-performance-policy?id=4347"
 
 
 class EbayConnector(Connector):
@@ -72,6 +74,17 @@ class EbayConnector(Connector):
         DeadlineRule("ebay", "payment_dispute", 5, "calendar_days", "opened_at", _PAYMENT, CHECKED),
         DeadlineRule("ebay", "return", 3, "business_days", "opened_at", _STEP_IN, CHECKED, "then eBay may step in"),
         DeadlineRule("ebay", "inquiry", 3, "business_days", "opened_at", _STEP_IN, CHECKED, "item not received"),
+    )
+    kpi_gaps: ClassVar[dict[str, str]] = {
+        "tickets": "eBay member messages are not synced (no thread stream yet)",
+        "median_first_response_h": "eBay member messages are not synced (no thread stream yet)",
+    }
+    _DASHBOARD = "from eBay's seller standards dashboard, which no synced API gives"
+    kpi_limits = (
+        KpiLimit(
+            "transaction_defect_rate_pct", "max", 2.0, "eBay transaction defect rate", _STANDARDS, note=_DASHBOARD
+        ),
+        KpiLimit("late_shipment_rate_pct", "max", 7.0, "eBay late shipment rate", _STANDARDS, note=_DASHBOARD),
     )
     sandbox = "mktcrm.connectors.ebay.sandbox.marketplace:EbaySandbox"
     demo_accounts = ("ebay-fr",)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from mktcrm.connectors.base import API, MANUAL, NONE, CheckResult, Connector
 from mktcrm.connectors.deadline_rule import CHECKED, DeadlineRule
 from mktcrm.connectors.etsy.streams import ListingsStream, OrdersStream, ReviewsStream
+from mktcrm.connectors.kpi_limit import KpiLimit
 
 if TYPE_CHECKING:
     import httpx
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 TOKEN_PATH = "/v3/public/oauth/token"
 DEFAULT_TOKEN_URL = "https://api.etsy.com" + TOKEN_PATH
 _CASES = "https://help.etsy.com/hc/en-gb/articles/360016126873"
+_STAR = "https://help.etsy.com/hc/en-us/articles/29665255990039"
 
 
 class EtsyConnector(Connector):
@@ -60,6 +62,29 @@ class EtsyConnector(Connector):
     message_target = "message"
     deadline_rules = (
         DeadlineRule("etsy", "case", 3, "calendar_days", "opened_at", _CASES, CHECKED, "then Etsy may step in"),
+    )
+    kpi_gaps: ClassVar[dict[str, str]] = {
+        "tickets": "Etsy has no API for conversations",
+        "median_first_response_h": "Etsy has no API for conversations",
+    }
+    kpi_limits = (
+        KpiLimit("avg_rating", "min", 4.8, "Etsy Star Seller: average review rating", _STAR),
+        KpiLimit(
+            "first_response_24h_pct",
+            "min",
+            95.0,
+            "Etsy Star Seller: first messages answered within 24 h",
+            _STAR,
+            note="Etsy has no API for conversations: see Shop Manager > Star Seller",
+        ),
+        KpiLimit(
+            "on_time_shipping_pct",
+            "min",
+            95.0,
+            "Etsy Star Seller: on-time shipping with tracking",
+            _STAR,
+            note="shipping events are not synced: see Shop Manager > Star Seller",
+        ),
     )
     sandbox = "mktcrm.connectors.etsy.sandbox.marketplace:EtsySandbox"
     demo_accounts = ("etsy",)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from mktcrm.connectors.base import API, MANUAL, NONE, CheckResult, Connector
 from mktcrm.connectors.deadline_rule import CHECKED, LAST_MESSAGE, DeadlineRule
+from mktcrm.connectors.kpi_limit import KpiLimit
 from mktcrm.connectors.mirakl.actions import DisputeActions
 from mktcrm.connectors.mirakl.disputes import DISPUTE_STATES, ReturnsStream, ThreadsStream
 from mktcrm.connectors.mirakl.streams import DisputesStream, ListingsStream, OrdersStream, ReviewsStream
@@ -26,6 +27,7 @@ _OPERATOR = "operator-dependent default: set the account's deadlines to your ope
 _NO_FIGURE = (
     "operator-dependent default, no operator figure found (eBay's 3 business days); set the account's deadlines"
 )
+_PCC_KPI = "https://marketplacehelp.pccomponentes.com/hc/en-us/articles/20560874552605"
 
 
 def _shop_key_auth(key: str) -> httpx.Auth:
@@ -81,6 +83,35 @@ class MiraklConnector(DisputeActions, Connector):
         DeadlineRule("mirakl", "inquiry", 24, "hours", "updated_at", _PCC, CHECKED, LAST_MESSAGE),
         DeadlineRule("mirakl", "incident", 4, "calendar_days", "opened_at", _BESTBUY, CHECKED, _OPERATOR),
         DeadlineRule("mirakl", "return", 3, "business_days", "opened_at", _PCC, CHECKED, _NO_FIGURE),
+    )
+    # Each operator sets its own quality gates: PcComponentes' by default, overridable per account (kpi_limits).
+    kpi_limits = (
+        KpiLimit(
+            "median_first_response_h",
+            "max",
+            24.0,
+            "Mirakl operator: reply time to customer messages",
+            _PCC_KPI,
+            warn=20.0,
+            note="operator-dependent: set kpi_limits in the account to your operator's",
+        ),
+        KpiLimit(
+            "dispute_rate_pct",
+            "max",
+            9.0,
+            "Mirakl operator: incident rate",
+            _PCC_KPI,
+            warn=8.0,
+            note="operator-dependent: set kpi_limits in the account to your operator's",
+        ),
+        KpiLimit(
+            "median_resolution_h",
+            "max",
+            96.0,
+            "Mirakl operator: incident resolution delay",
+            _BESTBUY,
+            note="Best Buy CA resolves incidents within 4 days; operator-dependent",
+        ),
     )
     sandbox = "mktcrm.connectors.mirakl.sandbox.marketplace:MiraklSandbox"
     demo_accounts = ("intermarche", "leclerc")
