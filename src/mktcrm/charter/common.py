@@ -116,10 +116,17 @@ _PLACEHOLDER_WORDS = (
     "nom|name|prenom|prénom|client|cliente|buyer|customer|acheteur|order|commande|numero|numéro|date|produit|"
     "product|article|item|signature|vendeur|seller|boutique|shop|insert|insérer|inserer|votre"
 )
+# Editorial tags a seller writes on purpose ("[EDITED] new tracking number", "[Mise à jour]", Amazon's
+# "[Important]" subject prefix): a status word in brackets, never a template variable left unfilled.
+_TAGS = (
+    "edited|edit|update|updated|modifié|modifie|modifiée|modifiee|mise à jour|mise a jour|maj|correction|corrigé"
+    "|corrige|rectificatif|erratum|résolu|resolu|resolved|solved|fixed|closed|clos|clôturé|cloture|important|urgent"
+    "|info|information|rappel|reminder|note|nb|ps|new|nouveau"
+)
 _PLACEHOLDER = re.compile(
     r"\{\{.*?\}\}|\{%.*?%\}|\$\{[^}\n]*\}|\{[A-Za-z_][A-Za-z0-9_.]*\}|%\([A-Za-z_]+\)[sd]|<<[^<>\n]{1,40}>>"
     r"|__[A-Z][A-Z_]+__|\b(?:XXX+|TODO|FIXME|TBD)\b"
-    rf"|\[(?!IMPORTANT\])(?:[A-Z][A-Z0-9_ ]{{2,30}}|[^\]\n]{{0,30}}\b(?i:{_PLACEHOLDER_WORDS})\b[^\]\n]{{0,30}})\]"
+    rf"|\[(?!(?i:{_TAGS})\])(?:[A-Z][A-Z0-9_ ]{{2,30}}|[^\]\n]{{0,30}}\b(?i:{_PLACEHOLDER_WORDS})\b[^\]\n]{{0,30}})\]"
 )
 placeholder = regex_detector(_PLACEHOLDER, on="text")
 
