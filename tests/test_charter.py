@@ -152,13 +152,15 @@ def test_api_names_marketplaces_targets_and_sources() -> None:
 
 
 def test_long_french_prose_raises_no_contact_or_profanity_alarm() -> None:
-    """The two seed articles (35,000 characters of French prose, prices, percentages, 24h/24): not one finding."""
+    """The two seed articles (35,000 characters of French prose, prices, percentages, 24h/24): not one contact,
+    link, tone or profanity finding. (The CRM article recommends "offres exclusives" and "promotions" to sellers:
+    in a message to a Mirakl buyer that wording is promotion, so MARKETING rightly fires and is left out here.)"""
     seeds = sorted((Path(__file__).resolve().parents[2] / "shared" / "seeds").glob("*.txt"))
     if not seeds:
         pytest.skip("shared/seeds is not next to the repository")
     for path in seeds:
         text = path.read_text(encoding="utf-8")
-        assert charter.check(text, "mirakl") == [], path.name
+        assert [f for f in charter.check(text, "mirakl") if f.rule != "MARKETING"] == [], path.name
 
 
 # ---- the labelled corpus ------------------------------------------------------------------------------
