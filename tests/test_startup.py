@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-HEAVY = ("httpx", "rich", "tenacity", "jinja2", "sqlite3", "filelock", "tabulate")
+HEAVY = ("httpx", "rich", "tenacity", "jinja2", "sqlite3", "filelock", "tabulate", "phonenumbers")
 PROBE = """
 import contextlib, io, json, sys
 sys.argv = ["mktcrm", *json.loads(sys.argv[1])]

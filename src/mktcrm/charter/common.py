@@ -24,26 +24,38 @@ _EMAIL_SPELLED = re.compile(
 email = regex_detector(_EMAIL, _EMAIL_SPELLED)
 
 # ---- phone numbers ----------------------------------------------------------------------------------
-_AFTER = r"(?![\w/@-]|[.,]\d)"
-_PHONE_FR = re.compile(r"(?<![\w+.,/-])0[1-9]([ .-]?)\d{2}(?:\1\d{2}){3}" + _AFTER)  # one separator throughout
-_PHONE_INTL = re.compile(r"(?<![\w+])(?:\+|00)[1-9]\d{0,2}(?:[ .-]?\(0\))?(?:[ .-]?\(?\d{1,4}\)?){2,6}" + _AFTER)
-_PHONE_NANP = re.compile(r"(?<![\w+.,/-])(?:\(\d{3}\) ?|\d{3}[ .-])\d{3}[ .-]\d{4}" + _AFTER)
+# Google's libphonenumber (the `phonenumbers` port) knows every numbering plan, so national short formats
+# (freephone "0800 12 34 56", "08 00 …", UK "0800 123 4567", "01632 960 123") are caught without a pattern
+# per country. It is imported on the first check, never by `mktcrm --help`. Numbers written internationally
+# ("+33 (0)1 …", "0044 …") are found whatever the region; national ones must carry the trunk prefix "0" of
+# France or the UK, or North American 3-3-4 grouping: a bare "552 100 554" is a SIREN, not a phone.
+_REGIONS = ("FR", "GB", "US")
+_NANP = re.compile(r"(?:\+?1[ .-]?)?(?:\(\d{3}\) ?|\d{3}[ .-])\d{3}[ .-]\d{4}")
 # A number right after these words is a version, a product or bank reference, not a phone.
 _NOT_PHONE_BEFORE = re.compile(
     r"(?:version|firmware|v|ver\.?|build|ref\.?|reference|sku|ean|isbn|gtin|iban|siret|siren|tva|lot)\s*[:#n°]*\s*$"
 )
 
 
+def _looks_dialled(raw: str, region: str) -> bool:
+    if not 9 <= sum(c.isdigit() for c in raw) <= 15:
+        return False
+    if raw.startswith(("+", "00")):
+        return True
+    return bool(_NANP.fullmatch(raw)) if region == "US" else raw.startswith("0")
+
+
 def phone(doc: Doc) -> Iterable[Hit]:
+    import phonenumbers  # heavy metadata: loaded only when a text is checked
+
     spans = []
-    for pattern, low, high in ((_PHONE_FR, 10, 10), (_PHONE_INTL, 8, 15), (_PHONE_NANP, 10, 10)):
-        for m in pattern.finditer(doc.folded):
-            digits = sum(c.isdigit() for c in m.group())
-            if not low <= digits <= high:
+    for region in _REGIONS:
+        for m in phonenumbers.PhoneNumberMatcher(doc.text, region, leniency=phonenumbers.Leniency.POSSIBLE):
+            if not _looks_dialled(m.raw_string, region):
                 continue
-            if _NOT_PHONE_BEFORE.search(doc.folded[max(0, m.start() - 16) : m.start()]):
+            if _NOT_PHONE_BEFORE.search(doc.folded[max(0, m.start - 16) : m.start]):
                 continue
-            spans.append((m.start(), m.end()))
+            spans.append((m.start, m.end))
     yield from (Hit(s, e) for s, e in merge(spans))
 
 
@@ -104,10 +116,17 @@ _PLACEHOLDER_WORDS = (
     "nom|name|prenom|prénom|client|cliente|buyer|customer|acheteur|order|commande|numero|numéro|date|produit|"
     "product|article|item|signature|vendeur|seller|boutique|shop|insert|insérer|inserer|votre"
 )
+# Editorial tags a seller writes on purpose ("[EDITED] new tracking number", "[Mise à jour]", Amazon's
+# "[Important]" subject prefix): a status word in brackets, never a template variable left unfilled.
+_TAGS = (
+    "edited|edit|update|updated|modifié|modifie|modifiée|modifiee|mise à jour|mise a jour|maj|correction|corrigé"
+    "|corrige|rectificatif|erratum|résolu|resolu|resolved|solved|fixed|closed|clos|clôturé|cloture|important|urgent"
+    "|info|information|rappel|reminder|note|nb|ps|new|nouveau"
+)
 _PLACEHOLDER = re.compile(
     r"\{\{.*?\}\}|\{%.*?%\}|\$\{[^}\n]*\}|\{[A-Za-z_][A-Za-z0-9_.]*\}|%\([A-Za-z_]+\)[sd]|<<[^<>\n]{1,40}>>"
     r"|__[A-Z][A-Z_]+__|\b(?:XXX+|TODO|FIXME|TBD)\b"
-    rf"|\[(?!IMPORTANT\])(?:[A-Z][A-Z0-9_ ]{{2,30}}|[^\]\n]{{0,30}}\b(?i:{_PLACEHOLDER_WORDS})\b[^\]\n]{{0,30}})\]"
+    rf"|\[(?!(?i:{_TAGS})\])(?:[A-Z][A-Z0-9_ ]{{2,30}}|[^\]\n]{{0,30}}\b(?i:{_PLACEHOLDER_WORDS})\b[^\]\n]{{0,30}})\]"
 )
 placeholder = regex_detector(_PLACEHOLDER, on="text")
 

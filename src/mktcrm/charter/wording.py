@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from mktcrm.charter.engine import Detector, Doc, Hit, alternation, regex_detector
+from mktcrm.charter.engine import Detector, Doc, Hit, alternation, merge, regex_detector
 
 REVIEW_NOUN = r"(?:reviews?|feedback|ratings?|stars?|avis|evaluations?|commentaires?|notes?|etoiles?)"
 _FEEDBACK_NOUN = re.compile(r"\b(?:feedback|evaluations?(?: vendeur)?|commentaires? vendeur)\b")
@@ -28,7 +28,11 @@ _CHANGE_VERB = (
     r"(?:chang(?:e|ing)|modify(?:ing)?|updat(?:e|ing)|revis(?:e|ing)|remov(?:e|ing)|delet(?:e|ing)"
     r"|withdraw(?:ing)?|retract(?:ing)?|edit(?:ing)?|amend(?:ing)?|reconsider(?:ing)?|take down|taking down"
     r"|modifi(?:er|ez)|chang(?:er|ez)|retir(?:er|ez)|supprim(?:er|ez)|enlev(?:er|ez)|revo(?:ir|yez)"
-    r"|revis(?:er|ez)|corrig(?:er|ez)|mettre a jour|mettez a jour|reconsider(?:er|ez))"
+    r"|revis(?:er|ez)|corrig(?:er|ez)|mettre a jour|mettez a jour|reconsider(?:er|ez)"
+    # paraphrases: "revisit your rating", "take another look at your review", "remonter votre note"
+    r"|revisit(?:ing)?|adjust(?:ing)?|rais(?:e|ing)|bump(?:ing)?(?: up)?"
+    r"|(?:take|taking|have|having) (?:another|a second|a fresh|a new) look at|look(?:ing)? again at"
+    r"|remont(?:er|ez)|re-?evalu(?:er|ez)|ajust(?:er|ez)|relev(?:er|ez)|rectifi(?:er|ez)|repens(?:er|ez) a)"
 )
 _DETERMINERS = (
     r"(?:your|the|this|that|a|an|any|negative|neutral|bad|poor|low|1-star|one-star|positive|good|great|honest"
@@ -43,6 +47,9 @@ _CHANGE = re.compile(
     rf"|\b(?:suppression|retrait|modification|removal|revision|withdrawal)\s+(?:de|du|of|d')\s*"
     rf"(?:(?:{_DETERMINERS})\s+){{0,2}}(?:l')?{REVIEW_NOUN}\b"
     rf"|\b{REVIEW_NOUN}\s+(?:removal|revision)\b"
+    # "que votre évaluation reflète…", "so that your review reflects…": a change asked for by its result
+    rf"|\b(?:que|pour que|afin que|so that|if|that) (?:votre|vos|your|l'|la|le|the) ?{REVIEW_NOUN}"
+    r" (?:(?:puisse|puissent|could|can|would|might) )?(?:reflete|refletent|refleter|reflect|reflects)\b"
 )
 # Words that make the verb a past act or a thank-you, not a request.
 _PAST = re.compile(
@@ -72,6 +79,13 @@ def _requests(pattern: re.Pattern[str], doc: Doc, start: int, end: int) -> Itera
         before = doc.folded[max(start, m.start() - 30) : m.start()]
         if not _PAST.search(before):
             yield m
+
+
+# "a 5-star rating would mean the world to us": a wish in the conditional asks as plainly as an imperative.
+_WISH = re.compile(
+    r"\b(?:would (?:mean|help|make)|would be (?:great|amazing|wonderful|appreciated)|nous aiderai(?:t|ent)"
+    r"|nous ferai(?:t|ent) (?:tres |vraiment )?plaisir|serai(?:t|ent) (?:top|genial|super|formidable))\b"
+)
 
 
 def _solicits(doc: Doc, start: int, end: int) -> bool:
@@ -198,7 +212,7 @@ def review_positive(doc: Doc) -> Iterable[Hit]:
             break
         else:
             phrase = _POSITIVE_PHRASE.search(doc.folded, start, end)
-            if phrase and _solicits(doc, start, end):
+            if phrase and (_solicits(doc, start, end) or _WISH.search(doc.folded, start, end)):
                 yield Hit(phrase.start(), phrase.end())
                 continue
             gate = _GATE.search(doc.folded, start, end)
@@ -217,12 +231,23 @@ _MARKETING = re.compile(
     r"|ventes? privees?|buy (?:one|1),? get|(?:nos|our) autres (?:produits|articles|creations)"
     r"|(?:our )?other (?:products|items|listings) you (?:might|may|will) (?:like|love)"
     r"|(?:you (?:might|may|will) )?also (?:like|love) our|jusqu'a -?\d+ ?%"
-    r"|\d+ ?% (?:off|de reduction|de remise)|(?<!\w)-\d+ ?%|toute notre gamme|our (?:full|whole|entire) range"
+    r"|\d+ ?% (?:off|de reduction|de remise)|toute notre gamme|our (?:full|whole|entire) range"
     r"|livraison (?:offerte|gratuite)|frais de port offerts|(?:votre|your) (?:prochaine commande|prochain achat"
-    r"|next (?:order|purchase)))"
-    r"(?!\w)"
+    r"|next (?:order|purchase))"
+    r"|\d+ ?% (?:less|cheaper|moins cher|de moins)|(?:a )?prix (?:reduits|casses|barres)|reduced prices"
+    r"|(?:save|economisez|economiser) (?:up to |jusqu'a )?\d+ ?(?:%|€|eur|euros?|\$|£))"
+    r"(?!\w)|(?<![\w-])-\d+ ?%"  # "-15 %": a sign before a percentage is a price cut
 )
-marketing = regex_detector(_MARKETING)
+# A discount code spelled out ("code MERCI15", "coupon SPRING10"): letters then digits, in capitals. A pickup or
+# locker code is digits only and passes.
+_PROMO_CODE = re.compile(r"\b(?i:codes?|coupons?|vouchers?)\s*:?\s*[«\"“]?\s*[A-Z]{2,}[0-9]{1,4}[A-Z0-9]*\b")
+_marketing_words = regex_detector(_MARKETING)
+_promo_code = regex_detector(_PROMO_CODE, on="text")
+
+
+def marketing(doc: Doc) -> Iterable[Hit]:
+    """Marketing wording, or a discount code handed to the buyer."""
+    yield from merge_hits([*_marketing_words(doc), *_promo_code(doc)])
 
 
 # ---- taking the buyer off the platform --------------------------------------------------------------
@@ -239,7 +264,15 @@ _OFF_PLATFORM = re.compile(
     r"(?:e-?mail|phone|sms|whatsapp|our website)"
     r"|virement (?:bancaire )?direct|bank transfer|paypal (?:directly|direct|en direct)"
     r"|(?:notre|our) site (?:internet|web)"
-    r"|our (?:own )?(?:website|web ?shop|online store))"
+    r"|our (?:own )?(?:website|web ?site|web ?shop|online (?:store|shop))|our own (?:shop|store|site)"
+    r"|(?:sur|via|depuis|a) notre (?:propre )?(?:site|e-?shop|boutique (?:en ligne|web|internet))"
+    r"(?! (?:de|d'|du|des|logistique|industriel))"
+    r"|notre (?:propre )?boutique (?:en ligne|web|internet))"
     r"(?!\w)"
 )
 off_platform = regex_detector(_OFF_PLATFORM)
+
+
+def merge_hits(hits: Iterable[Hit]) -> list[Hit]:
+    """Hits of several detectors as one list, overlapping spans merged."""
+    return [Hit(s, e) for s, e in merge((h.start, h.end) for h in hits)]

@@ -1,7 +1,9 @@
 """Mirakl operators (E.Leclerc, Intermarché, Carrefour…): order messages, 50,000 characters.
 
 Operators keep every exchange inside the platform and Mirakl does not mask contact details in
-message bodies, so the charter blocks them itself. Review rules come from the brand pack.
+message bodies, so the charter blocks them itself. Promotions and discount codes are errors too: on an
+operator a code or "-15 % on our site" can only be spent on the seller's own channel, which is exactly the
+redirection operators forbid. Review rules come from the brand pack.
 """
 
 from __future__ import annotations
@@ -56,6 +58,15 @@ RULES = (
         "keep the order and the conversation in the marketplace thread",
         OPERATORS,
         wording.off_platform,
+    ),
+    rule(
+        "MARKETING",
+        "error",
+        "promotion or discount code (operators keep buyers on the marketplace; a code for your own channel "
+        "redirects them)",
+        "remove it: answer about the order; promotions go through the operator's own tools",
+        OPERATORS,
+        wording.marketing,
     ),
 )
 PACK = Pack(
