@@ -15,6 +15,7 @@ import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from mktcrm.connectors.base import UNKNOWN, Posted
 from mktcrm.connectors.mirakl.disputes import state_of
 from mktcrm.errors import NotSupportedError, RemoteError, TemporaryError, UsageError
 from mktcrm.http.client import error_message
@@ -152,20 +153,22 @@ class DisputeActions:
             return found[1]
         return str(response.json().get("message_id") or "") or None
 
-    def dispute_messages(self, dispute: dict[str, Any]) -> list[str]:
+    def dispute_messages(self, dispute: dict[str, Any]) -> Posted:
         """The shop's message bodies: M10 on the dispute's thread, else every thread of its order (M11)."""
         if dispute.get("thread_id"):
             threads = [self.ctx.client.get_json(f"/api/inbox/threads/{dispute['thread_id']}", self._params() or None)]
         elif dispute.get("order_id"):
             threads = self._threads_of(str(dispute["order_id"]), with_messages=True)
         else:
-            return []
-        return [
-            str(m.get("body"))
-            for t in threads
-            for m in t.get("messages") or []
-            if (m.get("from") or {}).get("type") == "SHOP_USER"
-        ]
+            return UNKNOWN  # nowhere to look
+        return Posted(
+            tuple(
+                str(m.get("body"))
+                for t in threads
+                for m in t.get("messages") or []
+                if (m.get("from") or {}).get("type") == "SHOP_USER"
+            )
+        )
 
     def resolve_dispute(self, dispute: dict[str, Any], reason_code: str) -> None:
         """OR64 on the incident's order line (204). A line already out of INCIDENT_OPEN counts as done."""
