@@ -74,6 +74,7 @@ def config_check(ctx: typer.Context) -> None:
       $ mktcrm config check
     """
     from mktcrm import connectors
+    from mktcrm.core import templates as tpl
 
     app = app_ctx(ctx)
     settings = app.settings
@@ -84,6 +85,7 @@ def config_check(ctx: typer.Context) -> None:
         connector.base_url(account)
         for key in connector.secret_keys:
             cfg.secret(account, key, app.paths.secrets)
+    tpl.check_all(app.paths.config.parent / "templates", settings.templates)
     print(f"{settings.path}: ok ({len(settings.accounts)} accounts)")
 
 
