@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import Home, sandbox_account
+from conftest import Home, sandbox_account, sandbox_url
 from mktcrm.sandbox import open_sandbox
 
 
@@ -80,3 +80,28 @@ def test_config_check_names_the_template_file_that_does_not_compile(home: Home) 
     assert "template 'merci.fr' line 2:" in result.stderr and str(folder / "merci.fr.j2") in result.stderr
     (folder / "merci.fr.j2").write_text("Bonjour,\n{{ signature }}", encoding="utf-8")
     assert "ok (1 accounts)" in home.ok("config", "check").stdout
+
+
+def test_a_garbled_answer_to_a_mirakl_message_is_read_back_not_posted_twice(home: Home) -> None:
+    home.configure()
+    home.ok("sync", "--stream", "threads", "--quiet")
+    dispute_id, thread_id = home.sql(
+        "SELECT id, thread_id FROM disputes WHERE kind = 'inquiry' AND status = 'awaiting_seller' ORDER BY id LIMIT 1"
+    )[0]
+    sandbox = open_sandbox(sandbox_url("shop1"))
+    thread = sandbox.inbox.threads[thread_id]
+    text = "Bonjour, nous regardons votre demande aujourd'hui."
+    sandbox.faults.malformed_next = 1  # M12 stores the message, its 200 answer arrives cut in half
+    home.ok("disputes", "message", dispute_id, "--text", text)
+    assert [m.body for m in thread.messages if m.sender == "SHOP_USER"].count(text) == 1
+    assert home.sql("SELECT state FROM dispute_messages") == [("sent",)]
+
+
+def test_a_cache_path_under_a_regular_file_is_one_line(home: Home) -> None:
+    home.configure()
+    blocker = home.path / "not-a-folder"
+    blocker.write_text("", encoding="utf-8")
+    result = home.run("--db", str(blocker / "mktcrm.db"), "reviews", "list")
+    assert result.exit_code == 1 and result.stderr.startswith("Error: cannot create the cache")
+    assert "Hint:" in result.stderr and len(result.stderr.strip().splitlines()) == 2
+    _clean(result.stderr)

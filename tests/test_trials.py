@@ -34,7 +34,7 @@ from mktcrm.sandbox.server import serve
 KEY_ONLY_MID_RUN = {"buyers": 2}
 SYNCED = ("listings", "buyers", "orders", "order_lines", "reviews", "disputes", "dispute_events")
 RESPOND = "/respond_to_feedback"
-ORDERS = 200
+ORDERS = 200  # per 12 kills
 BULK = ("reviews", "reply", "--unanswered", "--rating", "4..5", "--template", "thanks", "--yes")
 
 
@@ -46,6 +46,7 @@ class Marketplace:
     account: dict[str, Any]
     secrets: dict[str, str]
     rng: random.Random
+    orders: int
     lose: float = 0.0  # chance that the answer after a request is lost (carried out, then 503)
     run: int = 0  # which CLI process is talking (the server only hears one at a time)
     requests: dict[int, int] = field(default_factory=dict)  # run -> requests heard
@@ -70,8 +71,9 @@ class Marketplace:
 
 
 @pytest.fixture
-def market(home: Home) -> Iterator[Marketplace]:
-    query = f"seed=5&orders={ORDERS}&anchor={ANCHOR}"
+def market(home: Home, request: pytest.FixtureRequest) -> Iterator[Marketplace]:
+    orders = ORDERS * max(1, request.node.callspec.params.get("kills", 12) // 12)  # ~5 feedback entries per kill
+    query = f"seed=5&orders={orders}&anchor={ANCHOR}"
     account, secrets = sandbox_account("ebay", "ebay-trial", query)
     sandbox = open_sandbox(f"sandbox://ebay/ebay-trial?{query}")
     sandbox.faults.latency_ms = 8
@@ -79,7 +81,7 @@ def market(home: Home) -> Iterator[Marketplace]:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = server.url_for(sandbox.name)
     account.update({"base_url": url, "apiz_base_url": url, "token_url": url + sandbox.token_path})
-    found = Marketplace(sandbox, account, secrets, random.Random(11))
+    found = Marketplace(sandbox, account, secrets, random.Random(11), orders)
     OBSERVERS.append(found.observe)
     try:
         yield found
@@ -130,7 +132,7 @@ def sync_trials(home: Home, market: Marketplace, kills: int, tmp_path: Path) -> 
     (reference.path / "mktcrm.db").write_bytes(home.db_path.read_bytes())
     assert reference.run("sync", "--quiet", env={"MKTCRM_HOME": str(reference.path)}).exit_code == 0
     truth = {table: _rows(reference.db_path, table) for table in SYNCED}
-    assert len(truth["orders"]) == ORDERS and truth["reviews"] and truth["disputes"]
+    assert len(truth["orders"]) == market.orders and truth["reviews"] and truth["disputes"]
     market.lose = 0.05
     done = tries = 0
     while done < kills and tries < kills * 3:
