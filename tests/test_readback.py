@@ -123,3 +123,19 @@ def test_a_failed_read_back_leaves_the_row_where_it_was(ebay: Home) -> None:
     assert ebay.sql("SELECT state FROM replies") == [("sending",)]  # unknown, so not failed
     ebay.ok("reviews", "reply", review["id"], "--text", TEXT)
     assert ebay.sql("SELECT state FROM replies") == [("sent",)]
+
+
+def test_a_409_whose_read_back_cannot_tell_stays_sending(ebay: Home) -> None:
+    review = _last_unanswered(ebay)
+    order = ebay.sandbox.data.by_feedback_id[review["id"]]  # type: ignore[attr-defined]
+    order.evaluation.reply, order.evaluation.reply_date = TEXT, 1.0  # ours, posted from elsewhere
+    order.evaluation.visible = False  # and no answer shows the feedback
+    ebay.sandbox._cache.clear()  # type: ignore[attr-defined]
+    first = ebay.run("reviews", "reply", review["id"], "--text", TEXT)
+    assert first.exit_code == 5 and "duplicate of something" in first.stdout
+    assert ebay.sql("SELECT state FROM replies") == [("sending",)]  # not failed: it may well be ours
+    order.evaluation.visible = True
+    ebay.sandbox._cache.clear()  # type: ignore[attr-defined]
+    posts = len(_posts(ebay))
+    ebay.ok("reviews", "reply", review["id"], "--text", TEXT)
+    assert ebay.sql("SELECT state FROM replies") == [("sent",)] and len(_posts(ebay)) == posts

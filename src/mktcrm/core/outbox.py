@@ -3,7 +3,8 @@
 A row is queued with its idempotency key before any call; `queued → sending → sent` is committed
 step by step, each move guarded by the state it leaves. A row found in `sending` or `failed` was
 perhaps posted by a run that died: it is looked for on the marketplace before anything is resent,
-and a conflict answer (eBay 409) is reconciled the same way. Where the marketplace has no API the
+and a conflict answer (eBay 409) is reconciled the same way. When the marketplace's answer cannot
+tell (the item is not in it) or cannot be read, the row stays in `sending`: never failed, never resent. Where the marketplace has no API the
 checked text becomes a task with where to paste it. What differs between review replies, dispute
 messages and whatever sends next is a small `Kind`; the rest lives here.
 """
@@ -114,8 +115,11 @@ def same_text(a: str, b: str) -> bool:
 
 
 def judge(found: Posted, body: str, *, single: bool) -> Remote:
-    """What a read-back means for our text. `single`: one place only (a review's reply), so any other text there
-    takes it. Our own text proves it was posted even in a partial answer; absence proves nothing in one."""
+    """What a read-back means for our text: our own text proves it was posted, even in a partial answer.
+
+    Absence proves nothing in a partial answer. `single`: there is one place only (a review's reply), so any
+    other text there has taken it.
+    """
     if any(same_text(text, body) for text in found.texts):
         return Remote.POSTED
     if not found.complete:
@@ -169,7 +173,7 @@ def _send(deps: Deps, kind: Kind, connector: Connector, row: Row) -> Delivery:
         found = _read_back(kind, connector, row)
         if found is Remote.UNKNOWN:  # the marketplace holds something we cannot see: stays `sending`
             error = TemporaryError(
-                "the marketplace refused it as a duplicate of a reply it did not show", hint="retry later"
+                "the marketplace refused it as a duplicate of something its answer did not show", hint="retry later"
             )
             return Delivery("failed", f"{error.message}; not sent again", row_id, error=error)
         if found is not Remote.POSTED:
