@@ -4,9 +4,10 @@ A row is queued with its idempotency key before any call; `queued â†’ sending â†
 step by step, each move guarded by the state it leaves. A row found in `sending` or `failed` was
 perhaps posted by a run that died: it is looked for on the marketplace before anything is resent,
 and a conflict answer (eBay 409) is reconciled the same way. When the marketplace's answer cannot
-tell (the item is not in it) or cannot be read, the row stays in `sending`: never failed, never resent. Where the marketplace has no API the
-checked text becomes a task with where to paste it. What differs between review replies, dispute
-messages and whatever sends next is a small `Kind`; the rest lives here.
+tell (the item is not in it) or cannot be read, the row stays in `sending`: never failed, never
+resent. Where the marketplace has no API the checked text becomes a task with where to paste it.
+What differs between review replies, dispute messages and whatever sends next is a small `Kind`;
+the rest lives here.
 """
 
 from __future__ import annotations
