@@ -105,3 +105,10 @@ def test_a_cache_path_under_a_regular_file_is_one_line(home: Home) -> None:
     assert result.exit_code == 1 and result.stderr.startswith("Error: cannot create the cache")
     assert "Hint:" in result.stderr and len(result.stderr.strip().splitlines()) == 2
     _clean(result.stderr)
+
+
+def test_a_file_name_with_a_nul_character_is_a_usage_error(home: Home) -> None:
+    """Found by the long property run: the OS refuses such a path before any file is opened."""
+    result = home.run("charter", "check", "--", "a\x00b")
+    assert result.exit_code == 2 and "NUL character" in result.stderr
+    _clean(result.stderr)
