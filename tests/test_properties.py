@@ -164,7 +164,7 @@ def _fuzz_options(home: Home, target: Target, value: str) -> None:
 
 
 @settings(
-    max_examples=150,
+    max_examples=120,
     deadline=None,
     derandomize=True,
     database=None,
@@ -243,7 +243,7 @@ def _check_config(tmp_path: Path, raw: bytes) -> None:
 
 
 @settings(
-    max_examples=60,
+    max_examples=40,
     deadline=None,
     derandomize=True,
     database=None,
