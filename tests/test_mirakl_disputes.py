@@ -218,7 +218,7 @@ def test_open_dispute_starts_a_thread_that_the_next_sync_shows(shop: Home) -> No
     assert shop.sql("SELECT status, remote_status FROM disputes WHERE id = ?", opened.id) == [
         ("awaiting_buyer", "SHOP_USER")
     ]
-    assert connector.dispute_messages({"thread_id": opened.thread_id}) == ["Bonjour, votre colis part demain."]
+    assert connector.dispute_messages({"thread_id": opened.thread_id}).texts == ("Bonjour, votre colis part demain.",)
 
 
 def test_message_goes_to_the_thread_or_opens_one(shop: Home) -> None:
@@ -232,7 +232,7 @@ def test_message_goes_to_the_thread_or_opens_one(shop: Home) -> None:
     body = _part(_requests(f"/api/inbox/threads/{inquiry[1]}/message")[0], "message_input")
     assert not list(_validator("M12_Request_MultipartFormData_MessageInput").iter_errors(body))
     assert body["to"][0] == {"type": "CUSTOMER"}
-    assert "Bonjour, nous regardons cela." in connector.dispute_messages(dispute)
+    assert "Bonjour, nous regardons cela." in connector.dispute_messages(dispute).texts
     # an incident on an order without a thread: OR43 on the order; the next message finds that thread (M11)
     incident = next(
         r
@@ -244,7 +244,7 @@ def test_message_goes_to_the_thread_or_opens_one(shop: Home) -> None:
     (thread,) = sb.inbox.threads_of(incident[1])
     connector.send_dispute_message(row, "Le remboursement est parti.", "k3")
     assert len(sb.inbox.threads_of(incident[1])) == 1 and len(thread.messages) == 2
-    assert connector.dispute_messages(row) == ["Bonjour, nous vous remboursons.", "Le remboursement est parti."]
+    assert connector.dispute_messages(row).texts == ("Bonjour, nous vous remboursons.", "Le remboursement est parti.")
     shop.ok("sync", "--stream", "threads", "--quiet")
     assert shop.sql("SELECT status FROM disputes WHERE id = ?", f"thread-{thread.id}") == [("awaiting_buyer",)]
 

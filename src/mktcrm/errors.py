@@ -117,4 +117,6 @@ def from_environment(exc: BaseException) -> MktcrmError | None:
         where = f" {exc.filename}" if exc.filename else ""
         error = TemporaryError if exc.errno in (errno.ENOSPC, errno.EDQUOT) else MktcrmError
         return error(f"cannot write{where}: {exc.strerror}", hint="check the disk and the folder's permissions")
+    if isinstance(exc, ValueError) and "null byte" in str(exc):  # the OS cannot even look up such a path
+        return UsageError("a file name holds a NUL character", hint="check the path given on the command line")
     return None

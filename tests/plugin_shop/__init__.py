@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 import httpx
 
 from mktcrm.config import Account
-from mktcrm.connectors.base import API, NONE, CheckResult, Connector, OffsetPaginator, Page, Paginator, Stream
+from mktcrm.connectors.base import API, NONE, CheckResult, Connector, OffsetPaginator, Page, Paginator, Posted, Stream
 from mktcrm.connectors.deadline_rule import DeadlineRule
 from mktcrm.errors import ConflictError
 from mktcrm.records import Listing, Order, Review
@@ -141,6 +141,6 @@ class BazaarConnector(Connector):
             raise ConflictError(f"{self.ctx.account.name}: review {review['id']} already has a reply")
         return str(response.json()["reply_id"])
 
-    def remote_reply(self, review: dict[str, Any]) -> str | None:
+    def remote_reply(self, review: dict[str, Any]) -> Posted:
         reply: str | None = self.ctx.client.get_json(f"/v1/reviews/{review['id']}")["reply"]
-        return reply
+        return Posted((reply,) if reply else ())

@@ -33,7 +33,7 @@ def demo(
         Path | None, typer.Option("--home", help="Folder for the demo (default: a new temporary folder).")
     ] = None,
     orders: Annotated[int, typer.Option("--orders", min=1, max=20000, help="Orders per operator.")] = 300,
-    seed: Annotated[int, typer.Option("--seed", help="Data seed: same seed, same data.")] = 7,
+    seed: Annotated[int, typer.Option("--seed", min=0, max=2**31 - 1, help="Data seed: same seed, same data.")] = 7,
 ) -> None:
     """Try mktcrm with no account: sandbox marketplaces, a sync, what needs attention, KPIs.
 

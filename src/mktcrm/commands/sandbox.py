@@ -28,7 +28,7 @@ def serve(
     ] = None,
     operator: Annotated[list[str] | None, typer.Option("--operator", help="Mirakl operator name (repeatable).")] = None,
     orders: Annotated[int, typer.Option("--orders", min=0, help="Orders per sandbox account.")] = 200,
-    seed: Annotated[int, typer.Option("--seed", help="Data seed: same seed, same data.")] = 1,
+    seed: Annotated[int, typer.Option("--seed", min=0, max=2**31 - 1, help="Data seed: same seed, same data.")] = 1,
     anchor: Annotated[str | None, typer.Option("--anchor", help="The data's 'today', YYYY-MM-DD.")] = None,
     latency_ms: Annotated[int, typer.Option("--latency-ms", min=0, help="Delay before each answer.")] = 0,
 ) -> None:

@@ -50,7 +50,7 @@ def tasks_list(
 @app.command("done")
 def tasks_done(
     ctx: typer.Context,
-    task_id: Annotated[int, typer.Argument(metavar="ID", help="The task id (see `tasks list`).")],
+    task_id: Annotated[int, typer.Argument(metavar="ID", min=1, max=2**63 - 1, help="The task id (see `tasks list`).")],
 ) -> None:
     """Record that a task was done by hand (a reply pasted: it now counts as answered).
 

@@ -218,6 +218,22 @@ def check_base_url(account: str, url: str) -> str:
 
 
 @dataclass(frozen=True)
+class Posted:
+    """What a read-back found where our text would go (a review's one reply, a dispute's messages).
+
+    `texts`: the seller's texts the answer holds there. `complete` is False when the answer cannot
+    tell (the item itself was not in it): then only finding our own text proves anything, and
+    absence is unknown, never "safe to send".
+    """
+
+    texts: tuple[str, ...] = ()
+    complete: bool = True
+
+
+UNKNOWN = Posted(complete=False)
+
+
+@dataclass(frozen=True)
 class CheckResult:
     ok: bool
     detail: str
@@ -318,8 +334,11 @@ class Connector:
         self.require("reply_review")
         raise NotImplementedError
 
-    def remote_reply(self, review: dict[str, Any]) -> str | None:
-        """The public reply the marketplace holds for this review (None: none). Read after a crash mid-send."""
+    def remote_reply(self, review: dict[str, Any]) -> Posted:
+        """The public reply the marketplace holds for this review (read after a crash or a lost answer).
+
+        `Posted((text,))` or `Posted(())` when the answer shows the review; `UNKNOWN` when it does not.
+        """
         self.require("reply_review")
         raise NotImplementedError
 
@@ -338,7 +357,7 @@ class Connector:
         self.require("message_dispute")
         raise NotImplementedError
 
-    def dispute_messages(self, dispute: dict[str, Any]) -> list[str]:
+    def dispute_messages(self, dispute: dict[str, Any]) -> Posted:
         """The seller's messages the marketplace holds for this dispute (read back after a crash mid-send)."""
         self.require("message_dispute")
         raise NotImplementedError

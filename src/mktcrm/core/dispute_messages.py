@@ -46,8 +46,7 @@ class DisputeMessage:
         return connector.send_dispute_message(self.dispute, row["body"], row["idempotency_key"])
 
     def read_back(self, connector: Connector, row: dict[str, Any]) -> outbox.Remote:
-        posted = connector.dispute_messages(self.dispute)
-        return outbox.Remote.POSTED if any(outbox.same_text(m, row["body"]) for m in posted) else outbox.Remote.ABSENT
+        return outbox.judge(connector.dispute_messages(self.dispute), row["body"], single=False)
 
     def task(self, row: dict[str, Any], instructions: str | None) -> outbox.Task:
         from mktcrm import connectors

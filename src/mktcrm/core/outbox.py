@@ -3,9 +3,11 @@
 A row is queued with its idempotency key before any call; `queued → sending → sent` is committed
 step by step, each move guarded by the state it leaves. A row found in `sending` or `failed` was
 perhaps posted by a run that died: it is looked for on the marketplace before anything is resent,
-and a conflict answer (eBay 409) is reconciled the same way. Where the marketplace has no API the
-checked text becomes a task with where to paste it. What differs between review replies, dispute
-messages and whatever sends next is a small `Kind`; the rest lives here.
+and a conflict answer (eBay 409) is reconciled the same way. When the marketplace's answer cannot
+tell (the item is not in it) or cannot be read, the row stays in `sending`: never failed, never
+resent. Where the marketplace has no API the checked text becomes a task with where to paste it.
+What differs between review replies, dispute messages and whatever sends next is a small `Kind`;
+the rest lives here.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from mktcrm.errors import ConflictError, MktcrmError, NotFoundError, NotSupporte
 if TYPE_CHECKING:
     import sqlite3
 
-    from mktcrm.connectors.base import Connector
+    from mktcrm.connectors.base import Connector, Posted
     from mktcrm.core.deps import Deps
 
 Row = dict[str, Any]
@@ -113,6 +115,19 @@ def same_text(a: str, b: str) -> bool:
     return a.split() == b.split()
 
 
+def judge(found: Posted, body: str, *, single: bool) -> Remote:
+    """What a read-back means for our text: our own text proves it was posted, even in a partial answer.
+
+    Absence proves nothing in a partial answer. `single`: there is one place only (a review's reply), so any
+    other text there has taken it.
+    """
+    if any(same_text(text, body) for text in found.texts):
+        return Remote.POSTED
+    if not found.complete:
+        return Remote.UNKNOWN
+    return Remote.OTHER if single and found.texts else Remote.ABSENT
+
+
 def deliver(deps: Deps, kind: Kind, row: Row) -> Delivery:
     """Send one row through the API, or turn it into a task; every step committed."""
     if not kind.via_api():
@@ -123,6 +138,8 @@ def deliver(deps: Deps, kind: Kind, row: Row) -> Delivery:
         return Delivery("failed", exc.message, row["id"], error=exc)
     try:
         return _send(deps, kind, connector, row)
+    except _ReadBackFailed as failed:  # we could not look: whatever state it was in, it stays (unknown)
+        return Delivery("failed", failed.error.message, row["id"], error=failed.error)
     except MktcrmError as exc:
         current = rows.get(deps.db, kind.table, row["id"])
         if current and current["state"] == "sending" and not isinstance(exc, TemporaryError):
@@ -137,7 +154,7 @@ def _send(deps: Deps, kind: Kind, connector: Connector, row: Row) -> Delivery:
     table, row_id = kind.table, row["id"]
     if row["state"] in ("sending", "failed"):
         # A previous run may have posted it before dying: read back before sending again.
-        found = kind.read_back(connector, row)
+        found = _read_back(kind, connector, row)
         if found is Remote.POSTED:
             if row["state"] == "failed":
                 rows.move(deps.db, table, row_id, "sending", at=deps.stamp())
@@ -154,7 +171,13 @@ def _send(deps: Deps, kind: Kind, connector: Connector, row: Row) -> Delivery:
     try:
         remote_id = kind.send(connector, row)
     except ConflictError:
-        if kind.read_back(connector, row) is not Remote.POSTED:
+        found = _read_back(kind, connector, row)
+        if found is Remote.UNKNOWN:  # the marketplace holds something we cannot see: stays `sending`
+            error = TemporaryError(
+                "the marketplace refused it as a duplicate of something its answer did not show", hint="retry later"
+            )
+            return Delivery("failed", f"{error.message}; not sent again", row_id, error=error)
+        if found is not Remote.POSTED:
             return _refuse(deps, kind, row)
         remote_id = None  # ours, posted by an earlier attempt
     except NotSupportedError as exc:  # this item has no API on this marketplace after all
@@ -162,6 +185,21 @@ def _send(deps: Deps, kind: Kind, connector: Connector, row: Row) -> Delivery:
         return _as_task(deps, kind, row, exc.hint)
     _mark_sent(deps, kind, row, remote_id)
     return Delivery("sent", "", row_id)
+
+
+class _ReadBackFailed(Exception):
+    """Reading the marketplace back failed: nothing is known, so the row's state must not move."""
+
+    def __init__(self, error: MktcrmError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+def _read_back(kind: Kind, connector: Connector, row: Row) -> Remote:
+    try:
+        return kind.read_back(connector, row)
+    except MktcrmError as exc:
+        raise _ReadBackFailed(exc) from None
 
 
 def _mark_sent(deps: Deps, kind: Kind, row: Row, remote_id: str | None) -> None:

@@ -86,10 +86,7 @@ class ReviewReply:
         return connector.reply_to_review(self.review, row["body"], row["idempotency_key"])
 
     def read_back(self, connector: Connector, row: dict[str, Any]) -> outbox.Remote:
-        remote = connector.remote_reply(self.review)
-        if remote is None:
-            return outbox.Remote.ABSENT
-        return outbox.Remote.POSTED if outbox.same_text(remote, row["body"]) else outbox.Remote.OTHER
+        return outbox.judge(connector.remote_reply(self.review), row["body"], single=True)
 
     def task(self, row: dict[str, Any], instructions: str | None) -> outbox.Task:
         from mktcrm import connectors

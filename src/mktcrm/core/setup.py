@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from mktcrm import config as cfg
 from mktcrm import connectors
-from mktcrm.core.templates import write_defaults
+from mktcrm.core.templates import check_all, write_defaults
 from mktcrm.errors import UsageError
 
 if TYPE_CHECKING:
@@ -28,7 +28,8 @@ def init(path: Path, *, force: bool) -> None:
 
 
 def check_config(settings: Settings, secrets_path: Path) -> int:
-    """Every account's marketplace, host and secrets are set (exit 4 naming the first that is not); how many."""
+    """Every template compiles, and every account's marketplace, host and secrets are set (exit 4 naming the
+    first that is not); how many accounts."""
     if not settings.exists:
         raise cfg.ConfigError(f"no config file at {settings.path}", hint="run: mktcrm init")
     for account in settings.accounts:
@@ -36,6 +37,7 @@ def check_config(settings: Settings, secrets_path: Path) -> int:
         connector.base_url(account)
         for key in connector.secret_keys:
             cfg.secret(account, key, secrets_path)
+    check_all(settings.path.parent / "templates", settings.templates)
     return len(settings.accounts)
 
 

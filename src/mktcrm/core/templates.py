@@ -133,6 +133,32 @@ def render(template: Template, variables: dict[str, Any]) -> str:
         ) from None
 
 
+def check_all(folder: Path, inline: dict[str, str]) -> int:
+    """`config check`: every template the seller wrote must compile (a typo found now, not mid-bulk-reply).
+
+    Returns how many were checked; raises ConfigError naming the first broken template, its line and file.
+    """
+    from jinja2 import TemplateSyntaxError
+    from jinja2.sandbox import SandboxedEnvironment
+
+    from mktcrm.errors import ConfigError
+
+    env = SandboxedEnvironment(autoescape=False, keep_trailing_newline=False)
+    mine = [t for t in available(folder, inline).values() if t.origin != "built-in"]
+    for template in mine:
+        try:
+            env.from_string(template.source)
+        except TemplateSyntaxError as exc:
+            raise ConfigError(
+                f"template {template.name!r} line {exc.lineno}: {exc.message}", hint=f"fix it in {template.origin}"
+            ) from None
+        except (RecursionError, MemoryError):
+            raise ConfigError(
+                f"template {template.name!r} is too deeply nested", hint=f"fix it in {template.origin}"
+            ) from None
+    return len(mine)
+
+
 def _line_of(exc: BaseException) -> int | None:
     """Jinja rewrites tracebacks so template frames carry template line numbers."""
     tb = exc.__traceback__

@@ -117,6 +117,14 @@ class ApiClient:
         response = self.request("GET", path, params=params, allow=allow)
         if response.status_code in set(allow) and response.status_code >= 400:
             return None
+        return self.decode(response, path)
+
+    def post_json(self, path: str, **kw: Any) -> Any:
+        """POST and decode the JSON answer (a truncated body is a RemoteError with a hint, not a crash)."""
+        return self.decode(self.request("POST", path, **kw), path)
+
+    def decode(self, response: httpx.Response, path: str) -> Any:
+        """The answer's JSON, or a RemoteError saying the body is not JSON."""
         try:
             return response.json()
         except ValueError:

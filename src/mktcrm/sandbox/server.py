@@ -29,6 +29,13 @@ class SandboxServer(ThreadingHTTPServer):
         self.sandboxes = sandboxes
         super().__init__(address, _Bridge)
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that hangs up (killed, Ctrl-C) is ordinary here: no traceback on stderr."""
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
+
     def url_for(self, name: str) -> str:
         """Base URL of one sandbox on this server (what an account's ``base_url`` should be)."""
         host, port = self.server_address[:2]

@@ -114,8 +114,8 @@ class ReviewsStream(Stream):
     def fetch(self, since: datetime) -> list[dict[str, str]]:
         client = self.ctx.client
         spec = {"reportType": REPORT_TYPE, "marketplaceIds": marketplace_ids(self), "dataStartTime": iso(since)}
-        created = client.request("POST", f"{REPORTS}/reports", json=spec)
-        report_id = self._field(created.json(), "reportId", "createReport")
+        created = client.post_json(f"{REPORTS}/reports", json=spec)
+        report_id = self._field(created, "reportId", "createReport")
         report = self._wait(str(report_id))
         if report.get("processingStatus") == "CANCELLED":
             return []  # Amazon cancels a report that has no data

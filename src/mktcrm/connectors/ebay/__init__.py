@@ -9,7 +9,7 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from mktcrm.connectors.base import API, NONE, CheckResult, Connector
+from mktcrm.connectors.base import API, NONE, UNKNOWN, CheckResult, Connector, Posted
 from mktcrm.connectors.deadline_rule import CHECKED, DeadlineRule
 from mktcrm.connectors.ebay.disputes import DisputesStream
 from mktcrm.connectors.ebay.feedback import ReviewsStream
@@ -27,6 +27,8 @@ TOKEN_PATH = "/identity/v1/oauth2/token"
 _STEP_IN = "https://www.ebay.co.uk/help/buying/returns-refunds/ask-ebay-step-help-buyers?id=4701"
 _PAYMENT = "https://www.ebay.ca/help/selling/getting-paid/handling-payment-disputes-managed-payments-seller?id=4799"
 # Read-only where eBay has a read-only scope; commerce.feedback (not .readonly) so replies need no new consent.
+FEEDBACK_PATH = "/commerce/feedback/v1/feedback"
+SEARCH_PAGES = 5  # a read-back that misses its record looks through the newest 1,000 feedback entries
 SCOPES = tuple(
     f"https://api.ebay.com/oauth/api_scope/{s}"
     for s in ("sell.inventory.readonly", "sell.fulfillment.readonly", "sell.payment.dispute", "commerce.feedback")
@@ -139,18 +141,30 @@ class EbayConnector(Connector):
             raise ConflictError(f"{self.ctx.account.name}: feedback {review['id']} already has a reply")
         return None  # eBay returns no id for a reply
 
-    def remote_reply(self, review: dict[str, Any]) -> str | None:
-        """getFeedback for this one feedback id: its replyComment, if any."""
-        params = {
+    def remote_reply(self, review: dict[str, Any]) -> Posted:
+        """getFeedback for this one feedback id (the spec: "only return a specific feedback record").
+
+        An answer without that record proves nothing: the newest feedback is searched for it too
+        (a few pages), and if it is still not found the result is unknown, never "no reply".
+        """
+        feedback_id = str(review["id"])
+        params: dict[str, Any] = {
             "user_id": self.ctx.account.get("seller_username"),
             "feedback_type": "FEEDBACK_RECEIVED",
-            "feedback_id": review["id"],
+            "feedback_id": feedback_id,
         }
-        body = self.ctx.client.get_json("/commerce/feedback/v1/feedback", params)
-        for entry in body.get("feedbackEntries") or []:
-            if str(entry.get("feedbackId")) == str(review["id"]):
-                return (entry.get("replyComment") or {}).get("commentText")
-        return None
+        found = _reply_in(self.ctx.client.get_json(FEEDBACK_PATH, params), feedback_id)
+        if found is not None:
+            return found
+        params = {**{k: v for k, v in params.items() if k != "feedback_id"}, "filter": "role:BUYER", "sort": "TIME"}
+        for page in range(SEARCH_PAGES):
+            body = self.ctx.client.get_json(FEEDBACK_PATH, {**params, "limit": 200, "offset": 200 * page})
+            found = _reply_in(body, feedback_id)
+            if found is not None:
+                return found
+            if len(body.get("feedbackEntries") or []) < 200:
+                break
+        return UNKNOWN
 
     # -- payment disputes -----------------------------------------------------------------------------
     def _apiz(self) -> str:
@@ -201,3 +215,12 @@ class EbayConnector(Connector):
             return CheckResult(False, f"the token belongs to seller {seller!s}, but seller_username is {configured!s}")
         site = self.ctx.account.get("marketplace_id")
         return CheckResult(True, f"seller {seller or configured!s} on {site}, {body.get('total', 0)} orders in 90 days")
+
+
+def _reply_in(body: Any, feedback_id: str) -> Posted | None:
+    """The reply of `feedback_id` if the answer holds that record (None: it does not)."""
+    for entry in (body.get("feedbackEntries") or []) if isinstance(body, dict) else []:
+        if str(entry.get("feedbackId")) == feedback_id:
+            text = (entry.get("replyComment") or {}).get("commentText")
+            return Posted((str(text),) if text else ())
+    return None

@@ -15,6 +15,7 @@ import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from mktcrm.connectors.base import UNKNOWN, Posted
 from mktcrm.connectors.mirakl.disputes import state_of
 from mktcrm.errors import NotSupportedError, RemoteError, TemporaryError, UsageError
 from mktcrm.http.client import error_message
@@ -102,13 +103,14 @@ class DisputeActions:
             raise UsageError("Mirakl opens a thread with a first message", hint="pass --message TEXT")
         payload = {"topic": {"type": "REASON_CODE", "value": reason_code}, "body": message, "to": ["CUSTOMER"]}
         response = self._post(f"/api/orders/{order_id}/threads", "thread_input", payload)
-        if response.status_code in LOST:
+        answer = _answer(response)
+        if answer is None or not answer.get("thread_id"):
             found = self._find_posted(order_id, None, message)
             if found is None:
                 raise self._lost(response)
             thread_id = found[0]
         else:
-            thread_id = str(response.json()["thread_id"])
+            thread_id = str(answer["thread_id"])
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         state, actor = state_of("inquiry", "SHOP_USER")
         # raw stays empty: the next `threads` sync stores M11's thread
@@ -145,27 +147,30 @@ class DisputeActions:
                 to.append({"type": "OPERATOR"})
             payload = {"body": text, "to": to}
             response = self._post(f"/api/inbox/threads/{thread_id}/message", "message_input", payload)
-        if response.status_code in LOST:
+        answer = _answer(response)
+        if answer is None:
             found = self._find_posted(str(dispute.get("order_id") or ""), thread_id, text)
             if found is None:
                 raise self._lost(response)
             return found[1]
-        return str(response.json().get("message_id") or "") or None
+        return str(answer.get("message_id") or "") or None
 
-    def dispute_messages(self, dispute: dict[str, Any]) -> list[str]:
+    def dispute_messages(self, dispute: dict[str, Any]) -> Posted:
         """The shop's message bodies: M10 on the dispute's thread, else every thread of its order (M11)."""
         if dispute.get("thread_id"):
             threads = [self.ctx.client.get_json(f"/api/inbox/threads/{dispute['thread_id']}", self._params() or None)]
         elif dispute.get("order_id"):
             threads = self._threads_of(str(dispute["order_id"]), with_messages=True)
         else:
-            return []
-        return [
-            str(m.get("body"))
-            for t in threads
-            for m in t.get("messages") or []
-            if (m.get("from") or {}).get("type") == "SHOP_USER"
-        ]
+            return UNKNOWN  # nowhere to look
+        return Posted(
+            tuple(
+                str(m.get("body"))
+                for t in threads
+                for m in t.get("messages") or []
+                if (m.get("from") or {}).get("type") == "SHOP_USER"
+            )
+        )
 
     def resolve_dispute(self, dispute: dict[str, Any], reason_code: str) -> None:
         """OR64 on the incident's order line (204). A line already out of INCIDENT_OPEN counts as done."""
@@ -215,6 +220,18 @@ class DisputeActions:
 
     def _lost(self, response: httpx.Response) -> TemporaryError:
         return TemporaryError(
-            f"{self.ctx.account.name}: Mirakl answered HTTP {response.status_code} and nothing was posted",
+            f"{self.ctx.account.name}: Mirakl's answer was lost (HTTP {response.status_code}) and the text is not in "
+            "the thread: nothing was posted",
             hint="retry later",
         )
+
+
+def _answer(response: httpx.Response) -> dict[str, Any] | None:
+    """A write's answer, or None when it was lost (5xx) or garbled: then the thread is read back."""
+    if response.status_code in LOST:
+        return None
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None

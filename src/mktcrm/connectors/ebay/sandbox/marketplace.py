@@ -271,6 +271,8 @@ class EbaySandbox(EbayWritesMixin, SandboxBase):
             raise qp.BadRequest("sort must be RELEVANCE or TIME.", "sort")
         limit = qp.int_param(params, "limit", 25, 25, 200)
         offset = self._offset(qp.int_param(params, "offset", 0, 0))
+        if params.get("feedback_id"):  # "only return a specific feedback record … no other filters applicable"
+            return self._one_feedback(kind, params["feedback_id"], limit)
         filters = qp.feedback_filter(params.get("filter"))
         key = ("feedback", kind, tuple(sorted(filters.items())), sort)
         entries = self._cached(key, lambda: self._feedback_list(kind, filters, sort))
@@ -286,6 +288,22 @@ class EbaySandbox(EbayWritesMixin, SandboxBase):
         if offset > 0:
             pagination["prev"] = _relative(request, max(0, offset - limit))
         return {"feedbackEntries": page, "pagination": pagination}
+
+    def _one_feedback(self, kind: str, feedback_id: str, limit: int) -> dict[str, Any]:
+        """getFeedback with `feedback_id`: that record (buyer feedback, or one left as a buyer), or nothing."""
+        order = self.data.by_feedback_id.get(feedback_id)
+        as_buyer = [
+            k for k in range(len(AS_BUYER)) if payloads.feedback_as_buyer(self.data, k)["feedbackId"] == feedback_id
+        ]
+        page: list[dict[str, Any]] = []
+        if kind == "FEEDBACK_RECEIVED" and order is not None and order.evaluation and order.evaluation.visible:
+            page = [payloads.feedback(self.data, order, 10)]
+        elif kind == "FEEDBACK_RECEIVED" and as_buyer:
+            page = [payloads.feedback_as_buyer(self.data, as_buyer[0])]
+        return {
+            "feedbackEntries": page,
+            "pagination": {"count": len(page), "limit": limit, "offset": 0, "total": len(page)},
+        }
 
     def _feedback_list(self, kind: str, filters: dict[str, str], sort: str) -> list[Order | int]:
         """Entries as records: Order = buyer feedback, int = index into AS_BUYER (role SELLER)."""
