@@ -44,6 +44,9 @@ class Page:
     records: Sequence[Record]
     cursor: str | None = None  # the highest cursor value on this page
     next_token: Any = None  # None = this was the last page
+    # Records the marketplace sent that could not be trusted: counted, never stored with guessed values.
+    skipped: int = 0
+    first_bad: str | None = None  # where the first one was and why ("DE report line 7: rating 'x' is not 1-5")
 
     @property
     def count(self) -> int:

@@ -34,8 +34,10 @@ Progress = Callable[[str], None]
 @dataclass
 class StreamReport:
     stream: str
-    status: str = "ok"  # ok | failed | skipped | unsupported
+    status: str = "ok"  # ok | partial (records skipped as unparseable) | failed | skipped | unsupported
     records: int = 0
+    skipped: int = 0  # records the marketplace sent that could not be read: counted, never stored
+    first_bad: str | None = None  # the first such record's position and problem
     pages: int = 0
     resumed: bool = False
     cursor: str | None = None
@@ -172,7 +174,8 @@ def _sync_account(
         connector.ctx.client.close()
     failed = [s for s in report.streams if s.status not in ("ok", "unsupported")]
     if failed:
-        report.status = "failed" if len(failed) == len(report.streams) else "partial"
+        everything = len(failed) == len(report.streams) and all(s.status != "partial" for s in failed)
+        report.status = "failed" if everything else "partial"
         report.exit_code = report.exit_code or failed[0].exit_code
         report.error = report.error or failed[0].error
         report.hint = report.hint or failed[0].hint
@@ -243,6 +246,14 @@ def _sync_stream(
                 store.set_state(account, stream.name, cursor, None)
         report.records += page.count
         report.pages += 1
+        report.skipped += page.skipped
+        report.first_bad = report.first_bad or page.first_bad
     report.cursor = cursor
+    if report.skipped:  # never `ok`: the seller's figures miss these records
+        report.status, report.exit_code = "partial", ExitCode.PARTIAL
+        report.error = (
+            f"{account}: {stream.name}: {report.skipped} record(s) skipped as unparseable; first: {report.first_bad}"
+        )
+        report.hint = "the rest is stored; see docs/marketplaces/ for what the marketplace sent, and report it"
     if progress:
         progress(f"  {account}: {stream.name}: {report.records} records in {report.pages} pages")
