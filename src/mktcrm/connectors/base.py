@@ -47,6 +47,7 @@ class Page:
     # Records the marketplace sent that could not be trusted: counted, never stored with guessed values.
     skipped: int = 0
     first_bad: str | None = None  # where the first one was and why ("DE report line 7: rating 'x' is not 1-5")
+    complete: bool = True  # False on a last page that ends a snapshot short of its total: nothing is marked removed
 
     @property
     def count(self) -> int:
@@ -122,6 +123,29 @@ class OffsetPaginator(Paginator):
         if isinstance(total, int) and following >= total:
             return None
         return following
+
+
+class NextLinkPaginator(Paginator):
+    """Follow the `next` href each answer carries; the token is that link's query, sent back as it is.
+
+    Whatever `offset` counts (eBay's spec says pages, its servers count records), the marketplace's own
+    link is right either way: the client never computes an offset.
+    """
+
+    def __init__(self, next_field: str = "next") -> None:
+        super().__init__()
+        self.next_field = next_field
+
+    def advance(self, token: Any, body: Any, count: int, ids: list[str]) -> Any:
+        from urllib.parse import parse_qsl, urlsplit
+
+        href = body.get(self.next_field) if isinstance(body, dict) else None
+        if not href or count == 0:
+            return None
+        self.check_loop(str(href))
+        if ids:
+            self.check_loop(tuple(ids))
+        return dict(parse_qsl(urlsplit(str(href)).query, keep_blank_values=True))
 
 
 class TokenPaginator(Paginator):

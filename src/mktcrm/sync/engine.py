@@ -239,7 +239,7 @@ def _sync_stream(
             else:
                 candidates = [c for c in (cursor, min(max_seen, signpost) if max_seen else None) if c]
                 cursor = max(candidates) if candidates else None
-                if stream.cursor_field is None and not report.resumed:
+                if stream.cursor_field is None and not report.resumed and page.complete:
                     for mark in stream.finalize(seen, signpost):
                         table = table_of(mark.kind, (*mark.values, *mark.only_when))
                         store.mark_missing(table, account, seen, mark.values, mark.only_when)
