@@ -8,8 +8,9 @@ from typing import Any
 
 from mktcrm.connectors.base import MarkMissing, NextLinkPaginator, OffsetPaginator, Page, Paginator, Stream
 from mktcrm.errors import RemoteError
+from mktcrm.money import to_minor
 from mktcrm.records import Listing, Order, OrderLine
-from mktcrm.timeutil import norm_time, to_minor
+from mktcrm.timeutil import norm_time
 
 # getOrders "can return orders up to two years old": a first sync reads that far back, not further.
 ORDERS_MAX_AGE = timedelta(days=729)
@@ -43,7 +44,8 @@ def money(container: dict[str, Any] | None) -> tuple[int | None, str | None]:
     """An eBay Amount ``{"value": "12.50", "currency": "EUR"}`` as minor units + currency."""
     if not container:
         return None, None
-    return to_minor(container.get("value")), container.get("currency")
+    currency = container.get("currency")
+    return to_minor(container.get("value"), currency), currency
 
 
 class ListingsStream(Stream):

@@ -12,8 +12,8 @@ from decimal import Decimal
 from typing import Any
 
 from mktcrm.connectors.base import MarkMissing, OffsetPaginator, Page, Paginator, Stream
+from mktcrm.money import to_minor
 from mktcrm.records import Listing, Order, OrderLine, Review
-from mktcrm.timeutil import to_minor
 
 MAX_LIMIT = 100
 # getListingsByShop returns one state per request sequence (default `active`): these are the ones a seller
@@ -21,8 +21,6 @@ MAX_LIMIT = 100
 LISTING_STATES = ("active", "inactive", "sold_out", "draft", "expired")
 # Fields never written to the cache, not even inside `raw` (DESIGN §4: no buyer e-mails).
 PRIVATE_KEYS = ("buyer_email", "payment_email")
-# ISO 4217 currencies without minor units; every other Etsy currency has 2 decimals.
-ZERO_DECIMAL = frozenset({"JPY", "KRW", "VND", "CLP", "ISK", "HUF", "TWD"})
 
 
 def _time(stamp: Any) -> str | None:
@@ -44,7 +42,7 @@ def money_minor(money: Any, quantity: int = 1) -> tuple[int | None, str | None]:
     currency = money.get("currency_code")
     divisor = int(money.get("divisor") or 1)
     major = Decimal(int(money["amount"])) * quantity / Decimal(divisor)
-    return to_minor(major, 0 if currency in ZERO_DECIMAL else 2), currency
+    return to_minor(major, currency), currency
 
 
 def display_name(full: str | None) -> str | None:

@@ -10,8 +10,9 @@ from typing import Any
 
 from mktcrm.connectors.base import MarkMissing, OffsetPaginator, Page, Paginator, Stream
 from mktcrm.connectors.mirakl.disputes import state_of, status_event
+from mktcrm.money import to_minor
 from mktcrm.records import Dispute, Listing, Order, OrderLine, Review
-from mktcrm.timeutil import iso, norm_time, to_minor
+from mktcrm.timeutil import iso, norm_time
 
 # Orders in these states may carry an evaluation (the customer rates after delivery).
 RATEABLE_STATES = "SHIPPED,TO_COLLECT,RECEIVED,CLOSED"
@@ -61,7 +62,7 @@ class ListingsStream(_MiraklStream):
                 id=str(o["offer_id"]),
                 sku=o.get("shop_sku"),
                 title=o.get("product_title"),
-                price_minor=to_minor(o.get("price", o.get("total_price"))),
+                price_minor=to_minor(o.get("price", o.get("total_price")), o.get("currency_iso_code")),
                 currency=o.get("currency_iso_code"),
                 quantity=o.get("quantity"),
                 state="active" if o.get("active") else "inactive",
@@ -100,7 +101,7 @@ class OrdersStream(_MiraklStream):
                 status=o.get("order_state"),
                 created_at=norm_time(o["created_date"]),
                 updated_at=norm_time(o["last_updated_date"]),
-                total_minor=to_minor(o.get("total_price")),
+                total_minor=to_minor(o.get("total_price"), o.get("currency_iso_code")),
                 currency=currency,
                 buyer_id=str(customer["customer_id"]) if customer.get("customer_id") else None,
                 buyer_name=_display_name(customer.get("firstname"), customer.get("lastname")),
@@ -110,7 +111,7 @@ class OrdersStream(_MiraklStream):
                         sku=line.get("offer_sku"),
                         title=line.get("product_title"),
                         quantity=line.get("quantity"),
-                        price_minor=to_minor(line.get("total_price", line.get("price"))),
+                        price_minor=to_minor(line.get("total_price", line.get("price")), currency),
                         currency=currency,
                         status=line.get("order_line_state"),
                     )
@@ -203,7 +204,7 @@ class DisputesStream(_MiraklStream):
                         order_line_id=line["order_line_id"],
                         reason=reason,
                         reason_code=line.get("order_line_state_reason_code"),
-                        amount_minor=to_minor(line.get("total_price")),
+                        amount_minor=to_minor(line.get("total_price"), o.get("currency_iso_code")),
                         currency=o.get("currency_iso_code"),
                         opened_at=seen_at,
                         updated_at=seen_at,
