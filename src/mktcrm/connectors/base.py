@@ -48,6 +48,7 @@ class Page:
     skipped: int = 0
     first_bad: str | None = None  # where the first one was and why ("DE report line 7: rating 'x' is not 1-5")
     complete: bool = True  # False on a last page that ends a snapshot short of its total: nothing is marked removed
+    snapshot: bool = False  # on a cursor stream's last page: this run read everything (a full export)
 
     @property
     def count(self) -> int:
@@ -170,6 +171,7 @@ class Stream:
     cursor_field: ClassVar[str | None] = "updated_at"  # None: a snapshot re-read in full each run
     is_sorted: ClassVar[bool] = False  # ascending by cursor → the cursor may move per page
     lookback: ClassVar[timedelta] = timedelta(0)  # extra re-read margin on top of the configured one
+    uses_sync_start: ClassVar[bool] = True  # False: a first run reads everything, whatever the account's sync_start
 
     def __init__(self, ctx: StreamContext) -> None:
         self.ctx = ctx

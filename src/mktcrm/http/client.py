@@ -117,6 +117,10 @@ class ApiClient:
         response = self.request("GET", path, params=params, allow=allow)
         if response.status_code in set(allow) and response.status_code >= 400:
             return None
+        return self.decode(response, path)
+
+    def decode(self, response: httpx.Response, path: str) -> Any:
+        """The JSON body of an answer, or a RemoteError naming the call (never a JSONDecodeError)."""
         try:
             return response.json()
         except ValueError:

@@ -190,7 +190,7 @@ def _since(app: AppContext, stream: Stream, cursor: str | None, full: bool) -> d
     if cursor and not full:
         margin = max(timedelta(minutes=app.settings.lookback_minutes), stream.lookback)
         return parse_time(cursor) - margin  # type: ignore[operator]
-    if not account.sync_start:
+    if not account.sync_start or not stream.uses_sync_start:
         return None
     from zoneinfo import ZoneInfo
 
@@ -239,7 +239,7 @@ def _sync_stream(
             else:
                 candidates = [c for c in (cursor, min(max_seen, signpost) if max_seen else None) if c]
                 cursor = max(candidates) if candidates else None
-                if stream.cursor_field is None and not report.resumed and page.complete:
+                if (stream.cursor_field is None or page.snapshot) and not report.resumed and page.complete:
                     for mark in stream.finalize(seen, signpost):
                         table = table_of(mark.kind, (*mark.values, *mark.only_when))
                         store.mark_missing(table, account, seen, mark.values, mark.only_when)

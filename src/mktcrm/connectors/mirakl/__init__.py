@@ -13,7 +13,8 @@ from mktcrm.connectors.base import API, MANUAL, NONE, CheckResult, Connector
 from mktcrm.connectors.deadline_rule import CHECKED, LAST_MESSAGE, DeadlineRule
 from mktcrm.connectors.mirakl.actions import DisputeActions
 from mktcrm.connectors.mirakl.disputes import DISPUTE_STATES, ReturnsStream, ThreadsStream
-from mktcrm.connectors.mirakl.streams import DisputesStream, ListingsStream, OrdersStream, ReviewsStream
+from mktcrm.connectors.mirakl.offers import ListingsStream
+from mktcrm.connectors.mirakl.streams import DisputesStream, OrdersStream, ReviewsStream
 
 if TYPE_CHECKING:
     import httpx
@@ -86,6 +87,7 @@ class MiraklConnector(DisputeActions, Connector):
     demo_accounts = ("intermarche", "leclerc")
     serve_option = "operator"
     spec_files = ("mirakl/mirakl-mmp-seller-openapi.json",)
+    outside_spec = (r"^/api/offers/export/async/file/",)  # OF54: the URLs OF53 hands out
     # Paging and locale parameters the spec describes in each operation's text instead of declaring them.
     spec_extra_query: ClassVar[dict[str, tuple[str, ...]]] = {
         "offset pagination": ("max", "offset", "sort", "order", "paginate"),

@@ -1,4 +1,4 @@
-"""Mirakl streams: offers (OF21), orders (OR11), evaluations (OR51 per order), incidents (OR11).
+"""Mirakl streams: orders (OR11), evaluations (OR51 per order), incidents (OR11); offers are in `offers`.
 
 Threads (M11) and returns (RT11) are in `disputes`, with the status table all dispute streams share.
 """
@@ -11,7 +11,7 @@ from typing import Any
 from mktcrm.connectors.base import MarkMissing, OffsetPaginator, Page, Paginator, Stream
 from mktcrm.connectors.mirakl.disputes import state_of, status_event
 from mktcrm.money import to_minor
-from mktcrm.records import Dispute, Listing, Order, OrderLine, Review
+from mktcrm.records import Dispute, Order, OrderLine, Review
 from mktcrm.timeutil import iso, norm_time
 
 # Orders in these states may carry an evaluation (the customer rates after delivery).
@@ -43,37 +43,6 @@ class _MiraklStream(Stream):
 
     def items(self, body: Any) -> list[dict[str, Any]]:
         return list(body[self.item_key])
-
-
-class ListingsStream(_MiraklStream):
-    """OF21 has no update filter: a snapshot re-read in full, offers gone since are marked."""
-
-    name = "listings"
-    cursor_field = None
-    path = "/api/offers"
-    item_key = "offers"
-
-    def request(self, token: Any, since: datetime | None) -> tuple[str, dict[str, Any]]:
-        return self.path, self.base_params(token)
-
-    def normalize(self, items: list[dict[str, Any]]) -> Page:
-        listings = [
-            Listing(
-                id=str(o["offer_id"]),
-                sku=o.get("shop_sku"),
-                title=o.get("product_title"),
-                price_minor=to_minor(o.get("price", o.get("total_price")), o.get("currency_iso_code")),
-                currency=o.get("currency_iso_code"),
-                quantity=o.get("quantity"),
-                state="active" if o.get("active") else "inactive",
-                raw=o,
-            )
-            for o in items
-        ]
-        return Page(listings)
-
-    def finalize(self, seen: set[str], now: str) -> list[MarkMissing]:
-        return [MarkMissing(Listing, {"state": "removed"})]
 
 
 class OrdersStream(_MiraklStream):

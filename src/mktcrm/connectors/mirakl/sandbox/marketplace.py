@@ -26,6 +26,7 @@ from mktcrm.sandbox.records import Offer, Order
 from . import inbox_api as inbox_api
 from . import params as qp
 from . import payloads as payloads
+from .exports import ExportsMixin
 from .inbox import CUSTOMER, OPERATOR, Inbox
 from .orders import OrderRenderer
 
@@ -57,7 +58,7 @@ _OFFER_SORTS: dict[str, Callable[[Offer], tuple[Any, ...]]] = {
 }
 
 
-class MiraklSandbox(SandboxBase):
+class MiraklSandbox(ExportsMixin, SandboxBase):
     """One Mirakl operator instance (e.g. "intermarche") holding one seeded shop."""
 
     marketplace = "mirakl"
@@ -83,6 +84,9 @@ class MiraklSandbox(SandboxBase):
         self._cache: dict[Hashable, Any] = {}
         self._renderer = OrderRenderer(self.data)
         self.inbox = Inbox(self.data, seed, shop_id)
+        self.exports: dict[str, dict[str, Any]] = {}
+        self.offer_updated: dict[int, float] = {}
+        self.offer_deleted: dict[int, float] = {}
 
     @property
     def credentials(self) -> dict[str, str]:
@@ -154,6 +158,9 @@ class MiraklSandbox(SandboxBase):
         params = request.url.params
         if "shop_id" in params and int_param(params, "shop_id", 0) != self.shop_id:
             raise ApiError(403, "Forbidden: the API key has no access to this shop")
+        exported = self.export_answer(request, path)
+        if exported is not None:
+            return exported
         matches = [(method, m, op) for method, pattern, op in _ROUTES if (m := pattern.match(path))]
         if not matches:
             raise ApiError(404, "Not Found")
@@ -217,7 +224,8 @@ class MiraklSandbox(SandboxBase):
             items = [
                 o
                 for o in self.data.offers
-                if (states is None or "11" in states)
+                if o.offer_id not in self.offer_deleted
+                and (states is None or "11" in states)
                 and (sku is None or o.shop_sku == sku)
                 and (product is None or o.product_sku == product)
                 and not favorite
