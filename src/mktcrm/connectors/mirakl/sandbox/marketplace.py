@@ -144,6 +144,13 @@ class MiraklSandbox(ExportsMixin, SandboxBase):
             thread, _ = self.inbox.open_thread(order_id, ("REASON_CODE", "26"), sender, text, epoch(at), ("SHOP",))
             return thread.id
 
+    def mark_no_reply_needed(self, thread_id: str, at: datetime) -> None:
+        """The operator marks a thread "no store reply needed": it no longer waits for the shop."""
+        with self._lock:
+            thread = self.inbox.threads[thread_id]
+            thread.no_reply_needed = thread.updated = epoch(at)
+            self._cache.clear()
+
     def set_return_state(self, return_id: str, state: str, at: datetime, known_only: bool = True) -> None:
         """A return moves on (the customer ships it, the operator closes it…); bumps its last_updated."""
         with self._lock:
