@@ -168,7 +168,10 @@ def test_second_sync_is_incremental_and_sees_changes(synced: tuple[Home, EtsySan
     assert (receipts["sort_on"], receipts["sort_order"]) == ("created", "asc")
     reviews = _api(sb, "/reviews")[0].url.params
     assert int(reviews["min_created"]) == int((reviews_cursor - timedelta(days=7)).timestamp())
-    assert len(_api(sb, "/receipts")) == 1  # only the changed receipts, one page
+    calls = [r.url.params for r in _api(sb, "/receipts")]
+    assert len([c for c in calls if "min_last_modified" in c]) == 1  # only the changed receipts, one page
+    window = [int(c["min_created"]) for c in calls if "min_created" in c]  # then the recent window by creation
+    assert window and set(window) == {int((orders_cursor - timedelta(minutes=60, days=60)).timestamp())}
     assert {str(i) for i in new} <= {r[0] for r in home.sql("SELECT id FROM orders")}
     assert home.sql("SELECT status FROM orders WHERE id = ?", str(old)) == [("completed",)]
     review = home.sql("SELECT rating, body FROM reviews WHERE id = ?", str(old * 10))
@@ -364,3 +367,25 @@ def test_every_answer_validates_against_the_spec() -> None:
         for offset in range(0, 200, 100):
             valid(client, f"{shop}/reviews", limit=100, offset=offset)
     assert checked >= 12
+
+
+def test_a_receipt_changed_without_a_new_update_time_is_still_seen(synced: tuple[Home, EtsySandbox]) -> None:
+    """Etsy: receipt rows are not updated on every change; the recent window by creation catches them."""
+    home, sb = synced
+    cursor = datetime.fromisoformat(home.sql("SELECT cursor FROM sync_state WHERE stream = 'orders'")[0][0][:19])
+    later = cursor.replace(tzinfo=UTC) + timedelta(hours=3)
+    before = (cursor - timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%SZ")  # outside the 1-hour lookback
+    recent = home.sql(
+        "SELECT id FROM orders WHERE status IN ('paid', 'completed') AND created_at < ? ORDER BY created_at DESC",
+        before,
+    )[0][0]
+    sb.update_receipt(int(recent), later, refunded=True, touch=False)
+    home.ok("sync", "--stream", "orders", "--quiet")
+    assert home.sql("SELECT status FROM orders WHERE id = ?", recent) == [("fully refunded",)]
+    # A fully refunded receipt is not revenue: the KPI's order count and revenue leave it out.
+    kpi = json.loads(home.ok("kpi", "--period", "3650d", "--json").stdout)
+    row = next(r for r in kpi if r.get("account") == "atelier")
+    live = home.sql("SELECT count(*), sum(total_minor) FROM orders WHERE status NOT IN ('canceled', 'fully refunded')")[
+        0
+    ]
+    assert row["orders"] == live[0]

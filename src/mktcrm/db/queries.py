@@ -127,7 +127,8 @@ def _review(row: sqlite3.Row) -> dict[str, Any]:
     return item
 
 
-_LIVE = "lower(coalesce(status, '')) NOT IN ('canceled', 'cancelled', 'refused')"
+# Not a sale: cancelled, refused, or refunded in full (Etsy's `fully refunded` receipts are not revenue).
+_LIVE = "lower(coalesce(status, '')) NOT IN ('canceled', 'cancelled', 'refused', 'fully refunded')"
 
 
 def kpi_inputs(db: sqlite3.Connection, start: str, end: str, accounts: Sequence[str]) -> dict[str, dict[str, Any]]:

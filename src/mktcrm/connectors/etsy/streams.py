@@ -7,9 +7,11 @@ Etsy answers `{count, results[]}` with `limit` (≤100) + `offset` paging; times
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from mktcrm.connectors.base import MarkMissing, OffsetPaginator, Page, Paginator, Stream
 from mktcrm.money import to_minor
@@ -142,18 +144,39 @@ class ListingsStream(_EtsyStream):
 
 
 class OrdersStream(_EtsyStream):
-    """getShopReceipts by `min_last_modified`, oldest created first.
+    """getShopReceipts by `min_last_modified`, then the last `RECENT` by `min_created`, oldest created first.
 
-    Sorted by creation, not update: with offset paging a receipt updated mid-sync would jump to the end of
-    an update-sorted list and shift the rest back by one, skipping a receipt; by creation it stays put and
-    at worst one is read twice. So the cursor moves when the stream completes.
+    Etsy says receipt rows are not updated on every change, so a receipt shipped, cancelled or refunded
+    may keep its old `updated_timestamp` and escape `min_last_modified`: an incremental run therefore
+    also re-reads the receipts created in the recent window, where those changes happen (upserts make the
+    overlap harmless). Sorted by creation, not update: with offset paging a receipt updated mid-sync would
+    jump to the end of an update-sorted list and shift the rest back by one, skipping a receipt; by
+    creation it stays put. So the cursor moves when the stream completes. A resume token is the offset
+    (first pass) or `["created", offset]` (second pass).
     """
 
     name = "orders"
+    RECENT: ClassVar[timedelta] = timedelta(days=60)
+
+    def pages(self, since: datetime | None, token: Any = None) -> Iterator[Page]:
+        second = isinstance(token, list)
+        if not second:
+            self._pass = "modified"
+            for page in super().pages(since, token):
+                last = page.next_token is None
+                # A copy: the page loop reads its own page's token after the yield.
+                yield replace(page, next_token=["created", 0]) if last and since is not None else page
+            if since is None:
+                return  # a full read saw every receipt already
+        self._pass = "created"
+        for page in super().pages(since, int(token[1]) if second else None):
+            yield page if page.next_token is None else replace(page, next_token=["created", page.next_token])
 
     def request(self, token: Any, since: datetime | None) -> tuple[str, dict[str, Any]]:
         params: dict[str, Any] = {**self.paging(token), "sort_on": "created", "sort_order": "asc"}
-        if since is not None:
+        if since is not None and getattr(self, "_pass", "modified") == "created":
+            params["min_created"] = _unix(since - self.RECENT)
+        elif since is not None:
             params["min_last_modified"] = _unix(since)
         return self.shop_path("receipts"), params
 

@@ -23,6 +23,7 @@ import httpx
 
 from mktcrm.sandbox.base import ApiError, SandboxBase, epoch, json_response
 from mktcrm.sandbox.data import add_orders, generate
+from mktcrm.sandbox.records import REFUNDED
 
 from . import params as qp
 from . import payloads as pl
@@ -112,12 +113,23 @@ class EtsySandbox(SandboxBase):
             add_orders(self.data, n, epoch(at))
             return [pl.receipt_id(i) for i in range(first, len(self.data.orders))]
 
-    def update_receipt(self, receipt_id: int, at: datetime, shipped: bool = False) -> None:
-        """Bump the receipt's update time (and mark it shipped)."""
+    def update_receipt(
+        self, receipt_id: int, at: datetime, shipped: bool = False, refunded: bool = False, touch: bool = True
+    ) -> None:
+        """Bump the receipt's update time (and mark it shipped, or refund every line: `fully refunded`).
+
+        ``touch=False`` changes the receipt without moving ``updated_timestamp``, as Etsy warns it may:
+        "receipt rows are not updated on every change", so ``min_last_modified`` misses it.
+        """
         with self._lock:
             self._cache.clear()
             order = self.data.orders[self.receipt_index(receipt_id)]
+            before = order.updated
             self.data.update_order(order.order_id, epoch(at), "SHIPPED" if shipped else None)
+            for line in order.lines if refunded else ():
+                line.state, line.refund_date = REFUNDED, epoch(at)
+            if not touch:
+                order.updated = before
 
     def set_review(self, receipt_id: int, rating: int, text: str, at: datetime) -> None:
         """The buyer reviews the receipt's first item at ``at`` (or edits the review)."""
