@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import stat
+import tomllib
 from collections.abc import Generator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -389,3 +391,16 @@ def test_a_receipt_changed_without_a_new_update_time_is_still_seen(synced: tuple
         0
     ]
     assert row["orders"] == live[0]
+
+
+def test_a_rotated_refresh_token_is_kept_for_the_next_run(home: Home) -> None:
+    sb = _setup(home)
+    sb.rotate_refresh = True
+    first = home.ok("sync", "--stream", "orders", "--json")
+    kept = tomllib.loads((home.path / "secrets.toml").read_text(encoding="utf-8"))
+    assert sb.refresh_token in kept.values()  # the new token, for the next run
+    assert stat.S_IMODE((home.path / "secrets.toml").stat().st_mode) == 0o600
+    second = home.ok("sync", "--stream", "orders", "--quiet")  # signs in with it (the old one is void now)
+    assert sb.token_requests == 2
+    for out in (first.stdout, first.stderr, second.stdout, second.stderr):
+        assert "refresh" not in out

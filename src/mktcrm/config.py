@@ -384,6 +384,34 @@ def secret(account: Account, key: str, secrets_path: Path) -> str:
     return value
 
 
+class AccountSecrets:
+    """`secrets(key)` reads an account's secret; `secrets.save(key, value)` keeps a rotated one.
+
+    OAuth marketplaces that rotate refresh tokens (Etsy) hand a new one back with each access token;
+    it is written to secrets.toml (0600) so the next run can still sign in. A secret that comes from the
+    environment is left alone: mktcrm cannot change its caller's environment (docs/config.md says so).
+    """
+
+    def __init__(self, account: Account, path: Path) -> None:
+        self.account, self.path = account, path
+
+    def __call__(self, key: str) -> str:
+        return secret(self.account, key, self.path)
+
+    def save(self, key: str, value: str) -> bool:
+        """Store `value` under the variable `account.<key>` names; False when the environment holds it."""
+        import tomli_w
+
+        env_name = str(self.account.get(key) or "")
+        if not env_name or os.environ.get(env_name):
+            return False
+        current = read_secrets(self.path)
+        if current.get(env_name) == value:
+            return True
+        write_private(self.path, tomli_w.dumps({**current, env_name: value}))
+        return True
+
+
 def write_private(path: Path, text: str) -> None:
     """Create or replace a file only its owner can read, atomically (never a half-written config)."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # a new folder for secrets: its owner's only

@@ -112,7 +112,7 @@ class AppContext:
         connector = connectors.get(account.marketplace)
         settings = self.settings
         url, transport = self.transport_for(connector.base_url(account))
-        auth = connector.auth(account, lambda key: cfg.secret(account, key, self.paths.secrets), url)
+        auth = connector.auth(account, cfg.AccountSecrets(account, self.paths.secrets), url)
         names = [str(account.get(k)) for k in connector.secret_keys if account.get(k)]
         return ApiClient(
             url,

@@ -93,6 +93,7 @@ class EtsyConnector(Connector):
             {"client_id": keystring, "refresh_token": refresh_token},
             apply,
             account=account.name,
+            on_rotate=_keeper(secret),
             hint=(
                 f"re-authorise mktcrm in Etsy (OAuth, scopes listings_r transactions_r shops_r) and put the new "
                 f"refresh token in {account.get('refresh_token_env')}"
@@ -111,3 +112,9 @@ class EtsyConnector(Connector):
             )
         shop = self.ctx.client.get_json(f"/v3/application/shops/{configured}")
         return CheckResult(True, f"shop {shop.get('shop_name')!s} (id {configured}, user {me.get('user_id')})")
+
+
+def _keeper(secret: Callable[[str], str]) -> Callable[[str], object] | None:
+    """Where a rotated refresh token goes: secrets.toml through the context's secrets, when it offers that."""
+    save = getattr(secret, "save", None)
+    return None if save is None else (lambda token: save("refresh_token_env", token))

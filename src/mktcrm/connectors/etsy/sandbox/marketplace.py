@@ -69,6 +69,7 @@ class EtsySandbox(SandboxBase):
         self.keystring = keystring or "sbx" + hashlib.sha256(f"key:{name}".encode()).hexdigest()[:21]
         self.shared_secret = f"sandbox-{name}-secret"
         self.refresh_token = f"{self.user_id}.sandbox-{name}-refresh"
+        self.rotate_refresh = False  # tests: rotate the refresh token on every grant
         self.shop_name = "".join(part.capitalize() for part in re.split(r"[-_]", name)) or "Boutique"
         self.data = generate(name, seed, orders, self.anchor, days)
         self.has_listings = orders > 0  # orders=0 is an empty shop: no listings either
@@ -372,6 +373,8 @@ class EtsySandbox(SandboxBase):
             return oauth_error(401, "invalid_client", "unknown client_id")
         if form.get("refresh_token") != self.refresh_token:
             return oauth_error(400, "invalid_grant", "refresh token is invalid or expired")
+        if self.rotate_refresh:  # a new refresh token with every access token; the old one stops working
+            self.refresh_token = f"{self.user_id}.sandbox-{self.name}-refresh-{self.token_requests}"
         token = f"{self.user_id}.{hashlib.sha256(f'{self.name}:{self.token_requests}'.encode()).hexdigest()[:40]}"
         self.tokens.add(token)
         body = {
