@@ -20,6 +20,7 @@ from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_a
 
 from mktcrm import __version__
 from mktcrm.errors import AuthError, RemoteError, TemporaryError
+from mktcrm.http.breaker import BREAKERS, HostUnreachableError
 from mktcrm.text import one_line
 
 USER_AGENT = f"mktcrm/{__version__} (+https://github.com/mktcrm/mktcrm)"
@@ -181,12 +182,22 @@ class ApiClient:
             else:
                 shown, path_shown = "&".join(f"{k}={v}" for k, v in (params or {}).items()), path
             self.log(f"{method} {path_shown}{'?' + shown if shown else ''}")
+        url = self.http.base_url.join(path)
+        host = f"{url.host}:{url.port}" if url.port else url.host
+        BREAKERS.check(self.account, host)
         try:
             response = self.http.request(method, path, params=params, **kw)
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:  # not reached at all: the breaker counts it
+            cause = f"{type(exc).__name__}"
+            reopen = BREAKERS.failed(host, cause)
+            if reopen is not None:
+                raise HostUnreachableError(self.account, host, cause, reopen) from None
+            raise self._retryable(f"cannot reach {host}: {cause}") from None
         except httpx.TimeoutException:
             raise self._retryable(f"{self.http.base_url.host} did not answer in time") from None
         except httpx.TransportError as exc:
             raise self._retryable(f"cannot reach {self.http.base_url.host}: {type(exc).__name__}") from None
+        BREAKERS.answered(host)
         self.server_date = response.headers.get("Date") or self.server_date
         status = response.status_code
         if status < 400 or status in allowed:

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from mktcrm.errors import AuthError, ExitCode, MktcrmError, TemporaryError, from_environment
+from mktcrm.http.breaker import HostUnreachableError
 from mktcrm.sync.tables import TableRows, table_of
 from mktcrm.timeutil import iso, parse_time
 
@@ -149,15 +150,16 @@ def _sync_account(
                 continue
             stream_report = StreamReport(stream_cls.name)
             report.streams.append(stream_report)
-            if report.error:  # credentials were refused: the other streams would fail the same way
-                stream_report.status, stream_report.error = "skipped", "credentials refused"
+            if report.error:  # credentials refused or host unreachable: the other streams would fail the same way
+                stream_report.status, stream_report.error = "skipped", report.error
+                stream_report.exit_code = report.exit_code
                 continue
             try:
                 _sync_stream(app, store, connector, stream_cls(connector.ctx), stream_report, full, progress)
             except MktcrmError as exc:
                 stream_report.status, stream_report.error, stream_report.hint = "failed", exc.message, exc.hint
                 stream_report.exit_code = int(exc.exit_code)
-                if isinstance(exc, AuthError):
+                if isinstance(exc, AuthError | HostUnreachableError):
                     report.error, report.exit_code = exc.message, int(exc.exit_code)
             except Exception as exc:  # a bug in one connector must not stop the other accounts
                 known = from_environment(exc)  # a full disk or a damaged cache is not a bug
