@@ -404,3 +404,13 @@ def test_a_rotated_refresh_token_is_kept_for_the_next_run(home: Home) -> None:
     assert sb.token_requests == 2
     for out in (first.stdout, first.stderr, second.stdout, second.stderr):
         assert "refresh" not in out
+
+
+def test_a_sync_stays_under_etsys_per_second_limit(home: Home) -> None:
+    account, secrets = sandbox_account("etsy", "atelier", orders=40)
+    home.configure([account], secrets=secrets, sync={"retries": 1})
+    sb = open_sandbox(account["base_url"])
+    assert isinstance(sb, EtsySandbox)
+    sb.limit_per_second, sb.enforce_rate_limit = 4, True  # past it: 429, and a 429 fails this sync
+    home.ok("sync", "--quiet")
+    assert home.count("orders") == 40 and len(sb.requests) > 8  # enough calls to cross 4 in a second

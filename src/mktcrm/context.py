@@ -108,6 +108,7 @@ class AppContext:
     def client_for(self, account: cfg.Account) -> ApiClient:
         from mktcrm import connectors
         from mktcrm.http.client import ApiClient, RetryPolicy
+        from mktcrm.http.limits import Limiter
 
         connector = connectors.get(account.marketplace)
         settings = self.settings
@@ -124,6 +125,9 @@ class AppContext:
             ),
             log=(lambda line: print(f"debug: {account.name}: {line}", file=sys.stderr)) if self.verbose else None,
             secret_hint=f"check {' and '.join(names)} (environment or {self.paths.secrets})" if names else "",
+            limiter=Limiter(
+                connector.rate_limits, announce=lambda line: print(f"{account.name}: {line}", file=sys.stderr)
+            ),
         )
 
     def connector_for(self, account: cfg.Account) -> Connector:

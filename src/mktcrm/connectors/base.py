@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from mktcrm.connectors.deadline_rule import DeadlineRule
+from mktcrm.connectors.rate_limit import RateLimit
 from mktcrm.errors import PaginationLoopError, RemoteError
 
 if TYPE_CHECKING:
@@ -278,6 +279,8 @@ class Connector:
     # Reviews rated at or below this are never answered automatically, a person decides (None: any rating).
     negative_needs_human: ClassVar[int | None] = None
     deadline_rules: ClassVar[tuple[DeadlineRule, ...]] = ()  # time to act per dispute kind, with its source
+    # Documented request limits per operation, paced client-side by a token bucket each (first match wins).
+    rate_limits: ClassVar[tuple[RateLimit, ...]] = ()
     sandbox: ClassVar[str] = ""  # "module:Class" of its fake API, a `mktcrm.sandbox.base.SandboxBase`
     demo_accounts: ClassVar[tuple[str, ...]] = ()  # sandbox accounts `mktcrm demo` and `sandbox serve` set up
     serve_option: ClassVar[str] = ""  # `mktcrm sandbox serve --<serve_option> NAME`: a shortcut to its sandboxes

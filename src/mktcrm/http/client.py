@@ -21,6 +21,7 @@ from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_a
 from mktcrm import __version__
 from mktcrm.errors import AuthError, RemoteError, TemporaryError
 from mktcrm.http.breaker import BREAKERS, HostUnreachableError
+from mktcrm.http.limits import Limiter
 from mktcrm.text import one_line
 
 USER_AGENT = f"mktcrm/{__version__} (+https://github.com/mktcrm/mktcrm)"
@@ -93,12 +94,14 @@ class ApiClient:
         sleep: Callable[[float], None] = time.sleep,
         log: Callable[[str], None] | None = None,
         secret_hint: str = "",
+        limiter: Limiter | None = None,
     ) -> None:
         self.account = account
         self.policy = policy or RetryPolicy()
         self.sleep = sleep
         self.log = log
         self.secret_hint = secret_hint
+        self.limiter = limiter  # paces requests under the marketplace's documented limits
         self.server_date: str | None = None  # the Date header of the last answer (for clock-skew checks)
         self._last_retryable: str | None = None  # why the last try failed, for the message when we give up
         self.http = httpx.Client(
@@ -185,6 +188,8 @@ class ApiClient:
         url = self.http.base_url.join(path)
         host = f"{url.host}:{url.port}" if url.port else url.host
         BREAKERS.check(self.account, host)
+        if self.limiter is not None:
+            self.limiter.acquire(method, url.path)
         try:
             response = self.http.request(method, path, params=params, **kw)
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:  # not reached at all: the breaker counts it
@@ -198,6 +203,8 @@ class ApiClient:
         except httpx.TransportError as exc:
             raise self._retryable(f"cannot reach {self.http.base_url.host}: {type(exc).__name__}") from None
         BREAKERS.answered(host)
+        if self.limiter is not None:
+            self.limiter.observe(method, url.path, response.headers)
         self.server_date = response.headers.get("Date") or self.server_date
         status = response.status_code
         if status < 400 or status in allowed:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from mktcrm.connectors.base import API, MANUAL, NONE, CheckResult, Connector
 from mktcrm.connectors.deadline_rule import CHECKED, DeadlineRule
 from mktcrm.connectors.etsy.streams import ListingsStream, OrdersStream, ReviewsStream
+from mktcrm.connectors.rate_limit import RateLimit
 
 if TYPE_CHECKING:
     import httpx
@@ -58,6 +59,9 @@ class EtsyConnector(Connector):
     charter_pack = "mktcrm.connectors.etsy.charter:PACK"
     reply_target = "review_reply"
     message_target = "message"
+    # One per-second quota for the whole app (10/s for new apps; each answer's x-limit-per-second corrects it),
+    # plus a daily quota (x-remaining-today).
+    rate_limits = (RateLimit("Open API v3", "*", r"/v3/application/", 10.0, 10, "Etsy rate limits page"),)
     deadline_rules = (
         DeadlineRule("etsy", "case", 3, "calendar_days", "opened_at", _CASES, CHECKED, "then Etsy may step in"),
     )

@@ -15,6 +15,7 @@ from mktcrm.connectors.mirakl.actions import DisputeActions
 from mktcrm.connectors.mirakl.disputes import DISPUTE_STATES, ReturnsStream, ThreadsStream
 from mktcrm.connectors.mirakl.offers import ListingsStream
 from mktcrm.connectors.mirakl.streams import DisputesStream, OrdersStream, ReviewsStream
+from mktcrm.connectors.rate_limit import RateLimit
 
 if TYPE_CHECKING:
     import httpx
@@ -78,6 +79,13 @@ class MiraklConnector(DisputeActions, Connector):
     charter_pack = "mktcrm.connectors.mirakl.charter:PACK"
     reply_target = "message"
     message_target = "message"
+    # The seller OpenAPI's "Maximum usage" per operation where it is a per-call pace (OF53: every 10 s); other
+    # figures there are sync cadences, not request rates. OR51 has none: a conservative pace for the per-order
+    # fetches, which run concurrently within it.
+    rate_limits = (
+        RateLimit("OF53", "GET", r"/api/offers/export/async/status/", 0.1, 1, "seller OpenAPI OF53"),
+        RateLimit("OR51", "GET", r"/api/orders/[^/]+/evaluation$", 20.0, 20, "not documented: mktcrm's pace"),
+    )
     deadline_rules = (
         DeadlineRule("mirakl", "inquiry", 24, "hours", "updated_at", _PCC, CHECKED, LAST_MESSAGE),
         DeadlineRule("mirakl", "incident", 4, "calendar_days", "opened_at", _BESTBUY, CHECKED, _OPERATOR),

@@ -88,6 +88,7 @@ class AmazonSandbox(ReportsMixin, SandboxBase):
         self.report_compression: str | None = "GZIP" if gzip else None
         self.report_dates = "local"  # "local" (the report's marketplace's own form, e.g. 5.1.26) or "iso"
         self.report_junk = 0  # unparseable rows slipped into each feedback report
+        self.rate_limits = dict(RATE_LIMITS)  # the x-amzn-RateLimit-Limit each operation announces (a usage plan)
         self._cache: dict[Hashable, Any] = {}
         self._serial = 0
         self._renderer = OrderRenderer(self.data)
@@ -174,7 +175,7 @@ class AmazonSandbox(ReportsMixin, SandboxBase):
         if self.take("expire_token_next"):
             raise ApiError(401, "The access token you provided has expired.")
         status, body = handler(request, path)
-        return json_response(status, body, {"x-amzn-RateLimit-Limit": RATE_LIMITS[operation]})
+        return json_response(status, body, {"x-amzn-RateLimit-Limit": self.rate_limits[operation]})
 
     def _route(self, method: str, path: str) -> tuple[str, Callable[[httpx.Request, str], tuple[int, Any]]]:
         routes: list[tuple[str, str, Callable[[httpx.Request, str], tuple[int, Any]]]] = []

@@ -31,7 +31,7 @@ from . import payloads as pl
 TOKEN_PATH = "/v3/public/oauth/token"
 _SHOP_PATH = re.compile(r"^/v3/application/shops/([^/]+)(?:/(listings|receipts|reviews))?$")
 TOKEN_LIFETIME = 3600
-LIMIT_PER_SECOND = 10
+LIMIT_PER_SECOND = 150  # the example figures of Etsy's rate-limit page (150/s, 100,000/day); new apps get less
 LIMIT_PER_DAY = 10_000
 _CACHE_SIZE = 32
 # OAuth operations need a Bearer token with these scopes; the others need only the API key.
@@ -77,6 +77,8 @@ class EtsySandbox(SandboxBase):
         self.tokens: set[str] = set()
         self.token_requests = 0
         self._served: list[float] = []
+        self.limit_per_second = LIMIT_PER_SECOND  # what x-limit-per-second announces
+        self.enforce_rate_limit = False  # tests: answer 429 past it, as Etsy does
         self._served_total = 0
         self._cache: dict[Hashable, Any] = {}
 
@@ -242,8 +244,15 @@ class EtsySandbox(SandboxBase):
     def answer(self, request: httpx.Request, path: str) -> httpx.Response:
         if path == TOKEN_PATH:
             return self._token(request)
+        if self.enforce_rate_limit and self._over_limit():
+            return json_response(429, {"error": "Exceeded per second rate limit"}, {"Retry-After": "1"})
         body = self._answer(request, path)
         return json_response(200, body, self._quota_headers())
+
+    def _over_limit(self) -> bool:
+        """Etsy's sliding one-second window: one call more than `limit_per_second` answers 429."""
+        now = time.monotonic()
+        return len([t for t in self._served if now - t < 1.0]) >= self.limit_per_second
 
     def _answer(self, request: httpx.Request, path: str) -> dict[str, Any]:
         self._check_api_key(request)
@@ -347,8 +356,8 @@ class EtsySandbox(SandboxBase):
         self._served.append(now)
         self._served_total += 1
         return {
-            "x-limit-per-second": str(LIMIT_PER_SECOND),
-            "x-remaining-this-second": str(max(0, LIMIT_PER_SECOND - len(self._served))),
+            "x-limit-per-second": str(self.limit_per_second),
+            "x-remaining-this-second": str(max(0, self.limit_per_second - len(self._served))),
             "x-limit-per-day": str(LIMIT_PER_DAY),
             "x-remaining-today": str(max(0, LIMIT_PER_DAY - self._served_total)),
         }

@@ -3,8 +3,8 @@
 A full export (no `last_request_date`) holds every offer that exists (inactive ones only with
 `include_inactive_offers`); a differential one the offers updated or deleted since that date, deleted
 ones flagged `deleted: true`. As on a real instance, `include_inactive_offers` in differential mode is
-refused, and an export is PENDING on its first poll. Prices may move while a read is under way
-(`reprice`), which an export, unlike price-ordered OF21 paging, does not notice.
+refused, and an export can stay PENDING for a few polls (`export_pending_polls`). Prices may move while a
+read is under way (`reprice`), which an export, unlike price-ordered OF21 paging, does not notice.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ class ExportsMixin:
     offer_deleted: dict[int, float]  # offer id -> when it was deleted
     _cache: dict[Any, Any]
     exports_fail = False  # tests: every export ends FAILED, as OF53's example shows
+    export_pending_polls = 0  # polls answered PENDING before COMPLETED (OF53 may be polled every 10 s at most)
 
     def reprice(self, sku: str, price: float) -> None:
         """A repricer changes one offer's price now: price-ordered OF21 pages shift under a reader."""
@@ -92,7 +93,7 @@ class ExportsMixin:
                 "last_updated": iso(time.time()),
                 "error": {"code": "1", "detail": "Internal error"},
             }
-        if export["polls"] < 2:
+        if export["polls"] <= self.export_pending_polls:
             return {"status": "PENDING", "last_updated": iso(time.time())}
         if export["items"] is None:  # the file is written once: later changes are the next export's
             export["items"] = self._items(export)
