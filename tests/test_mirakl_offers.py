@@ -76,3 +76,23 @@ def test_a_failed_export_is_an_error_not_an_empty_catalogue(home: Home) -> None:
     result = home.run("sync", "--stream", "listings")
     assert result.exit_code == 1 and "could not export the offers" in result.stderr
     assert home.sql("SELECT count(*) FROM listings WHERE state = 'removed'") == [(0,)]
+
+
+def test_evaluations_are_fetched_concurrently_with_the_same_result(home: Home) -> None:
+    """OR51 per order, `[sync] concurrency` at a time; the stored reviews do not depend on it."""
+    results = {}
+    for workers in (1, 6):
+        home.configure(sync={"concurrency": workers})
+        sb = sandbox()
+        sb.faults.latency_ms = 5  # a network round trip: what concurrency overlaps
+        sb.max_in_flight = 0
+        home.ok("sync", "--stream", "reviews", "--full", "--quiet")
+        results[workers] = home.sql("SELECT id, rating, body, created_at FROM reviews ORDER BY id")
+        asked = [r for r in sb.requests if r.url.path.endswith("/evaluation")]
+        assert sb.max_in_flight == 1 if workers == 1 else 1 < sb.max_in_flight <= 6, (workers, sb.max_in_flight)
+        sb.requests.clear()
+        sb.faults.latency_ms = 0
+    assert results[1] == results[6] and len(results[1]) > 5
+    # Only orders that can carry an evaluation are asked.
+    rateable = {"SHIPPED", "TO_COLLECT", "RECEIVED", "CLOSED"}
+    assert len(asked) == sum(o.state in rateable for o in sb.data.orders)

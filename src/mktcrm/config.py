@@ -55,6 +55,7 @@ SECTION_KEYS: dict[str, dict[str, tuple[type | tuple[type, ...], str]]] = {
         "lookback_minutes": (int, "minutes re-read before the last cursor (late edits, clock skew)"),
         "lock_timeout_seconds": ((int, float), "how long a sync waits for another one to finish"),
         "page_size": (int, "records asked per page (1-100)"),
+        "concurrency": (int, "per-order requests in flight at once, within the marketplace's limits (1-16)"),
         "retries": (int, "tries per request on network errors, 429 and 5xx (1-10)"),
         "backoff_seconds": ((int, float), "first wait between tries; doubles each time"),
         "retry_budget_seconds": ((int, float), "most time spent waiting on retries for one request"),
@@ -124,6 +125,7 @@ class Settings:
     lookback_minutes: int = 60
     lock_timeout_seconds: float = 30.0
     page_size: int = 100
+    concurrency: int = 8
     retries: int = 5
     backoff_seconds: float = 0.5
     retry_budget_seconds: float = 120.0
@@ -222,6 +224,8 @@ def _validate(data: dict[str, Any], text: str, path: Path, mkeys: dict[str, dict
     forbidden = sections["brand"].get("forbidden", [])
     if not all(isinstance(word, str) and word.strip() for word in forbidden):
         raise ConfigError(f"{_where(path, text, 'forbidden')}: [brand] forbidden must be a list of non-empty strings")
+    if not 1 <= sync.get("concurrency", 8) <= 16:
+        raise ConfigError(f"{_where(path, text, 'concurrency')}: [sync] concurrency must be between 1 and 16")
     if not 1 <= sync.get("retries", 5) <= 10:
         raise ConfigError(f"{_where(path, text, 'retries')}: [sync] retries must be between 1 and 10")
     inline = data.get("templates", {})
@@ -240,6 +244,7 @@ def _validate(data: dict[str, Any], text: str, path: Path, mkeys: dict[str, dict
         lookback_minutes=sync.get("lookback_minutes", 60),
         lock_timeout_seconds=float(sync.get("lock_timeout_seconds", 30)),
         page_size=page_size,
+        concurrency=sync.get("concurrency", 8),
         retries=sync.get("retries", 5),
         backoff_seconds=float(sync.get("backoff_seconds", 0.5)),
         retry_budget_seconds=float(sync.get("retry_budget_seconds", 120)),

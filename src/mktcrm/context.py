@@ -139,6 +139,7 @@ class AppContext:
             account=account,
             client=client,
             page_size=self.settings.page_size,
+            concurrency=self.settings.concurrency,
             api_base=str(client.http.base_url).rstrip("/"),
         )
         return connectors.get(account.marketplace)(ctx)

@@ -80,6 +80,7 @@ class StreamContext:
     account: Account
     client: ApiClient
     page_size: int = 100
+    concurrency: int = 1  # per-order sub-resources fetched at once ([sync] concurrency)
     api_base: str = ""  # the URL the client really talks to (the sandbox's, for sandbox:// accounts)
 
 

@@ -133,6 +133,27 @@ class ApiClient:
                 hint="the marketplace may be in maintenance; retry later or run with --verbose",
             ) from None
 
+    def get_many(
+        self, paths: list[str], params: dict[str, Any] | None = None, *, allow: Iterable[int] = (), workers: int = 1
+    ) -> list[Any]:
+        """`get_json` for each path, at most `workers` in flight (threads over this one client), in order.
+
+        The rate limiter and the host's breaker are shared by the threads, so concurrency never goes past
+        the marketplace's declared limits; the first error stops the rest and is raised.
+        """
+        allowed = tuple(allow)
+        if workers <= 1 or len(paths) <= 1:
+            return [self.get_json(path, params, allow=allowed) for path in paths]
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=min(workers, len(paths))) as pool:
+            futures = [pool.submit(self.get_json, path, params, allow=allowed) for path in paths]
+            try:
+                return [future.result() for future in futures]
+            finally:
+                for future in futures:
+                    future.cancel()
+
     def request(
         self,
         method: str,

@@ -96,7 +96,10 @@ class OrdersStream(_MiraklStream):
 class ReviewsStream(OrdersStream):
     """Evaluations have no list endpoint: OR51 for each rateable order updated since the cursor.
 
-    A week of extra lookback catches evaluations that arrive without the order changing.
+    Only orders in a state that can carry an evaluation are asked (`RATEABLE_STATES`), a page's OR51
+    calls run `[sync] concurrency` at a time within the declared OR51 limit, and the page's rows and
+    cursor still commit together. A week of extra lookback catches evaluations that arrive without the
+    order changing.
     """
 
     name = "reviews"
@@ -112,9 +115,10 @@ class ReviewsStream(OrdersStream):
         cursor: str | None = None
         shop_id = self.ctx.account.get("shop_id")
         params = {"shop_id": shop_id} if shop_id else None
-        for o in items:
+        paths = [f"/api/orders/{o['order_id']}/evaluation" for o in items]
+        found = self.ctx.client.get_many(paths, params, allow=(404,), workers=self.ctx.concurrency)
+        for o, ev in zip(items, found, strict=True):
             cursor = max(cursor or "", norm_time(o["last_updated_date"]) or "") or None
-            ev = self.ctx.client.get_json(f"/api/orders/{o['order_id']}/evaluation", params, allow=(404,))
             if not ev:
                 continue
             reply = ev.get("reply") or {}
