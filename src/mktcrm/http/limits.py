@@ -86,10 +86,10 @@ class Limiter:
         if found is None:
             return
         _rule, bucket = found
-        amazon, per_second = headers.get("x-amzn-ratelimit-limit"), headers.get("x-limit-per-second")
+        granted, per_second = headers.get("x-amzn-ratelimit-limit"), headers.get("x-limit-per-second")
         with contextlib.suppress(ValueError):
-            if amazon:  # the rate Amazon grants this seller for this operation now
-                bucket.set_rate(float(amazon))
+            if granted:  # the rate the marketplace grants this seller for this operation now (SP-API)
+                bucket.set_rate(float(granted))
             if per_second:  # a sliding one-second window (Etsy): 1 + rate calls in any second stay under it
                 bucket.set_rate(0.9 * max(0.5, float(per_second) - 1), burst=1)
         if headers.get("x-remaining-this-second") == "0":
