@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from mktcrm.connectors.base import MarkMissing, NextLinkPaginator, OffsetPaginator, Page, Paginator, Stream
+from mktcrm.connectors.base import MarkMissing, NextLinkPaginator, Page, Paginator, Stream
 from mktcrm.errors import RemoteError
 from mktcrm.money import to_minor
 from mktcrm.records import Listing, Order, OrderLine
@@ -115,14 +115,19 @@ class ListingsStream(Stream):
 
 
 class OrdersStream(Stream):
-    """getOrders by ``lastmodifieddate:[since..]``; eBay does not promise an order, so the cursor moves at the end."""
+    """getOrders by ``lastmodifieddate:[since..]``, page after page by each answer's ``next`` link.
+
+    eBay does not promise an order, so the cursor moves at the end.
+    """
 
     name = "orders"
 
     def paginator(self) -> Paginator:
-        return OffsetPaginator("total")
+        return NextLinkPaginator()
 
     def request(self, token: Any, since: datetime | None) -> tuple[str, dict[str, Any]]:
+        if isinstance(token, dict):  # the query of the previous answer's `next` link, as eBay wrote it
+            return "/sell/fulfillment/v1/order", dict(token)
         oldest = datetime.now(UTC) - ORDERS_MAX_AGE
         start = max(since, oldest) if since is not None else oldest
         limit = max(1, min(200, self.ctx.page_size))
