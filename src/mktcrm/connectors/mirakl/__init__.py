@@ -84,7 +84,7 @@ class MiraklConnector(DisputeActions, Connector):
     # fetches, which run concurrently within it.
     rate_limits = (
         RateLimit("OF53", "GET", r"/api/offers/export/async/status/", 0.1, 1, "seller OpenAPI OF53"),
-        RateLimit("OR51", "GET", r"/api/orders/[^/]+/evaluation$", 20.0, 20, "not documented: mktcrm's pace"),
+        RateLimit("OR51", "GET", r"/api/orders/[^/]+/evaluation$", 50.0, 50, "not documented: mktcrm's pace"),
     )
     deadline_rules = (
         DeadlineRule("mirakl", "inquiry", 24, "hours", "updated_at", _PCC, CHECKED, LAST_MESSAGE),
