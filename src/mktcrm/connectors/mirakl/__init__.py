@@ -80,12 +80,9 @@ class MiraklConnector(DisputeActions, Connector):
     reply_target = "message"
     message_target = "message"
     # The seller OpenAPI's "Maximum usage" per operation where it is a per-call pace (OF53: every 10 s); other
-    # figures there are sync cadences, not request rates. OR51 has none: a conservative pace for the per-order
-    # fetches, which run concurrently within it.
-    rate_limits = (
-        RateLimit("OF53", "GET", r"/api/offers/export/async/status/", 0.1, 1, "seller OpenAPI OF53"),
-        RateLimit("OR51", "GET", r"/api/orders/[^/]+/evaluation$", 50.0, 50, "not documented: mktcrm's pace"),
-    )
+    # figures there are sync cadences, not request rates. OR51 documents none: the per-order fetches are bounded
+    # by `[sync] concurrency` requests in flight, and a 429 is retried after its Retry-After.
+    rate_limits = (RateLimit("OF53", "GET", r"/api/offers/export/async/status/", 0.1, 1, "seller OpenAPI OF53"),)
     deadline_rules = (
         DeadlineRule("mirakl", "inquiry", 24, "hours", "updated_at", _PCC, CHECKED, LAST_MESSAGE),
         DeadlineRule("mirakl", "incident", 4, "calendar_days", "opened_at", _BESTBUY, CHECKED, _OPERATOR),
