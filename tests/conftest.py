@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 
 from contract import ContractChecker
 from mktcrm.cli import app
+from mktcrm.http.breaker import BREAKERS
 from mktcrm.sandbox import OBSERVERS, open_sandbox, reset_sandboxes
 
 ANCHOR = "2026-11-20"
@@ -124,8 +125,10 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Home]:
     for var in ("MKTCRM_FORCE_TTY", "NO_COLOR", "MKTCRM_DEBUG", "COLUMNS"):
         monkeypatch.delenv(var, raising=False)
     reset_sandboxes()
+    BREAKERS.reset()  # one process runs every test: no host stays "unreachable" from one test to the next
     yield Home(tmp_path)
     reset_sandboxes()
+    BREAKERS.reset()
 
 
 @pytest.fixture

@@ -124,23 +124,28 @@ def operations(marketplace: str) -> list[Operation]:
 @cache
 def load_spec(path: Path) -> dict[str, Any]:
     spec: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    if str(spec.get("openapi", "")).startswith("3.0"):
-        _nullable_to_type(spec)
+    _nullable_to_type(spec, str(spec.get("openapi", "")).startswith("3.0"))
     return spec
 
 
-def _nullable_to_type(node: Any) -> None:
-    """OpenAPI 3.0 `nullable: true` is JSON Schema `type: [T, "null"]`."""
+def _nullable_to_type(node: Any, openapi_30: bool) -> None:
+    """OpenAPI 3.0 `nullable: true` is JSON Schema `type: [T, "null"]`.
+
+    A field whose description says it is null in some case ("Null when the shop has replied", Mirakl
+    M11 `shop_reply_needed_since`) is nullable too: the spec's words, not its schema, are what servers do.
+    """
     if isinstance(node, dict):
-        if node.get("nullable") is True and isinstance(node.get("type"), str):
+        says_null = "Null when" in str(node.get("description", ""))
+        nullable = openapi_30 and node.get("nullable") is True
+        if (nullable or says_null) and isinstance(node.get("type"), str):
             node["type"] = [node["type"], "null"]
             if isinstance(node.get("enum"), list) and None not in node["enum"]:
                 node["enum"] = [*node["enum"], None]
         for value in node.values():
-            _nullable_to_type(value)
+            _nullable_to_type(value, openapi_30)
     elif isinstance(node, list):
         for value in node:
-            _nullable_to_type(value)
+            _nullable_to_type(value, openapi_30)
 
 
 @cache

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from conftest import Home, sandbox_account
-from mktcrm.connectors.amazon.reports import parse_dates
+from mktcrm.connectors.amazon.feedback import parse_date
 from mktcrm.connectors.amazon.sandbox.marketplace import AmazonSandbox
 from mktcrm.sandbox import OBSERVERS, open_sandbox
 
@@ -282,15 +282,79 @@ def test_feedback_report_with_iso_dates_cancelled_and_fatal(home: Home) -> None:
     assert result.exit_code == 1 and "FATAL" in result.stderr
 
 
-def test_report_dates_are_parsed_whatever_the_locale() -> None:
-    assert parse_dates(["11/19/26", "2/3/26"]) == ["2026-11-19T00:00:00Z", "2026-02-03T00:00:00Z"]
-    assert parse_dates(["19/11/2026", "2/3/26"]) == ["2026-11-19T00:00:00Z", "2026-03-02T00:00:00Z"]
-    assert parse_dates(["2026-11-19", "2026-11-19T23:30:00+01:00", "19.11.26", "junk"]) == [
-        "2026-11-19T00:00:00Z",
-        "2026-11-19T00:00:00Z",
-        "2026-11-19T00:00:00Z",
-        None,
-    ]
+# Every numeric form a marketplace writes, with a day of 1-12 so that the order cannot be guessed from the value.
+@pytest.mark.parametrize(
+    ("marketplace", "cell", "expected"),
+    [
+        ("ATVPDKIKX0DER", "5/1/26", "2026-05-01"),  # amazon.com: month first
+        ("ATVPDKIKX0DER", "11/19/26", "2026-11-19"),
+        ("A2EUQ1WTGCTBG2", "5/1/26", "2026-01-05"),  # amazon.ca: day first
+        ("A1AM78C64UM0Y8", "5/1/26", "2026-01-05"),  # amazon.com.mx: day first
+        ("A13V1IB3VIYZZH", "05/01/2026", "2026-01-05"),  # amazon.fr
+        ("A1PA6795UKMFR9", "5.1.26", "2026-01-05"),  # amazon.de: dotted, day first
+        ("A1VC38T7YXB528", "26/1/5", "2026-01-05"),  # amazon.co.jp: year first
+        ("A2NODRKZP88ZB9", "2026-01-05", "2026-01-05"),  # amazon.se: ISO
+        ("A13V1IB3VIYZZH", "2026-01-05T23:30:00+01:00", "2026-01-05"),  # ISO is read everywhere
+        ("UNKNOWN", "5/1/26", "2026-01-05"),  # an unknown marketplace: day first, then checked
+    ],
+)
+def test_report_dates_follow_the_marketplace(marketplace: str, cell: str, expected: str) -> None:
+    from mktcrm.connectors.amazon.feedback import date_order
+
+    assert parse_date(cell, date_order(marketplace)) == expected + "T00:00:00Z"
+
+
+def test_a_date_impossible_in_the_marketplace_form_is_refused_not_guessed() -> None:
+    assert parse_date("11/19/26", "dmy") is None  # month 19 on a day-first marketplace
+    assert parse_date("19/11/26", "mdy") is None
+    assert parse_date("junk", "dmy") is None and parse_date("31.2.26", "dmy") is None
+
+
+@pytest.mark.parametrize(
+    ("marketplace", "header"),
+    [
+        ("A1PA6795UKMFR9", "Datum"),
+        ("A1RKKUPIHCS9HS", "Fecha"),
+        ("A1AM78C64UM0Y8", "Fecha"),
+        ("APJ6JRA9NG5V4", "Data"),
+        ("A1VC38T7YXB528", "日付"),
+        ("ATVPDKIKX0DER", "Date"),
+        ("A2EUQ1WTGCTBG2", "Date"),
+    ],
+)
+def test_localized_feedback_reports_are_read_by_column_position(home: Home, marketplace: str, header: str) -> None:
+    account, secrets = sandbox_account("amazon", "boutique", orders=40)
+    account["marketplace_ids"] = [marketplace]
+    home.configure([account], secrets=secrets)
+    sb = open_sandbox(account["endpoint"])
+    assert isinstance(sb, AmazonSandbox)
+    sb.report_compression = None
+    ids = sb.order_ids()
+    for n, day in enumerate((3, 7, 12)):  # days that read as months too: the order must come from the table
+        at = (sb.now - timedelta(days=40 + 31 * n)).replace(day=day, hour=10)
+        sb.set_feedback(ids[n], 1 + n % 3, f"Colis abîmé n°{n}", at)
+    report = json.loads(home.ok("sync", "--stream", "reviews", "--json").stdout)
+    stream = report["accounts"][0]["streams"][0]
+    expected = {(r["Order ID"], int(r["Rating"]), r["Date"] + "T00:00:00Z") for r in sb.feedback_rows()}
+    assert len(expected) >= 6 and stream["skipped"] == 0 and stream["status"] == "ok"
+    assert set(home.sql("SELECT id, rating, created_at FROM reviews")) == expected
+    download = [r for r in sb.requests if "/report-documents/" in r.url.path][-1]
+    first_line = sb.handler(download).content.decode().splitlines()[0]
+    assert first_line.startswith(header)  # the sandbox did send the localized header
+
+
+def test_unparseable_feedback_rows_are_counted_and_exit_3(home: Home) -> None:
+    sb = _setup(home)
+    sb.report_junk = 2
+    result = home.run("sync", "--stream", "reviews", "--json")
+    assert result.exit_code == 3, result.stderr
+    stream = json.loads(result.stdout)["accounts"][0]["streams"][0]
+    assert stream["status"] == "partial" and stream["skipped"] == 2
+    # The header is line 1 and one good row line 2: the first bad row is line 3.
+    assert stream["first_bad"] == "A13V1IB3VIYZZH report line 3: rating 'fünf' is not 1-5"
+    assert "2 record(s) skipped as unparseable" in result.stderr and "line 3" in result.stderr
+    assert home.count("reviews") == len(sb.feedback_rows())  # the good rows are all stored
+    assert home.sql("SELECT count(*) FROM reviews WHERE id = '402-0000000-0000000'") == [(0,)]
 
 
 def test_doctor_names_the_store(home: Home) -> None:
@@ -362,7 +426,7 @@ def test_every_response_body_validates_against_the_spec() -> None:
     _valid(reports_spec, "ReportDocument", document)
     content = httpx.Client(transport=httpx.MockTransport(sb.handler)).get(document["url"]).content
     lines = gzip.decompress(content).decode().splitlines()
-    assert lines[0].split("\t") == ["Date", "Rating", "Comments", "Your Response", "Order ID", "Rater Email"]
+    assert lines[0].split("\t")[:2] == ["Date", "Évaluation"] and len(lines[0].split("\t")) == 6  # amazon.fr
     for status, response in (
         (400, api.get(ORDERS, params={"lastUpdatedAfter": "2026-01-01T00:00:00Z", "updatedSince": "x"})),
         (
@@ -419,17 +483,10 @@ def test_interrupted_orders_sync_resumes_with_the_same_query(home: Home) -> None
 
 def test_listings_past_the_1000_item_cap_are_all_read(home: Home) -> None:
     sb = _setup(home, orders=24_000, page_size=20)
+    sb.rate_limits["searchListingsItems"] = "200"  # this seller's usage plan (the header paces the client)
     assert len(sb.data.offers) == 1200
     home.ok("sync", "--stream", "listings", "--quiet")
     assert home.count("listings") == 1200
     windows = [r for r in _calls(sb, "/listings/") if "createdAfter" in r.url.params]
     assert windows and all(int(r.url.params["pageSize"]) == 20 for r in _calls(sb, "/listings/"))
     assert home.sql("SELECT count(*) FROM listings WHERE state = 'removed'") == [(0,)]
-
-
-def test_undecidable_dates_follow_the_marketplace_convention() -> None:
-    from mktcrm.connectors.amazon.reports import parse_dates
-
-    assert parse_dates(["05/11/26", "03/11/26"], True) == ["2026-11-05T00:00:00Z", "2026-11-03T00:00:00Z"]
-    assert parse_dates(["05/11/26"], False) == ["2026-05-11T00:00:00Z"]
-    assert parse_dates(["19/11/26", "05/11/26"], False)[1] == "2026-11-05T00:00:00Z"  # the column decides

@@ -23,6 +23,7 @@ TOKEN = "/identity/v1/oauth2/token"
 ORDERS = "/sell/fulfillment/v1/order"
 FEEDBACK = "/commerce/feedback/v1/feedback"
 DISPUTES = "/sell/fulfillment/v1/payment_dispute_summary"
+INVENTORY = "/sell/inventory/v1/inventory_item"
 HOSTILE = ("[red]ALERTE[/red]", "\x1b[31m", "'); DROP TABLE reviews;--")
 
 
@@ -348,3 +349,26 @@ def test_data_is_stable_per_seed_and_scales() -> None:
     assert max(users.values()) >= 2  # repeat buyers
     grades = Counter(o.evaluation.grade for o in a.data.rated_orders() if o.evaluation)
     assert grades[5] > grades[3] > 0 and grades[1] + grades[2] > 0
+
+
+@pytest.mark.parametrize("counting", ["records", "pages"])
+def test_inventory_follows_next_links_whatever_offset_counts(home: Home, counting: str) -> None:
+    _, sb = _setup(home, page_size=5)
+    sb.inventory_offset = counting
+    home.ok("sync", "--stream", "listings", "--quiet")
+    assert home.count("listings") == len(sb.data.inventory) > 10
+    offsets = [r.url.params["offset"] for r in _calls(sb, INVENTORY)]
+    step = 1 if counting == "pages" else 5
+    assert offsets == [str(i * step) for i in range(len(offsets))]  # eBay's own links, never computed
+
+
+def test_a_short_inventory_snapshot_marks_nothing_removed(home: Home) -> None:
+    _, sb = _setup(home)
+    home.ok("sync", "--stream", "listings", "--quiet")
+    sb.inventory_short = 5  # the answer's total says 5 more items than the pages hold
+    home.ok("sync", "--stream", "listings", "--quiet")
+    assert home.sql("SELECT count(*) FROM listings WHERE state = 'removed'") == [(0,)]
+    sb.inventory_short = 0
+    sb.data.inventory.pop()  # really gone: a complete read marks it
+    home.ok("sync", "--stream", "listings", "--quiet")
+    assert home.sql("SELECT count(*) FROM listings WHERE state = 'removed'") == [(1,)]

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import stat
+import tomllib
 from collections.abc import Generator
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -168,7 +171,10 @@ def test_second_sync_is_incremental_and_sees_changes(synced: tuple[Home, EtsySan
     assert (receipts["sort_on"], receipts["sort_order"]) == ("created", "asc")
     reviews = _api(sb, "/reviews")[0].url.params
     assert int(reviews["min_created"]) == int((reviews_cursor - timedelta(days=7)).timestamp())
-    assert len(_api(sb, "/receipts")) == 1  # only the changed receipts, one page
+    calls = [r.url.params for r in _api(sb, "/receipts")]
+    assert len([c for c in calls if "min_last_modified" in c]) == 1  # only the changed receipts, one page
+    window = [int(c["min_created"]) for c in calls if "min_created" in c]  # then the recent window by creation
+    assert window and set(window) == {int((orders_cursor - timedelta(minutes=60, days=60)).timestamp())}
     assert {str(i) for i in new} <= {r[0] for r in home.sql("SELECT id FROM orders")}
     assert home.sql("SELECT status FROM orders WHERE id = ?", str(old)) == [("completed",)]
     review = home.sql("SELECT rating, body FROM reviews WHERE id = ?", str(old * 10))
@@ -364,3 +370,50 @@ def test_every_answer_validates_against_the_spec() -> None:
         for offset in range(0, 200, 100):
             valid(client, f"{shop}/reviews", limit=100, offset=offset)
     assert checked >= 12
+
+
+def test_a_receipt_changed_without_a_new_update_time_is_still_seen(synced: tuple[Home, EtsySandbox]) -> None:
+    """Etsy: receipt rows are not updated on every change; the recent window by creation catches them."""
+    home, sb = synced
+    cursor = datetime.fromisoformat(home.sql("SELECT cursor FROM sync_state WHERE stream = 'orders'")[0][0][:19])
+    later = cursor.replace(tzinfo=UTC) + timedelta(hours=3)
+    before = (cursor - timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%SZ")  # outside the 1-hour lookback
+    recent = home.sql(
+        "SELECT id FROM orders WHERE status IN ('paid', 'completed') AND created_at < ? ORDER BY created_at DESC",
+        before,
+    )[0][0]
+    sb.update_receipt(int(recent), later, refunded=True, touch=False)
+    home.ok("sync", "--stream", "orders", "--quiet")
+    assert home.sql("SELECT status FROM orders WHERE id = ?", recent) == [("fully refunded",)]
+    # A fully refunded receipt is a sale that was placed, but not revenue (docs/kpis.md): counted, not summed.
+    kpi = json.loads(home.ok("kpi", "--period", "3650d", "--json").stdout)
+    row = next(r for r in kpi if r.get("account") == "atelier")
+    placed, paid = home.sql(
+        "SELECT count(*), sum(CASE WHEN status != 'fully refunded' THEN total_minor END) FROM orders"
+        " WHERE status NOT IN ('canceled', 'cancelled')"
+    )[0]
+    assert row["orders"] == placed
+    assert Decimal(row["revenue"]) * 100 == paid
+
+
+def test_a_rotated_refresh_token_is_kept_for_the_next_run(home: Home) -> None:
+    sb = _setup(home)
+    sb.rotate_refresh = True
+    first = home.ok("sync", "--stream", "orders", "--json")
+    kept = tomllib.loads((home.path / "secrets.toml").read_text(encoding="utf-8"))
+    assert sb.refresh_token in kept.values()  # the new token, for the next run
+    assert stat.S_IMODE((home.path / "secrets.toml").stat().st_mode) == 0o600
+    second = home.ok("sync", "--stream", "orders", "--quiet")  # signs in with it (the old one is void now)
+    assert sb.token_requests == 2
+    for out in (first.stdout, first.stderr, second.stdout, second.stderr):
+        assert "refresh" not in out
+
+
+def test_a_sync_stays_under_etsys_per_second_limit(home: Home) -> None:
+    account, secrets = sandbox_account("etsy", "atelier", orders=40)
+    home.configure([account], secrets=secrets, sync={"retries": 1})
+    sb = open_sandbox(account["base_url"])
+    assert isinstance(sb, EtsySandbox)
+    sb.limit_per_second, sb.enforce_rate_limit = 4, True  # past it: 429, and a 429 fails this sync
+    home.ok("sync", "--quiet")
+    assert home.count("orders") == 40 and len(sb.requests) > 8  # enough calls to cross 4 in a second

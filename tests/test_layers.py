@@ -26,6 +26,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("connectors",),
     ("db", "http", "charter", "output"),
     ("config",),
+    ("money",),  # ISO 4217 exponents over timeutil's arithmetic
     ("records", "timeutil", "text", "errors", ""),
 ]
 

@@ -19,6 +19,7 @@ import pytest
 from conftest import SPECS, Home, sandbox
 from mktcrm.connectors.base import DISPUTE_STATES, Connector
 from mktcrm.connectors.mirakl import MiraklConnector
+from mktcrm.connectors.mirakl.disputes import RETURN_LABELS
 from mktcrm.context import AppContext
 from mktcrm.errors import NotSupportedError, UsageError
 
@@ -112,7 +113,8 @@ def test_unknown_remote_status_is_kept_and_shown(shop: Home) -> None:
     )
     assert rows == [
         (f"return-{ret.id}", "open", "WAITING_PICKUP", None),
-        (f"thread-{thread.id}", "open", "CHATBOT_USER", None),
+        # The unknown sender is kept; whether the shop must answer is M11's own `shop_reply_needed_since`.
+        (f"thread-{thread.id}", "awaiting_seller", "CHATBOT_USER", "seller"),
     ]
     author = shop.sql("SELECT author FROM dispute_events WHERE body LIKE 'Réponse automatique%'")
     assert author == [(None,)]
@@ -140,7 +142,8 @@ def test_returns_land_with_mapped_states_and_move_on(shop: Home) -> None:
     for r in returns:
         status, remote, code, reason, line, resolved = rows[f"return-{r.id}"]
         assert (status, remote, code, line) == (table[r.state], r.state, r.reason_code, r.line_id)
-        assert reason and reason != code  # the RE01 label
+        # RE01 does not list Mirakl's built-in RETURN_* reasons: mktcrm's own readable label, never the code.
+        assert reason == RETURN_LABELS[code] and not reason.startswith("RETURN_")
         assert (resolved is not None) == (status in ("resolved", "closed"))
     assert len(_requests("/api/returns")) == -(-len(returns) // 3)
     waiting = next(r for r in returns if r.state == "WAITING_ACCEPTANCE")
@@ -377,3 +380,17 @@ def test_a_local_resolution_survives_the_next_sync_until_the_buyer_writes_again(
     sandbox().add_customer_message(order_id, "Toujours rien reçu…", later)
     shop.ok("sync", "--stream", "threads", "--full", "--quiet")
     assert status() == "awaiting_seller"
+
+
+def test_a_thread_marked_no_reply_needed_is_not_awaiting_the_seller(shop: Home) -> None:
+    sb = sandbox()
+    order = next(o for o in sb.data.orders if not sb.inbox.threads_of(o.order_id))
+    thread_id = sb.add_customer_message(order.order_id, "Merci, bien reçu !", sb.now - timedelta(hours=5))
+    shop.ok("sync", "--stream", "threads", "--quiet")
+    query = "SELECT status, next_actor FROM disputes WHERE id = ?"
+    assert shop.sql(query, f"thread-{thread_id}") == [("awaiting_seller", "seller")]
+    sb.mark_no_reply_needed(thread_id, sb.now - timedelta(hours=1))
+    shop.ok("sync", "--stream", "threads", "--quiet")
+    assert shop.sql(query, f"thread-{thread_id}") == [("awaiting_buyer", "buyer")]
+    remote = shop.sql("SELECT remote_status FROM disputes WHERE id = ?", f"thread-{thread_id}")
+    assert remote == [("NO_STORE_REPLY_NEEDED",)]

@@ -61,6 +61,7 @@ SECTION_KEYS: dict[str, dict[str, tuple[type | tuple[type, ...], str]]] = {
         "lookback_minutes": (int, "minutes re-read before the last cursor (late edits, clock skew)"),
         "lock_timeout_seconds": ((int, float), "how long a sync waits for another one to finish"),
         "page_size": (int, "records asked per page (1-100)"),
+        "concurrency": (int, "per-order requests in flight at once, within the marketplace's limits (1-16)"),
         "retries": (int, "tries per request on network errors, 429 and 5xx (1-10)"),
         "backoff_seconds": ((int, float), "first wait between tries; doubles each time"),
         "retry_budget_seconds": ((int, float), "most time spent waiting on retries for one request"),
@@ -131,6 +132,7 @@ class Settings:
     lookback_minutes: int = 60
     lock_timeout_seconds: float = 30.0
     page_size: int = 100
+    concurrency: int = 8
     retries: int = 5
     backoff_seconds: float = 0.5
     retry_budget_seconds: float = 120.0
@@ -240,6 +242,8 @@ def _validate(
     forbidden = sections["brand"].get("forbidden", [])
     if not all(isinstance(word, str) and word.strip() for word in forbidden):
         raise ConfigError(f"{_where(path, text, 'forbidden')}: [brand] forbidden must be a list of non-empty strings")
+    if not 1 <= sync.get("concurrency", 8) <= 16:
+        raise ConfigError(f"{_where(path, text, 'concurrency')}: [sync] concurrency must be between 1 and 16")
     if not 1 <= sync.get("retries", 5) <= 10:
         raise ConfigError(f"{_where(path, text, 'retries')}: [sync] retries must be between 1 and 10")
     inline = data.get("templates", {})
@@ -258,6 +262,7 @@ def _validate(
         lookback_minutes=sync.get("lookback_minutes", 60),
         lock_timeout_seconds=float(sync.get("lock_timeout_seconds", 30)),
         page_size=page_size,
+        concurrency=sync.get("concurrency", 8),
         retries=sync.get("retries", 5),
         backoff_seconds=float(sync.get("backoff_seconds", 0.5)),
         retry_budget_seconds=float(sync.get("retry_budget_seconds", 120)),
@@ -406,6 +411,34 @@ def secret(account: Account, key: str, secrets_path: Path) -> str:
             hint=f"export {env_name}=… or add it to {secrets_path} (chmod 600)",
         )
     return value
+
+
+class AccountSecrets:
+    """`secrets(key)` reads an account's secret; `secrets.save(key, value)` keeps a rotated one.
+
+    OAuth marketplaces that rotate refresh tokens (Etsy) hand a new one back with each access token;
+    it is written to secrets.toml (0600) so the next run can still sign in. A secret that comes from the
+    environment is left alone: mktcrm cannot change its caller's environment (docs/config.md says so).
+    """
+
+    def __init__(self, account: Account, path: Path) -> None:
+        self.account, self.path = account, path
+
+    def __call__(self, key: str) -> str:
+        return secret(self.account, key, self.path)
+
+    def save(self, key: str, value: str) -> bool:
+        """Store `value` under the variable `account.<key>` names; False when the environment holds it."""
+        import tomli_w
+
+        env_name = str(self.account.get(key) or "")
+        if not env_name or os.environ.get(env_name):
+            return False
+        current = read_secrets(self.path)
+        if current.get(env_name) == value:
+            return True
+        write_private(self.path, tomli_w.dumps({**current, env_name: value}))
+        return True
 
 
 def write_private(path: Path, text: str) -> None:

@@ -112,11 +112,12 @@ class AppContext:
     def client_for(self, account: cfg.Account) -> ApiClient:
         from mktcrm import connectors
         from mktcrm.http.client import ApiClient, RetryPolicy
+        from mktcrm.http.limits import Limiter
 
         connector = connectors.get(account.marketplace)
         settings = self.settings
         url, transport = self.transport_for(connector.base_url(account))
-        auth = connector.auth(account, lambda key: cfg.secret(account, key, self.paths.secrets), url)
+        auth = connector.auth(account, cfg.AccountSecrets(account, self.paths.secrets), url)
         names = [str(account.get(k)) for k in connector.secret_keys if account.get(k)]
         return ApiClient(
             url,
@@ -128,6 +129,9 @@ class AppContext:
             ),
             log=(lambda line: print(f"debug: {account.name}: {line}", file=sys.stderr)) if self.verbose else None,
             secret_hint=f"check {' and '.join(names)} (environment or {self.paths.secrets})" if names else "",
+            limiter=Limiter(
+                connector.rate_limits, announce=lambda line: print(f"{account.name}: {line}", file=sys.stderr)
+            ),
         )
 
     def connector_for(self, account: cfg.Account) -> Connector:
@@ -139,6 +143,7 @@ class AppContext:
             account=account,
             client=client,
             page_size=self.settings.page_size,
+            concurrency=self.settings.concurrency,
             api_base=str(client.http.base_url).rstrip("/"),
         )
         return connectors.get(account.marketplace)(ctx)

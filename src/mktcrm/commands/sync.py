@@ -74,7 +74,7 @@ def sync(
             if s.status == "unsupported":
                 out.note(f"{acc.account}: {s.stream}: {s.error}" + (f" ({s.hint})" if s.hint else ""))
         if acc.status == "ok":
-            out.note(f"{acc.account}: ok, {records} records in {acc.seconds:.1f} s ({detail})")
+            out.note(f"{acc.account}: ok, {records} records in {acc.seconds:.1f} s ({detail}), 0 unparseable")
         else:
             error = acc.error or "failed"
             out.error(error if acc.account in error else f"{acc.account}: {error}", acc.hint)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from mktcrm.connectors.deadline_rule import DeadlineRule
 from mktcrm.connectors.kpi_limit import KpiLimit
 from mktcrm.errors import PaginationLoopError, RemoteError
+from mktcrm.http.rate_limit import RateLimit
 
 if TYPE_CHECKING:
     import httpx
@@ -45,6 +46,11 @@ class Page:
     records: Sequence[Record]
     cursor: str | None = None  # the highest cursor value on this page
     next_token: Any = None  # None = this was the last page
+    # Records the marketplace sent that could not be trusted: counted, never stored with guessed values.
+    skipped: int = 0
+    first_bad: str | None = None  # where the first one was and why ("DE report line 7: rating 'x' is not 1-5")
+    complete: bool = True  # False on a last page that ends a snapshot short of its total: nothing is marked removed
+    snapshot: bool = False  # on a cursor stream's last page: this run read everything (a full export)
 
     @property
     def count(self) -> int:
@@ -75,6 +81,7 @@ class StreamContext:
     account: Account
     client: ApiClient
     page_size: int = 100
+    concurrency: int = 1  # per-order sub-resources fetched at once ([sync] concurrency)
     api_base: str = ""  # the URL the client really talks to (the sandbox's, for sandbox:// accounts)
 
 
@@ -122,6 +129,29 @@ class OffsetPaginator(Paginator):
         return following
 
 
+class NextLinkPaginator(Paginator):
+    """Follow the `next` href each answer carries; the token is that link's query, sent back as it is.
+
+    Whatever `offset` counts (eBay's spec says pages, its servers count records), the marketplace's own
+    link is right either way: the client never computes an offset.
+    """
+
+    def __init__(self, next_field: str = "next") -> None:
+        super().__init__()
+        self.next_field = next_field
+
+    def advance(self, token: Any, body: Any, count: int, ids: list[str]) -> Any:
+        from urllib.parse import parse_qsl, urlsplit
+
+        href = body.get(self.next_field) if isinstance(body, dict) else None
+        if not href or count == 0:
+            return None
+        self.check_loop(str(href))
+        if ids:
+            self.check_loop(tuple(ids))
+        return dict(parse_qsl(urlsplit(str(href)).query, keep_blank_values=True))
+
+
 class TokenPaginator(Paginator):
     """Seek paging with an opaque next-page token (Mirakl M11/RT11, Amazon nextToken)."""
 
@@ -144,6 +174,7 @@ class Stream:
     cursor_field: ClassVar[str | None] = "updated_at"  # None: a snapshot re-read in full each run
     is_sorted: ClassVar[bool] = False  # ascending by cursor → the cursor may move per page
     lookback: ClassVar[timedelta] = timedelta(0)  # extra re-read margin on top of the configured one
+    uses_sync_start: ClassVar[bool] = True  # False: a first run reads everything, whatever the account's sync_start
 
     def __init__(self, ctx: StreamContext) -> None:
         self.ctx = ctx
@@ -270,6 +301,8 @@ class Connector:
     # KPI field -> why this marketplace's data cannot give it (the cell reads empty, `kpi --explain` says why).
     # Without `sync_disputes` the dispute and ticket figures are empty too, with `instead["sync_disputes"]`.
     kpi_gaps: ClassVar[dict[str, str]] = {}
+    # Documented request limits per operation, paced client-side by a token bucket each (first match wins).
+    rate_limits: ClassVar[tuple[RateLimit, ...]] = ()
     sandbox: ClassVar[str] = ""  # "module:Class" of its fake API, a `mktcrm.sandbox.base.SandboxBase`
     demo_accounts: ClassVar[tuple[str, ...]] = ()  # sandbox accounts `mktcrm demo` and `sandbox serve` set up
     serve_option: ClassVar[str] = ""  # `mktcrm sandbox serve --<serve_option> NAME`: a shortcut to its sandboxes

@@ -15,7 +15,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from mktcrm.core.periods import Period
-from mktcrm.timeutil import from_minor, iso
+from mktcrm.money import from_minor
+from mktcrm.timeutil import iso
 
 if TYPE_CHECKING:
     import sqlite3
@@ -172,10 +173,10 @@ def figures(s: dict[str, Any], missing: dict[str, str]) -> dict[str, Any]:
     buyer_cur = s.get("buyer_currency")
     row: dict[str, Any] = {
         "orders": orders,
-        "revenue": from_minor(revenue),
+        "revenue": from_minor(revenue, currency),
         "currency": currency,
-        "revenue_by_currency": {c: from_minor(r) for c, (_n, r) in sorted(by_cur.items())} if by_cur else None,
-        "aov": from_minor(round(revenue / paid)) if revenue is not None and paid else None,
+        "revenue_by_currency": {c: from_minor(r, c) for c, (_n, r) in sorted(by_cur.items())} if by_cur else None,
+        "aov": from_minor(round(revenue / paid), currency) if revenue is not None and paid else None,
         "reviews": s.get("reviews", 0),
         "avg_rating": round(s["rating_sum"] / s["rated"], 2) if s.get("rated") else None,
         "satisfaction_pct": _pct(s.get("positive"), s.get("rated")),
@@ -233,4 +234,4 @@ def _median(values: list[float] | None) -> float | None:
 def _per_buyer(revenue: int | None, buyers: int, currency: str | None) -> str | None:
     if revenue is None or not buyers or currency in (None, "mixed"):
         return None
-    return from_minor(round(revenue / buyers))
+    return from_minor(round(revenue / buyers), currency)

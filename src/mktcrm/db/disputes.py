@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from mktcrm.db import placeholders
-from mktcrm.timeutil import from_minor
+from mktcrm.money import from_minor
 
 if TYPE_CHECKING:
     import sqlite3
@@ -28,7 +28,7 @@ LIST_COLUMNS = (
 
 def _row(row: sqlite3.Row) -> dict[str, Any]:
     item = dict(row)
-    item["amount"] = from_minor(item.pop("amount_minor"))
+    item["amount"] = from_minor(item.pop("amount_minor"), item.get("currency"))
     return item
 
 

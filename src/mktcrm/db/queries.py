@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mktcrm.db import placeholders
-from mktcrm.timeutil import from_minor
+from mktcrm.money import from_minor
 
 if TYPE_CHECKING:
     import sqlite3
@@ -57,7 +57,7 @@ def listings(db: sqlite3.Connection, f: Filters) -> Iterator[dict[str, Any]]:
     )
     for row in db.execute(sql, params):
         item = dict(row)
-        item["price"] = from_minor(item.pop("price_minor"))
+        item["price"] = from_minor(item.pop("price_minor"), item["currency"])
         yield item
 
 
@@ -73,7 +73,7 @@ def orders(db: sqlite3.Connection, f: Filters) -> Iterator[dict[str, Any]]:
     )
     for row in db.execute(sql, params):
         item = dict(row)
-        item["total"] = from_minor(item.pop("total_minor"))
+        item["total"] = from_minor(item.pop("total_minor"), item["currency"])
         yield item
 
 

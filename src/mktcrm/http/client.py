@@ -20,6 +20,8 @@ from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_a
 
 from mktcrm import __version__
 from mktcrm.errors import AuthError, RemoteError, TemporaryError
+from mktcrm.http.breaker import BREAKERS, HostUnreachableError
+from mktcrm.http.limits import Limiter
 from mktcrm.text import one_line
 
 USER_AGENT = f"mktcrm/{__version__} (+https://github.com/mktcrm/mktcrm)"
@@ -92,12 +94,14 @@ class ApiClient:
         sleep: Callable[[float], None] = time.sleep,
         log: Callable[[str], None] | None = None,
         secret_hint: str = "",
+        limiter: Limiter | None = None,
     ) -> None:
         self.account = account
         self.policy = policy or RetryPolicy()
         self.sleep = sleep
         self.log = log
         self.secret_hint = secret_hint
+        self.limiter = limiter  # paces requests under the marketplace's documented limits
         self.server_date: str | None = None  # the Date header of the last answer (for clock-skew checks)
         self._last_retryable: str | None = None  # why the last try failed, for the message when we give up
         self.http = httpx.Client(
@@ -124,7 +128,7 @@ class ApiClient:
         return self.decode(self.request("POST", path, **kw), path)
 
     def decode(self, response: httpx.Response, path: str) -> Any:
-        """The answer's JSON, or a RemoteError saying the body is not JSON."""
+        """The JSON body of an answer, or a RemoteError naming the call (never a JSONDecodeError)."""
         try:
             return response.json()
         except ValueError:
@@ -132,6 +136,27 @@ class ApiClient:
                 f"{self.account}: {path} answered HTTP {response.status_code} with a body that is not JSON",
                 hint="the marketplace may be in maintenance; retry later or run with --verbose",
             ) from None
+
+    def get_many(
+        self, paths: list[str], params: dict[str, Any] | None = None, *, allow: Iterable[int] = (), workers: int = 1
+    ) -> list[Any]:
+        """`get_json` for each path, at most `workers` in flight (threads over this one client), in order.
+
+        The rate limiter and the host's breaker are shared by the threads, so concurrency never goes past
+        the marketplace's declared limits; the first error stops the rest and is raised.
+        """
+        allowed = tuple(allow)
+        if workers <= 1 or len(paths) <= 1:
+            return [self.get_json(path, params, allow=allowed) for path in paths]
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=min(workers, len(paths))) as pool:
+            futures = [pool.submit(self.get_json, path, params, allow=allowed) for path in paths]
+            try:
+                return [future.result() for future in futures]
+            finally:
+                for future in futures:
+                    future.cancel()
 
     def request(
         self,
@@ -185,12 +210,26 @@ class ApiClient:
             else:
                 shown, path_shown = "&".join(f"{k}={v}" for k, v in (params or {}).items()), path
             self.log(f"{method} {path_shown}{'?' + shown if shown else ''}")
+        url = self.http.base_url.join(path)
+        host = f"{url.host}:{url.port}" if url.port else url.host
+        BREAKERS.check(self.account, host)
+        if self.limiter is not None:
+            self.limiter.acquire(method, url.path)
         try:
             response = self.http.request(method, path, params=params, **kw)
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:  # not reached at all: the breaker counts it
+            cause = f"{type(exc).__name__}"
+            reopen = BREAKERS.failed(host, cause)
+            if reopen is not None:
+                raise HostUnreachableError(self.account, host, cause, reopen) from None
+            raise self._retryable(f"cannot reach {host}: {cause}") from None
         except httpx.TimeoutException:
             raise self._retryable(f"{self.http.base_url.host} did not answer in time") from None
         except httpx.TransportError as exc:
             raise self._retryable(f"cannot reach {self.http.base_url.host}: {type(exc).__name__}") from None
+        BREAKERS.answered(host)
+        if self.limiter is not None:
+            self.limiter.observe(method, url.path, response.headers)
         self.server_date = response.headers.get("Date") or self.server_date
         status = response.status_code
         if status < 400 or status in allowed:

@@ -37,6 +37,7 @@ class RefreshTokenAuth(httpx.Auth):
         hint: str = "",
         clock: Callable[[], float] = time.time,
         refresh_on: tuple[int, ...] = (401,),
+        on_rotate: Callable[[str], object] | None = None,
     ) -> None:
         self.token_url = token_url
         self.form = {"grant_type": "refresh_token", **form}
@@ -46,6 +47,7 @@ class RefreshTokenAuth(httpx.Auth):
         self.hint = hint or "renew the refresh token and update the secret"
         self.clock = clock
         self.refresh_on = refresh_on  # Amazon answers an expired token with 403
+        self.on_rotate = on_rotate  # called with a new refresh token the endpoint hands back (Etsy rotates them)
         self.token: str | None = None
         self.expires_at = 0.0
 
@@ -80,6 +82,11 @@ class RefreshTokenAuth(httpx.Auth):
             raise AuthError(f"{self.account}: the token endpoint answered without an access token") from None
         self.token = token
         self.expires_at = self.clock() + lifetime
+        rotated = body.get("refresh_token") if isinstance(body, dict) else None
+        if isinstance(rotated, str) and rotated and rotated != self.form.get("refresh_token"):
+            self.form["refresh_token"] = rotated  # the old one may already be void
+            if self.on_rotate is not None:
+                self.on_rotate(rotated)
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         if self.token is None or self.clock() >= self.expires_at - EXPIRY_MARGIN_S:

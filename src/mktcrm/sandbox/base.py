@@ -99,6 +99,7 @@ class SandboxBase:
         self.days = days
         self.base_url = f"http://{OWN_HOST}/{name}"
         self.requests: list[httpx.Request] = []
+        self.in_flight = self.max_in_flight = 0  # requests being answered at once (concurrency tests)
         self.faults = Faults()
         self._lock = threading.RLock()
 
@@ -143,9 +144,12 @@ class SandboxBase:
         with self._lock:
             self.requests.append(request)
             latency = self.faults.latency_ms
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
         if latency > 0:
-            time.sleep(latency / 1000)
+            time.sleep(latency / 1000)  # outside the lock: concurrent clients overlap, as on a real network
         with self._lock:
+            self.in_flight -= 1
             response = self._respond(request)
         from mktcrm.sandbox import OBSERVERS
 

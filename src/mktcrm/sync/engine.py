@@ -18,13 +18,15 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
+from mktcrm.connectors.base import Stream
 from mktcrm.errors import AuthError, ExitCode, MktcrmError, TemporaryError, from_environment
+from mktcrm.http.breaker import HostUnreachableError
 from mktcrm.sync.tables import TableRows, table_of
 from mktcrm.timeutil import iso, parse_time
 
 if TYPE_CHECKING:
     from mktcrm.config import Account, Paths, Settings
-    from mktcrm.connectors.base import Connector, Stream
+    from mktcrm.connectors.base import Connector
     from mktcrm.db.store import Store
 
 Progress = Callable[[str], None]
@@ -49,8 +51,10 @@ class SyncHost(Protocol):
 @dataclass
 class StreamReport:
     stream: str
-    status: str = "ok"  # ok | failed | skipped | unsupported
+    status: str = "ok"  # ok | partial (records skipped as unparseable) | failed | skipped | unsupported
     records: int = 0
+    skipped: int = 0  # records the marketplace sent that could not be read: counted, never stored
+    first_bad: str | None = None  # the first such record's position and problem
     pages: int = 0
     resumed: bool = False
     cursor: str | None = None
@@ -162,15 +166,16 @@ def _sync_account(
                 continue
             stream_report = StreamReport(stream_cls.name)
             report.streams.append(stream_report)
-            if report.error:  # credentials were refused: the other streams would fail the same way
-                stream_report.status, stream_report.error = "skipped", "credentials refused"
+            if report.error:  # credentials refused or host unreachable: the other streams would fail the same way
+                stream_report.status, stream_report.error = "skipped", report.error
+                stream_report.exit_code = report.exit_code
                 continue
             try:
                 _sync_stream(app, store, connector, stream_cls(connector.ctx), stream_report, full, progress)
             except MktcrmError as exc:
                 stream_report.status, stream_report.error, stream_report.hint = "failed", exc.message, exc.hint
                 stream_report.exit_code = int(exc.exit_code)
-                if isinstance(exc, AuthError):
+                if isinstance(exc, AuthError | HostUnreachableError):
                     report.error, report.exit_code = exc.message, int(exc.exit_code)
             except Exception as exc:  # a bug in one connector must not stop the other accounts
                 known = from_environment(exc)  # a full disk or a damaged cache is not a bug
@@ -187,7 +192,8 @@ def _sync_account(
         connector.ctx.client.close()
     failed = [s for s in report.streams if s.status not in ("ok", "unsupported")]
     if failed:
-        report.status = "failed" if len(failed) == len(report.streams) else "partial"
+        everything = len(failed) == len(report.streams) and all(s.status != "partial" for s in failed)
+        report.status = "failed" if everything else "partial"
         report.exit_code = report.exit_code or failed[0].exit_code
         report.error = report.error or failed[0].error
         report.hint = report.hint or failed[0].hint
@@ -202,7 +208,7 @@ def _since(app: SyncHost, stream: Stream, cursor: str | None, full: bool) -> dat
     if cursor and not full:
         margin = max(timedelta(minutes=app.settings.lookback_minutes), stream.lookback)
         return parse_time(cursor) - margin  # type: ignore[operator]
-    if not account.sync_start:
+    if not account.sync_start or not stream.uses_sync_start:
         return None
     from zoneinfo import ZoneInfo
 
@@ -234,9 +240,11 @@ def _sync_stream(
     else:
         since, token, max_seen = _since(app, stream, cursor, full), None, None
     seen: set[str] = set()
-    snapshot = stream.cursor_field is None  # only a snapshot needs every id it saw (to mark the missing ones)
+    snapshot = stream.cursor_field is None  # a snapshot stream: every run reads everything
+    # Only a stream that marks what went missing needs every id it saw (incremental ones keep no such set).
+    marks_missing = type(stream).finalize is not Stream.finalize
     for page in stream.pages(since, token):
-        if snapshot:
+        if marks_missing:
             seen.update(page.ids)
         if page.cursor:
             max_seen = max(max_seen or "", page.cursor)
@@ -253,13 +261,21 @@ def _sync_stream(
             else:
                 candidates = [c for c in (cursor, min(max_seen, signpost) if max_seen else None) if c]
                 cursor = max(candidates) if candidates else None
-                if snapshot and not report.resumed:
+                if (snapshot or page.snapshot) and not report.resumed and page.complete:
                     for mark in stream.finalize(seen, signpost):
                         table = table_of(mark.kind, (*mark.values, *mark.only_when))
                         store.mark_missing(table, account, seen, mark.values, mark.only_when)
                 store.set_state(account, stream.name, cursor, None)
         report.records += page.count
         report.pages += 1
+        report.skipped += page.skipped
+        report.first_bad = report.first_bad or page.first_bad
     report.cursor = cursor
+    if report.skipped:  # never `ok`: the seller's figures miss these records
+        report.status, report.exit_code = "partial", ExitCode.PARTIAL
+        report.error = (
+            f"{account}: {stream.name}: {report.skipped} record(s) skipped as unparseable; first: {report.first_bad}"
+        )
+        report.hint = "the rest is stored; see docs/marketplaces/ for what the marketplace sent, and report it"
     if progress:
         progress(f"  {account}: {stream.name}: {report.records} records in {report.pages} pages")

@@ -13,6 +13,7 @@ from mktcrm.connectors.amazon.streams import ListingsStream, OrdersStream
 from mktcrm.connectors.base import API, MANUAL, NONE, CheckResult, Connector
 from mktcrm.connectors.deadline_rule import CHECKED, LAST_MESSAGE, DeadlineRule
 from mktcrm.connectors.kpi_limit import KpiLimit
+from mktcrm.http.rate_limit import RateLimit
 
 if TYPE_CHECKING:
     import httpx
@@ -67,6 +68,22 @@ class AmazonConnector(Connector):
     charter_pack = "mktcrm.connectors.amazon.charter:PACK"
     reply_target = "feedback_response"
     message_target = "buyer_message"
+    # SP-API usage plans (rate/s, burst), docs/marketplaces/amazon.md; x-amzn-RateLimit-Limit corrects the rate.
+    rate_limits = (
+        RateLimit("searchOrders", "GET", r"/orders/2026-01-01/orders$", 0.0056, 20, "SP-API Orders 2026-01-01"),
+        RateLimit("searchListingsItems", "GET", r"/listings/2021-08-01/items/", 5.0, 5, "SP-API Listings Items"),
+        RateLimit("createReport", "POST", r"/reports/2021-06-30/reports$", 0.0167, 15, "SP-API Reports"),
+        RateLimit("getReport", "GET", r"/reports/2021-06-30/reports/", 2.0, 15, "SP-API Reports"),
+        RateLimit("getReportDocument", "GET", r"/reports/2021-06-30/documents/", 0.0167, 15, "SP-API Reports"),
+        RateLimit(
+            "getMarketplaceParticipations",
+            "GET",
+            r"/sellers/v1/marketplaceParticipations$",
+            0.016,
+            15,
+            "SP-API Sellers",
+        ),
+    )
     deadline_rules = (
         DeadlineRule("amazon", "inquiry", 24, "hours", "updated_at", _CRT, CHECKED, LAST_MESSAGE),
         DeadlineRule("amazon", "claim", 48, "hours", "opened_at", _48H, CHECKED, "secondary source"),

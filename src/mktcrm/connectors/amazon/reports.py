@@ -1,14 +1,14 @@
 """Seller feedback through the Reports API: createReport → getReport (poll) → getReportDocument → download.
 
 GET_SELLER_FEEDBACK_DATA holds only negative and neutral (1-3 star) feedback, one row per order, as a
-tab-separated flat file. The document is fetched from a pre-signed URL on another host, without the
+tab-separated flat file in the marketplace's language and date form (read by `feedback`), so one report is
+requested per marketplace. The document is fetched from a pre-signed URL on another host, without the
 SP-API access token. The report is requested again on every run (and on a resume), from the cursor.
 """
 
 from __future__ import annotations
 
 import gzip
-import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,6 +18,7 @@ from mktcrm.errors import RemoteError, TemporaryError
 from mktcrm.records import Review
 from mktcrm.timeutil import iso
 
+from .feedback import PRIVATE, FeedbackRow, read_rows
 from .streams import day_start, marketplace_ids
 
 REPORTS = "/reports/2021-06-30"
@@ -25,68 +26,6 @@ REPORT_TYPE = "GET_SELLER_FEEDBACK_DATA"
 MAX_POLLS = 20
 MAX_POLL_WAIT = 30.0
 FEEDBACK_HORIZON = timedelta(days=365)  # first run without sync_start: the last year of feedback
-PRIVATE_COLUMNS = ("Rater Email",)
-_NUMERIC_DATE = re.compile(r"^(\d{1,4})[/.-](\d{1,2})[/.-](\d{1,4})$")
-
-
-# Marketplaces whose Seller Central exports write month-first dates (11/19/26); the others write day-first.
-MONTH_FIRST_MARKETPLACES = {"ATVPDKIKX0DER", "A2EUQ1WTGCTBG2", "A1AM78C64UM0Y8"}  # US, CA, MX
-
-
-def parse_dates(values: list[str], day_first_default: bool = False) -> list[str | None]:
-    """The report's Date column as UTC midnight ISO strings, whatever the export locale used.
-
-    Accepts ISO (`2026-11-19`, with or without a time) and numeric `M/D/YY`, `D/M/YY`, `D.M.YYYY`…
-    The day/month order is decided once for the whole column: a field above 12 decides it; when none does,
-    the marketplace's convention (day-first in Europe, month-first in North America, e.g. `11/19/26`).
-    """
-    numeric = [_NUMERIC_DATE.match(v.strip()) for v in values]
-    firsts = [int(m.group(1)) for m in numeric if m and len(m.group(1)) <= 2]
-    seconds = [int(m.group(2)) for m in numeric if m and len(m.group(1)) <= 2]
-    if any(s > 12 for s in seconds):
-        day_first = False
-    elif any(f > 12 for f in firsts):
-        day_first = True
-    else:  # nothing in the column decides: the marketplace's convention does
-        day_first = day_first_default
-    out: list[str | None] = []
-    for value, match in zip(values, numeric, strict=True):
-        out.append(_one_date(value.strip(), match, day_first))
-    return out
-
-
-def _one_date(value: str, match: re.Match[str] | None, day_first: bool) -> str | None:
-    try:
-        if match is None:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-            parsed = parsed.replace(tzinfo=parsed.tzinfo or UTC).astimezone(UTC)
-            return iso(day_start(parsed.date()))
-        a, b, c = (int(g) for g in match.groups())
-        if len(match.group(1)) == 4:  # 2026/11/19
-            year, month, day = a, b, c
-        else:
-            year = c + 2000 if c < 100 else c
-            month, day = (b, a) if day_first else (a, b)
-        return iso(datetime(year, month, day, tzinfo=UTC))
-    except ValueError:
-        return None
-
-
-def parse_report(content: bytes, charset: str | None) -> list[dict[str, str]]:
-    """Flat-file rows keyed by header; UTF-8 unless the download says otherwise, Windows-1252 as a fallback."""
-    try:
-        text = content.decode(charset or "utf-8")
-    except (LookupError, UnicodeDecodeError):
-        text = content.decode("cp1252", errors="replace")
-    lines = [line for line in text.lstrip("\ufeff").splitlines() if line.strip()]
-    if not lines:
-        return []
-    header = [h.strip() for h in lines[0].split("\t")]
-    rows = []
-    for line in lines[1:]:
-        cells = line.split("\t")
-        rows.append({h: (cells[i] if i < len(cells) else "") for i, h in enumerate(header)})
-    return rows
 
 
 class ReviewsStream(Stream):
@@ -111,14 +50,21 @@ class ReviewsStream(Stream):
             if page.next_token is None:
                 return
 
-    def fetch(self, since: datetime) -> list[dict[str, str]]:
+    def fetch(self, since: datetime) -> list[FeedbackRow]:
+        """Every row of one report per marketplace, in marketplace order then file order (stable for resumes)."""
+        rows: list[FeedbackRow] = []
+        for marketplace in marketplace_ids(self):
+            rows.extend(read_rows(self._download(marketplace, since), marketplace))
+        return rows
+
+    def _download(self, marketplace: str, since: datetime) -> str:
         client = self.ctx.client
-        spec = {"reportType": REPORT_TYPE, "marketplaceIds": marketplace_ids(self), "dataStartTime": iso(since)}
+        spec = {"reportType": REPORT_TYPE, "marketplaceIds": [marketplace], "dataStartTime": iso(since)}
         created = client.post_json(f"{REPORTS}/reports", json=spec)
         report_id = self._field(created, "reportId", "createReport")
         report = self._wait(str(report_id))
         if report.get("processingStatus") == "CANCELLED":
-            return []  # Amazon cancels a report that has no data
+            return ""  # Amazon cancels a report that has no data
         doc_id = self._field(report, "reportDocumentId", "getReport")
         document = client.get_json(f"{REPORTS}/documents/{doc_id}")
         url = self._field(document, "url", "getReportDocument")
@@ -131,7 +77,7 @@ class ReviewsStream(Stream):
             except (OSError, EOFError):
                 if content[:2] == b"\x1f\x8b":
                     raise RemoteError(f"{self.ctx.account.name}: the feedback report is not valid gzip") from None
-        return parse_report(content, download.charset_encoding)
+        return decode(content, download.charset_encoding)
 
     def _wait(self, report_id: str) -> dict[str, Any]:
         """Poll getReport with growing pauses (from `[sync] backoff_seconds`, capped at 30 s), a bounded number."""
@@ -161,32 +107,38 @@ class ReviewsStream(Stream):
             raise RemoteError(f"{self.ctx.account.name}: unexpected answer from {operation} (no {key})")
         return value
 
-    def normalize(self, items: list[dict[str, Any]]) -> Page:
-        marketplaces = set(self.ctx.account.get("marketplace_ids") or [])
-        day_first = not marketplaces or not marketplaces <= MONTH_FIRST_MARKETPLACES
-        dates = parse_dates([row.get("Date", "") for row in items], day_first)
+    def normalize(self, items: list[FeedbackRow]) -> Page:  # type: ignore[override]
         reviews: list[Review] = []
         cursor: str | None = None
-        for row, created in zip(items, dates, strict=True):
-            order_id = (row.get("Order ID") or "").strip()
-            if not order_id:
+        bad = [row for row in items if row.problem]
+        for row in items:
+            if row.problem:
                 continue
-            rating_raw = (row.get("Rating") or "").strip()
-            email = (row.get("Rater Email") or "").strip()
+            cells = row.cells
+            email = cells["rater_email"]
             reviews.append(
                 Review(
-                    id=order_id,
+                    id=cells["order_id"],
                     kind="seller_feedback",
-                    order_id=order_id,
+                    order_id=cells["order_id"],
                     buyer_id=email or None,  # the same relay address as the order's buyer: the same key
-                    rating=int(rating_raw) if rating_raw.isdigit() else None,
-                    rating_raw=rating_raw or None,
-                    body=row.get("Comments") or None,
-                    created_at=created,
-                    updated_at=created,
-                    reply_body=row.get("Your Response") or row.get("Response") or None,
-                    raw={k: v for k, v in row.items() if k not in PRIVATE_COLUMNS},
+                    rating=row.rating,
+                    rating_raw=cells["rating"],
+                    body=cells["comments"] or None,
+                    created_at=row.created_at,
+                    updated_at=row.created_at,
+                    reply_body=cells["response"] or None,
+                    raw={k: v for k, v in cells.items() if k not in PRIVATE} | {"marketplace_id": row.marketplace_id},
                 )
             )
-            cursor = max(cursor or "", created or "") or None
-        return Page(reviews, cursor=cursor)
+            cursor = max(cursor or "", row.created_at or "") or None
+        first = f"{bad[0].marketplace_id} report line {bad[0].line}: {bad[0].problem}" if bad else None
+        return Page(reviews, cursor=cursor, skipped=len(bad), first_bad=first)
+
+
+def decode(content: bytes, charset: str | None) -> str:
+    """UTF-8 unless the download says otherwise; Windows-1252 (a superset of Latin-1) as a fallback."""
+    try:
+        return content.decode(charset or "utf-8")
+    except (LookupError, UnicodeDecodeError):
+        return content.decode("cp1252", errors="replace")

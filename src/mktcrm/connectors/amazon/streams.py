@@ -10,8 +10,9 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from mktcrm.connectors.base import MarkMissing, Page, Paginator, Stream, TokenPaginator
+from mktcrm.money import to_minor
 from mktcrm.records import Listing, Order, OrderLine
-from mktcrm.timeutil import iso, norm_time, to_minor
+from mktcrm.timeutil import iso, norm_time
 
 ORDERS_PATH = "/orders/2026-01-01/orders"
 # Orders 2026-01-01 "does not display order data that is more than two years old": the widest useful window.
@@ -52,7 +53,8 @@ def money(value: Any) -> tuple[int | None, str | None]:
     """An SP-API Money object ({amount: "12.90", currencyCode}) as minor units and currency."""
     if not isinstance(value, dict):
         return None, None
-    return to_minor(value.get("amount")), value.get("currencyCode")
+    currency = value.get("currencyCode")
+    return to_minor(value.get("amount"), currency), currency
 
 
 class PaginationTokenPaginator(TokenPaginator):

@@ -21,7 +21,9 @@ HISTORY = timedelta(days=540)
 DEFAULT_APIZ = "https://apiz.ebay.com"
 PATH = "/sell/fulfillment/v1/payment_dispute_summary"
 # eBay paymentDisputeStatus -> mktcrm's dispute states; anything else is kept as "open" (raw keeps eBay's).
-STATUSES = {"OPEN": "open", "UNDER_REVIEW": "open", "ACTION_NEEDED": "awaiting_seller", "CLOSED": "resolved"}
+# PaymentDisputeStatusEnum has three values (there is no UNDER_REVIEW): OPEN waits on eBay or the buyer, ACTION_NEEDED
+# on the seller. An unknown one stays visible as `open` with its raw value.
+STATUSES = {"OPEN": "open", "ACTION_NEEDED": "awaiting_seller", "CLOSED": "resolved"}
 
 
 def status_of(remote: str | None) -> str:

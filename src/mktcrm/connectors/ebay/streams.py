@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from mktcrm.connectors.base import MarkMissing, OffsetPaginator, Page, Paginator, Stream
+from mktcrm.connectors.base import MarkMissing, NextLinkPaginator, Page, Paginator, Stream
 from mktcrm.errors import RemoteError
+from mktcrm.money import to_minor
 from mktcrm.records import Listing, Order, OrderLine
-from mktcrm.timeutil import norm_time, to_minor
+from mktcrm.timeutil import norm_time
 
 # getOrders "can return orders up to two years old": a first sync reads that far back, not further.
 ORDERS_MAX_AGE = timedelta(days=729)
@@ -42,46 +44,43 @@ def money(container: dict[str, Any] | None) -> tuple[int | None, str | None]:
     """An eBay Amount ``{"value": "12.50", "currency": "EUR"}`` as minor units + currency."""
     if not container:
         return None, None
-    return to_minor(container.get("value")), container.get("currency")
-
-
-class PagePaginator(Paginator):
-    """Inventory API paging: ``offset`` is a page number (0-based) and ``size`` the number of pages."""
-
-    def first(self) -> Any:
-        return 0
-
-    def advance(self, token: Any, body: Any, count: int, ids: list[str]) -> Any:
-        if count == 0:
-            return None
-        if ids:
-            self.check_loop(tuple(ids))
-        following = int(token) + 1
-        pages = body.get("size") if isinstance(body, dict) else None
-        if isinstance(pages, int) and following >= pages:
-            return None
-        return following
+    currency = container.get("currency")
+    return to_minor(container.get("value"), currency), currency
 
 
 class ListingsStream(Stream):
     """A snapshot of Inventory-API items with their offer's price and listing status.
 
     getInventoryItems has no update filter, so every run re-reads it all; items gone since are marked
-    ``removed``. One getOffers call per SKU (404 = the SKU was never offered).
+    ``removed``, but only after a read that saw as many items as the answer's ``total`` (a snapshot cut
+    short marks nothing). Pages follow each answer's ``next`` href. One getOffers call per SKU (404 = the
+    SKU was never offered).
     """
 
     name = "listings"
     cursor_field = None
 
     def paginator(self) -> Paginator:
-        return PagePaginator()
+        self._read, self._total = 0, None
+        return NextLinkPaginator()
 
     def request(self, token: Any, since: datetime | None) -> tuple[str, dict[str, Any]]:
+        if token:  # the query of the previous answer's `next` link, as eBay wrote it
+            return "/sell/inventory/v1/inventory_item", dict(token)
         limit = max(1, min(200, self.ctx.page_size))
-        return "/sell/inventory/v1/inventory_item", {"limit": limit, "offset": int(token or 0)}
+        return "/sell/inventory/v1/inventory_item", {"limit": limit, "offset": 0}
 
     def items(self, body: Any) -> list[dict[str, Any]]:
-        return list(body.get("inventoryItems") or [])
+        found = list(body.get("inventoryItems") or [])
+        self._read += len(found)
+        self._total = body.get("total") if isinstance(body.get("total"), int) else None
+        return found
+
+    def pages(self, since: datetime | None, token: Any = None) -> Iterator[Page]:
+        for page in super().pages(since, token):
+            if page.next_token is None and (self._total is None or self._read < self._total):
+                page.complete = False  # a short snapshot: never mark listings removed from it
+            yield page
 
     def normalize(self, items: list[dict[str, Any]]) -> Page:
         site = self.ctx.account.get("marketplace_id")
@@ -116,14 +115,19 @@ class ListingsStream(Stream):
 
 
 class OrdersStream(Stream):
-    """getOrders by ``lastmodifieddate:[since..]``; eBay does not promise an order, so the cursor moves at the end."""
+    """getOrders by ``lastmodifieddate:[since..]``, page after page by each answer's ``next`` link.
+
+    eBay does not promise an order, so the cursor moves at the end.
+    """
 
     name = "orders"
 
     def paginator(self) -> Paginator:
-        return OffsetPaginator("total")
+        return NextLinkPaginator()
 
     def request(self, token: Any, since: datetime | None) -> tuple[str, dict[str, Any]]:
+        if isinstance(token, dict):  # the query of the previous answer's `next` link, as eBay wrote it
+            return "/sell/fulfillment/v1/order", dict(token)
         oldest = datetime.now(UTC) - ORDERS_MAX_AGE
         start = max(since, oldest) if since is not None else oldest
         limit = max(1, min(200, self.ctx.page_size))

@@ -12,6 +12,7 @@ from mktcrm.connectors.base import API, MANUAL, NONE, CheckResult, Connector
 from mktcrm.connectors.deadline_rule import CHECKED, DeadlineRule
 from mktcrm.connectors.etsy.streams import ListingsStream, OrdersStream, ReviewsStream
 from mktcrm.connectors.kpi_limit import KpiLimit
+from mktcrm.http.rate_limit import RateLimit
 
 if TYPE_CHECKING:
     import httpx
@@ -60,6 +61,9 @@ class EtsyConnector(Connector):
     charter_pack = "mktcrm.connectors.etsy.charter:PACK"
     reply_target = "review_reply"
     message_target = "message"
+    # One per-second quota for the whole app (10/s for new apps; each answer's x-limit-per-second corrects it),
+    # plus a daily quota (x-remaining-today).
+    rate_limits = (RateLimit("Open API v3", "*", r"/v3/application/", 10.0, 10, "Etsy rate limits page"),)
     deadline_rules = (
         DeadlineRule("etsy", "case", 3, "calendar_days", "opened_at", _CASES, CHECKED, "then Etsy may step in"),
     )
@@ -118,6 +122,7 @@ class EtsyConnector(Connector):
             {"client_id": keystring, "refresh_token": refresh_token},
             apply,
             account=account.name,
+            on_rotate=_keeper(secret),
             hint=(
                 f"re-authorise mktcrm in Etsy (OAuth, scopes listings_r transactions_r shops_r) and put the new "
                 f"refresh token in {account.get('refresh_token_env')}"
@@ -136,3 +141,9 @@ class EtsyConnector(Connector):
             )
         shop = self.ctx.client.get_json(f"/v3/application/shops/{configured}")
         return CheckResult(True, f"shop {shop.get('shop_name')!s} (id {configured}, user {me.get('user_id')})")
+
+
+def _keeper(secret: Callable[[str], str]) -> Callable[[str], object] | None:
+    """Where a rotated refresh token goes: secrets.toml through the context's secrets, when it offers that."""
+    save = getattr(secret, "save", None)
+    return None if save is None else (lambda token: save("refresh_token_env", token))

@@ -7,13 +7,15 @@ Etsy answers `{count, results[]}` with `limit` (≤100) + `offset` paging; times
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from mktcrm.connectors.base import MarkMissing, OffsetPaginator, Page, Paginator, Stream
+from mktcrm.money import to_minor
 from mktcrm.records import Listing, Order, OrderLine, Review
-from mktcrm.timeutil import to_minor
 
 MAX_LIMIT = 100
 # getListingsByShop returns one state per request sequence (default `active`): these are the ones a seller
@@ -21,8 +23,6 @@ MAX_LIMIT = 100
 LISTING_STATES = ("active", "inactive", "sold_out", "draft", "expired")
 # Fields never written to the cache, not even inside `raw` (DESIGN §4: no buyer e-mails).
 PRIVATE_KEYS = ("buyer_email", "payment_email")
-# ISO 4217 currencies without minor units; every other Etsy currency has 2 decimals.
-ZERO_DECIMAL = frozenset({"JPY", "KRW", "VND", "CLP", "ISK", "HUF", "TWD"})
 
 
 def _time(stamp: Any) -> str | None:
@@ -44,7 +44,7 @@ def money_minor(money: Any, quantity: int = 1) -> tuple[int | None, str | None]:
     currency = money.get("currency_code")
     divisor = int(money.get("divisor") or 1)
     major = Decimal(int(money["amount"])) * quantity / Decimal(divisor)
-    return to_minor(major, 0 if currency in ZERO_DECIMAL else 2), currency
+    return to_minor(major, currency), currency
 
 
 def display_name(full: str | None) -> str | None:
@@ -144,18 +144,39 @@ class ListingsStream(_EtsyStream):
 
 
 class OrdersStream(_EtsyStream):
-    """getShopReceipts by `min_last_modified`, oldest created first.
+    """getShopReceipts by `min_last_modified`, then the last `RECENT` by `min_created`, oldest created first.
 
-    Sorted by creation, not update: with offset paging a receipt updated mid-sync would jump to the end of
-    an update-sorted list and shift the rest back by one, skipping a receipt; by creation it stays put and
-    at worst one is read twice. So the cursor moves when the stream completes.
+    Etsy says receipt rows are not updated on every change, so a receipt shipped, cancelled or refunded
+    may keep its old `updated_timestamp` and escape `min_last_modified`: an incremental run therefore
+    also re-reads the receipts created in the recent window, where those changes happen (upserts make the
+    overlap harmless). Sorted by creation, not update: with offset paging a receipt updated mid-sync would
+    jump to the end of an update-sorted list and shift the rest back by one, skipping a receipt; by
+    creation it stays put. So the cursor moves when the stream completes. A resume token is the offset
+    (first pass) or `["created", offset]` (second pass).
     """
 
     name = "orders"
+    RECENT: ClassVar[timedelta] = timedelta(days=60)
+
+    def pages(self, since: datetime | None, token: Any = None) -> Iterator[Page]:
+        second = isinstance(token, list)
+        if not second:
+            self._pass = "modified"
+            for page in super().pages(since, token):
+                last = page.next_token is None
+                # A copy: the page loop reads its own page's token after the yield.
+                yield replace(page, next_token=["created", 0]) if last and since is not None else page
+            if since is None:
+                return  # a full read saw every receipt already
+        self._pass = "created"
+        for page in super().pages(since, int(token[1]) if second else None):
+            yield page if page.next_token is None else replace(page, next_token=["created", page.next_token])
 
     def request(self, token: Any, since: datetime | None) -> tuple[str, dict[str, Any]]:
         params: dict[str, Any] = {**self.paging(token), "sort_on": "created", "sort_order": "asc"}
-        if since is not None:
+        if since is not None and getattr(self, "_pass", "modified") == "created":
+            params["min_created"] = _unix(since - self.RECENT)
+        elif since is not None:
             params["min_last_modified"] = _unix(since)
         return self.shop_path("receipts"), params
 

@@ -14,7 +14,9 @@ from mktcrm.connectors.deadline_rule import CHECKED, LAST_MESSAGE, DeadlineRule
 from mktcrm.connectors.kpi_limit import KpiLimit
 from mktcrm.connectors.mirakl.actions import DisputeActions
 from mktcrm.connectors.mirakl.disputes import DISPUTE_STATES, ReturnsStream, ThreadsStream
-from mktcrm.connectors.mirakl.streams import DisputesStream, ListingsStream, OrdersStream, ReviewsStream
+from mktcrm.connectors.mirakl.offers import ListingsStream
+from mktcrm.connectors.mirakl.streams import DisputesStream, OrdersStream, ReviewsStream
+from mktcrm.http.rate_limit import RateLimit
 
 if TYPE_CHECKING:
     import httpx
@@ -79,6 +81,10 @@ class MiraklConnector(DisputeActions, Connector):
     charter_pack = "mktcrm.connectors.mirakl.charter:PACK"
     reply_target = "message"
     message_target = "message"
+    # The seller OpenAPI's "Maximum usage" per operation where it is a per-call pace (OF53: every 10 s); other
+    # figures there are sync cadences, not request rates. OR51 documents none: the per-order fetches are bounded
+    # by `[sync] concurrency` requests in flight, and a 429 is retried after its Retry-After.
+    rate_limits = (RateLimit("OF53", "GET", r"/api/offers/export/async/status/", 0.1, 1, "seller OpenAPI OF53"),)
     deadline_rules = (
         DeadlineRule("mirakl", "inquiry", 24, "hours", "updated_at", _PCC, CHECKED, LAST_MESSAGE),
         DeadlineRule("mirakl", "incident", 4, "calendar_days", "opened_at", _BESTBUY, CHECKED, _OPERATOR),
@@ -117,6 +123,7 @@ class MiraklConnector(DisputeActions, Connector):
     demo_accounts = ("intermarche", "leclerc")
     serve_option = "operator"
     spec_files = ("mirakl/mirakl-mmp-seller-openapi.json",)
+    outside_spec = (r"^/api/offers/export/async/file/",)  # OF54: the URLs OF53 hands out
     # Paging and locale parameters the spec describes in each operation's text instead of declaring them.
     spec_extra_query: ClassVar[dict[str, tuple[str, ...]]] = {
         "offset pagination": ("max", "offset", "sort", "order", "paginate"),

@@ -21,6 +21,7 @@ DISPUTE_STATES: dict[str, dict[str, str]] = {
         "CUSTOMER_USER": "awaiting_seller",
         "OPERATOR_USER": "awaiting_seller",
         "SHOP_USER": "awaiting_buyer",
+        "NO_STORE_REPLY_NEEDED": "awaiting_buyer",  # M11 `no_store_reply_needed`: not awaiting the seller
     },
     "return": {
         "WAITING_ACCEPTANCE": "awaiting_seller",  # accept or refuse it (RT21)
@@ -39,6 +40,7 @@ NEXT_ACTOR = {
     "resolved": "none",
     "closed": "none",
 }
+NO_REPLY_NEEDED = "NO_STORE_REPLY_NEEDED"
 AUTHORS = {"CUSTOMER_USER": "customer", "SHOP_USER": "seller", "OPERATOR_USER": "operator"}
 TERMINAL = ("resolved", "closed")
 
@@ -68,8 +70,33 @@ def status_event(remote: str, at: str | None, body: str) -> DisputeEvent:
     )
 
 
+# Mirakl's built-in return reasons (RT11 `reason_code`), which RE01 does not list: codes from the seller
+# OpenAPI's RT11 examples and enums, labels ours. Unknown codes still show as themselves.
+RETURN_LABELS = {
+    "RETURN_BROKEN_ITEM": "Broken item",
+    "RETURN_CHANGED_MIND": "Changed mind",
+    "RETURN_CM_DONT_LIKE": "Changed mind: does not like it",
+    "RETURN_CM_DONT_WANT": "Changed mind: no longer wanted",
+    "RETURN_CM_QUALITY": "Changed mind: quality",
+    "RETURN_COUNTERFEIT_ITEM": "Counterfeit item",
+    "RETURN_DAMAGED_PACKAGING": "Damaged packaging",
+    "RETURN_DEFECTIVE_ITEM": "Defective item",
+    "RETURN_DEFECTIVE_ON_ARRIVAL": "Defective on arrival",
+    "RETURN_DELIVERED_PRODUCT_DIFFERENT": "Delivered product differs from the order",
+    "RETURN_DPD_WRONG_COLOR": "Wrong colour delivered",
+    "RETURN_DPD_WRONG_SIZE": "Wrong size delivered",
+    "RETURN_INACCURATE_ITEM_DESCRIPTION": "Item not as described",
+    "RETURN_MISSING_ITEM": "Missing item",
+    "RETURN_OTHER": "Other return reason",
+    "RETURN_PDNT_TOO_BIG": "Product too big",
+    "RETURN_PDNT_TOO_SMALL": "Product too small",
+    "RETURN_PRODUCT_DOES_NOT_FIT": "Product does not fit",
+    "RETURN_WARRANTY": "Warranty return",
+}
+
+
 class ReasonLabels:
-    """RE01 labels, read once per stream run and only when a page needs one."""
+    """RE01 labels, read once per stream run and only when a page needs one; built-in return reasons after."""
 
     def __init__(self, ctx: Any) -> None:
         self.ctx = ctx
@@ -82,7 +109,7 @@ class ReasonLabels:
             shop_id = self.ctx.account.get("shop_id")
             body = self.ctx.client.get_json("/api/reasons", {"shop_id": shop_id} if shop_id else None)
             self._labels = {str(r.get("code")): str(r.get("label")) for r in (body or {}).get("reasons") or []}
-        return self._labels.get(code, code)
+        return self._labels.get(code) or RETURN_LABELS.get(code, code)
 
 
 class _SeekStream(Stream):
@@ -136,8 +163,15 @@ def thread_dispute(thread: dict[str, Any], reasons: ReasonLabels | None = None) 
     """A thread as a dispute of kind inquiry, its state from whoever wrote last, its messages as events."""
     messages = thread.get("messages") or []
     last = max(messages, key=lambda m: str(m.get("date_created") or "")) if messages else None
-    sender = ((last or {}).get("from") or (thread.get("metadata") or {}).get("last_sender") or {}).get("type")
+    metadata = thread.get("metadata") or {}
+    sender = ((last or {}).get("from") or metadata.get("last_sender") or {}).get("type")
     state, actor = state_of("inquiry", sender)
+    if thread.get("no_store_reply_needed") and not metadata.get("shop_reply_needed_since"):
+        sender = NO_REPLY_NEEDED  # the operator or the shop said this thread needs no answer
+        state, actor = state_of("inquiry", sender)
+    elif "shop_reply_needed_since" in metadata:  # M11 says itself whether the shop must answer
+        waiting = metadata["shop_reply_needed_since"] is not None
+        state, actor = ("awaiting_seller", "seller") if waiting else ("awaiting_buyer", "buyer")
     topic = thread.get("topic") or {}
     code = topic.get("value") if topic.get("type") == "REASON_CODE" else None
     order_id = next((e.get("id") for e in thread.get("entities") or [] if e.get("type") == "MMP_ORDER"), None)

@@ -1,4 +1,4 @@
-"""Mirakl streams: offers (OF21), orders (OR11), evaluations (OR51 per order), incidents (OR11).
+"""Mirakl streams: orders (OR11), evaluations (OR51 per order), incidents (OR11); offers are in `offers`.
 
 Threads (M11) and returns (RT11) are in `disputes`, with the status table all dispute streams share.
 """
@@ -10,8 +10,9 @@ from typing import Any
 
 from mktcrm.connectors.base import MarkMissing, OffsetPaginator, Page, Paginator, Stream
 from mktcrm.connectors.mirakl.disputes import state_of, status_event
-from mktcrm.records import Dispute, Listing, Order, OrderLine, Review
-from mktcrm.timeutil import iso, norm_time, to_minor
+from mktcrm.money import to_minor
+from mktcrm.records import Dispute, Order, OrderLine, Review
+from mktcrm.timeutil import iso, norm_time
 
 # Orders in these states may carry an evaluation (the customer rates after delivery).
 RATEABLE_STATES = "SHIPPED,TO_COLLECT,RECEIVED,CLOSED"
@@ -44,37 +45,6 @@ class _MiraklStream(Stream):
         return list(body[self.item_key])
 
 
-class ListingsStream(_MiraklStream):
-    """OF21 has no update filter: a snapshot re-read in full, offers gone since are marked."""
-
-    name = "listings"
-    cursor_field = None
-    path = "/api/offers"
-    item_key = "offers"
-
-    def request(self, token: Any, since: datetime | None) -> tuple[str, dict[str, Any]]:
-        return self.path, self.base_params(token)
-
-    def normalize(self, items: list[dict[str, Any]]) -> Page:
-        listings = [
-            Listing(
-                id=str(o["offer_id"]),
-                sku=o.get("shop_sku"),
-                title=o.get("product_title"),
-                price_minor=to_minor(o.get("price", o.get("total_price"))),
-                currency=o.get("currency_iso_code"),
-                quantity=o.get("quantity"),
-                state="active" if o.get("active") else "inactive",
-                raw=o,
-            )
-            for o in items
-        ]
-        return Page(listings)
-
-    def finalize(self, seen: set[str], now: str) -> list[MarkMissing]:
-        return [MarkMissing(Listing, {"state": "removed"})]
-
-
 class OrdersStream(_MiraklStream):
     """OR11 by `start_update_date`. Sorted by creation, not update: the cursor moves at stream end."""
 
@@ -100,7 +70,7 @@ class OrdersStream(_MiraklStream):
                 status=o.get("order_state"),
                 created_at=norm_time(o["created_date"]),
                 updated_at=norm_time(o["last_updated_date"]),
-                total_minor=to_minor(o.get("total_price")),
+                total_minor=to_minor(o.get("total_price"), o.get("currency_iso_code")),
                 currency=currency,
                 buyer_id=str(customer["customer_id"]) if customer.get("customer_id") else None,
                 buyer_name=_display_name(customer.get("firstname"), customer.get("lastname")),
@@ -110,7 +80,7 @@ class OrdersStream(_MiraklStream):
                         sku=line.get("offer_sku"),
                         title=line.get("product_title"),
                         quantity=line.get("quantity"),
-                        price_minor=to_minor(line.get("total_price", line.get("price"))),
+                        price_minor=to_minor(line.get("total_price", line.get("price")), currency),
                         currency=currency,
                         status=line.get("order_line_state"),
                     )
@@ -126,7 +96,10 @@ class OrdersStream(_MiraklStream):
 class ReviewsStream(OrdersStream):
     """Evaluations have no list endpoint: OR51 for each rateable order updated since the cursor.
 
-    A week of extra lookback catches evaluations that arrive without the order changing.
+    Only orders in a state that can carry an evaluation are asked (`RATEABLE_STATES`), a page's OR51
+    calls run `[sync] concurrency` at a time within the declared OR51 limit, and the page's rows and
+    cursor still commit together. A week of extra lookback catches evaluations that arrive without the
+    order changing.
     """
 
     name = "reviews"
@@ -142,9 +115,10 @@ class ReviewsStream(OrdersStream):
         cursor: str | None = None
         shop_id = self.ctx.account.get("shop_id")
         params = {"shop_id": shop_id} if shop_id else None
-        for o in items:
+        paths = [f"/api/orders/{o['order_id']}/evaluation" for o in items]
+        found = self.ctx.client.get_many(paths, params, allow=(404,), workers=self.ctx.concurrency)
+        for o, ev in zip(items, found, strict=True):
             cursor = max(cursor or "", norm_time(o["last_updated_date"]) or "") or None
-            ev = self.ctx.client.get_json(f"/api/orders/{o['order_id']}/evaluation", params, allow=(404,))
             if not ev:
                 continue
             reply = ev.get("reply") or {}
@@ -203,7 +177,7 @@ class DisputesStream(_MiraklStream):
                         order_line_id=line["order_line_id"],
                         reason=reason,
                         reason_code=line.get("order_line_state_reason_code"),
-                        amount_minor=to_minor(line.get("total_price")),
+                        amount_minor=to_minor(line.get("total_price"), o.get("currency_iso_code")),
                         currency=o.get("currency_iso_code"),
                         opened_at=seen_at,
                         updated_at=seen_at,

@@ -51,7 +51,11 @@ def _flag(text: str) -> bool:
 
 
 class AmazonSandbox(ReportsMixin, SandboxBase):
-    """One seeded amazon.fr seller. Tests may set ``report_status``, ``report_compression``, ``report_dates``."""
+    """One seeded amazon.fr seller.
+
+    Tests may set ``report_status``, ``report_compression``, ``report_dates``, ``report_junk``; a feedback
+    report's header language and date form follow the marketplace it was requested for.
+    """
 
     marketplace = "amazon"
     token_path = TOKEN_PATH
@@ -82,7 +86,9 @@ class AmazonSandbox(ReportsMixin, SandboxBase):
         self.reports: dict[str, dict[str, Any]] = {}
         self.report_status = "DONE"  # what a finished report ends as: DONE, CANCELLED or FATAL
         self.report_compression: str | None = "GZIP" if gzip else None
-        self.report_dates = "mdy"  # "mdy" (11/19/26, as Seller Central exports) or "iso"
+        self.report_dates = "local"  # "local" (the report's marketplace's own form, e.g. 5.1.26) or "iso"
+        self.report_junk = 0  # unparseable rows slipped into each feedback report
+        self.rate_limits = dict(RATE_LIMITS)  # the x-amzn-RateLimit-Limit each operation announces (a usage plan)
         self._cache: dict[Hashable, Any] = {}
         self._serial = 0
         self._renderer = OrderRenderer(self.data)
@@ -169,7 +175,7 @@ class AmazonSandbox(ReportsMixin, SandboxBase):
         if self.take("expire_token_next"):
             raise ApiError(401, "The access token you provided has expired.")
         status, body = handler(request, path)
-        return json_response(status, body, {"x-amzn-RateLimit-Limit": RATE_LIMITS[operation]})
+        return json_response(status, body, {"x-amzn-RateLimit-Limit": self.rate_limits[operation]})
 
     def _route(self, method: str, path: str) -> tuple[str, Callable[[httpx.Request, str], tuple[int, Any]]]:
         routes: list[tuple[str, str, Callable[[httpx.Request, str], tuple[int, Any]]]] = []

@@ -131,11 +131,45 @@ def participations(ds: Dataset) -> dict[str, Any]:
     return {"payload": [{"marketplace": marketplace, "participation": participation, "storeName": store}]}
 
 
+# The report as each marketplace writes it: header language and Date form (docs/marketplaces/amazon.md).
+# German is the capture quoted in issue 10; the other headers are illustrative translations, since the
+# connector reads columns by position and must not depend on any header text.
+FEEDBACK_LOCALES: dict[str, tuple[tuple[str, ...], str]] = {
+    "ATVPDKIKX0DER": (FEEDBACK_COLUMNS, "m/d/yy"),
+    "A2EUQ1WTGCTBG2": (FEEDBACK_COLUMNS, "d/m/yy"),
+    "A1AM78C64UM0Y8": (
+        ("Fecha", "Calificación", "Comentarios", "Tu respuesta", "Número de pedido", "Correo del evaluador"),
+        "d/m/yy",
+    ),
+    "A1PA6795UKMFR9": (
+        ("Datum", "Bewertung", "Kommentar", "Ihre Antwort", "Transaktionsnummer", "E-Mail des Bewertenden"),
+        "d.m.yy",
+    ),
+    "A13V1IB3VIYZZH": (
+        ("Date", "Évaluation", "Commentaires", "Votre réponse", "Numéro de commande", "E-mail de l'évaluateur"),
+        "d/m/yy",
+    ),
+    "A1RKKUPIHCS9HS": (
+        ("Fecha", "Valoración", "Comentarios", "Su respuesta", "Número de pedido", "Correo electrónico del evaluador"),
+        "d/m/yy",
+    ),
+    "APJ6JRA9NG5V4": (
+        ("Data", "Valutazione", "Commenti", "La tua risposta", "Numero ordine", "E-mail del valutatore"),
+        "d/m/yy",
+    ),
+    "A1VC38T7YXB528": (("日付", "評価", "コメント", "あなたの回答", "注文番号", "評価者のEメール"), "yy/m/d"),
+    "A1F83G8C2ARO7P": (FEEDBACK_COLUMNS, "d/m/yy"),
+}
+
+
 def feedback_date(ts: float, style: str) -> str:
-    """The report's Date column: US ``11/19/26`` (what Seller Central exports) or ISO ``2026-11-19``."""
+    """The report's Date column in one marketplace's form (`d.m.yy` → 5.1.26) or ISO (`iso`)."""
     text = iso(ts)
-    year, month, day = int(text[:4]), int(text[5:7]), int(text[8:10])
-    return text[:10] if style == "iso" else f"{month}/{day}/{year % 100:02d}"
+    parts = {"yy": f"{int(text[2:4]):02d}", "m": str(int(text[5:7])), "d": str(int(text[8:10]))}
+    if style == "iso":
+        return text[:10]
+    separator = "." if "." in style else "/"
+    return separator.join(parts[field] for field in style.split(separator))
 
 
 def _cell(value: str | None) -> str:
@@ -143,16 +177,26 @@ def _cell(value: str | None) -> str:
     return " ".join((value or "").replace("\t", " ").splitlines())
 
 
-def feedback_report(ds: Dataset, start: float, end: float | None, style: str) -> bytes:
-    """GET_SELLER_FEEDBACK_DATA: 1-3 star feedback dated in [start, end], oldest first, UTF-8 TSV."""
+def feedback_report(
+    ds: Dataset, start: float, end: float | None, style: str, marketplace: str = MARKETPLACE_FR, junk: int = 0
+) -> bytes:
+    """GET_SELLER_FEEDBACK_DATA: 1-3 star feedback dated in [start, end], oldest first, UTF-8 TSV.
+
+    Header and dates follow `marketplace` (`style` "iso" forces ISO dates); `junk` rows that a real
+    report can hold (a rating word, a truncated line) are slipped in after the first data row.
+    """
+    header, form = FEEDBACK_LOCALES.get(marketplace, FEEDBACK_LOCALES[MARKETPLACE_FR])
     rows = []
     for o in ds.orders:
         ev = o.evaluation
         if ev is None or ev.grade > 3 or not ev.visible or ev.date < start or (end is not None and ev.date > end):
             continue
         email = buyer_email(ds.seed, ds.customers[o.customer].customer_id)
-        cells = (feedback_date(ev.date, style), str(ev.grade), _cell(ev.comment), _cell(ev.reply))
+        date = feedback_date(ev.date, "iso" if style == "iso" else form)
+        cells = (date, str(ev.grade), _cell(ev.comment), _cell(ev.reply))
         rows.append((ev.date, "\t".join((*cells, order_id(ds, o), email))))
     rows.sort(key=lambda r: r[0])
-    lines = ["\t".join(FEEDBACK_COLUMNS), *(r[1] for r in rows)]
-    return ("\n".join(lines) + "\n").encode("utf-8")
+    lines = [r[1] for r in rows]
+    bad = ["\t".join(("1/1/26", "fünf", "", "", "402-0000000-0000000", "")), "1/1/26\t2"]
+    lines[1:1] = [bad[i % 2] for i in range(junk)]
+    return ("\n".join(["\t".join(header), *lines]) + "\n").encode("utf-8")

@@ -38,6 +38,7 @@ class ReportsMixin:
     report_status: str
     report_compression: str | None
     report_dates: str
+    report_junk: int
 
     def _create_report(self, request: httpx.Request, path: str) -> tuple[int, Any]:
         check_names(request.url.params, frozenset())
@@ -123,9 +124,9 @@ class ReportsMixin:
         if "x-amz-access-token" in request.headers or "authorization" in request.headers:
             return _s3_error(400, "InvalidArgument", "Only one auth mechanism allowed")
         spec = report["spec"]
-        content = pl.feedback_report(
-            self.data, spec.get("dataStartTime", 0.0), spec.get("dataEndTime"), self.report_dates
-        )
+        start, end = spec.get("dataStartTime", 0.0), spec.get("dataEndTime")
+        marketplace = spec["marketplaceIds"][0]
+        content = pl.feedback_report(self.data, start, end, self.report_dates, marketplace, self.report_junk)
         if report.get("gzip"):
             content = gzip.compress(content, mtime=0)
         return httpx.Response(200, content=content, headers={"Content-Type": "text/plain;charset=UTF-8"})

@@ -98,14 +98,14 @@ class EbayData:
 
     # -- disputes -------------------------------------------------------------------------------------
     def _disputes(self) -> list[Dispute]:
-        """Open incidents become OPEN/ACTION_NEEDED/UNDER_REVIEW disputes; refunded lines CLOSED ones."""
+        """Open incidents become OPEN/ACTION_NEEDED disputes (no UNDER_REVIEW exists); refunded lines CLOSED ones."""
         out: list[Dispute] = []
         for order in self.ds.orders:
             for k, line in enumerate(order.lines):
                 if line.state == INCIDENT_OPEN and order.shipped is not None:
                     opened = min(self.now - 3600, order.shipped + int(self.rng.uniform(1.0, 6.0) * DAY))
                     r = self.rng.random()
-                    status = "ACTION_NEEDED" if r < 0.5 else "OPEN" if r < 0.85 else "UNDER_REVIEW"
+                    status = "ACTION_NEEDED" if r < 0.5 else "OPEN"
                     due = opened + 5 * DAY if status == "ACTION_NEEDED" else None
                     out.append(self._new(order, k, status, opened, None, due))
                 elif line.state == REFUNDED and line.refund_date is not None:

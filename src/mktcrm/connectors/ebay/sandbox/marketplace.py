@@ -10,7 +10,6 @@ Lists are filtered once and cached, and JSON is built only for the page served, 
 from __future__ import annotations
 
 import base64
-import math
 from collections.abc import Callable, Hashable
 from datetime import date, datetime
 from typing import Any, ClassVar
@@ -80,6 +79,8 @@ class EbaySandbox(EbayWritesMixin, SandboxBase):
         self._issued = 0
         self._cache: dict[Hashable, Any] = {}
         self._sku_index = {o.shop_sku: i for i, o in enumerate(self.data.inventory)}
+        self.inventory_offset = "records"  # what getInventoryItems' offset counts: "records" (servers) or "pages"
+        self.inventory_short = 0  # items the answer's total counts but no page returns (a snapshot cut short)
 
     @property
     def credentials(self) -> dict[str, str]:
@@ -225,23 +226,28 @@ class EbaySandbox(EbayWritesMixin, SandboxBase):
         return _paged(request, "orders", [payloads.order(self.data, o) for o in page], len(items), limit, offset)
 
     def _getInventoryItems(self, request: httpx.Request, params: httpx.QueryParams) -> dict[str, Any]:
-        """``offset`` is a page number here (spec text), and ``size`` the number of pages."""
+        """The spec calls ``offset`` a page number; eBay's servers (and this sandbox by default) count records.
+
+        ``inventory_offset = "pages"`` switches to the spec's reading. Either way ``next`` is right, and
+        ``size`` is the number of items on this page, as real answers carry it.
+        """
         limit = qp.int_param(params, "limit", 25, 1, 200)
-        page_no = 0 if self.faults.ignore_offset else qp.int_param(params, "offset", 0, 0)
-        offers = self.data.inventory
-        page = offers[page_no * limit : (page_no + 1) * limit]
-        pages = max(1, math.ceil(len(offers) / limit))
+        offset = 0 if self.faults.ignore_offset else qp.int_param(params, "offset", 0, 0)
+        step = 1 if self.inventory_offset == "pages" else limit
+        start = offset * limit if self.inventory_offset == "pages" else offset
+        offers = self.data.inventory[: len(self.data.inventory) - self.inventory_short]
+        page = offers[start : start + limit]
         body: dict[str, Any] = {
             "href": str(request.url),
             "limit": limit,
-            "size": pages,
-            "total": len(offers),
+            "size": len(page),
+            "total": len(self.data.inventory),
             "inventoryItems": [payloads.inventory_item(o) for o in page],
         }
-        if page_no + 1 < pages:
-            body["next"] = str(request.url.copy_set_param("offset", str(page_no + 1)))
-        if page_no > 0:
-            body["prev"] = str(request.url.copy_set_param("offset", str(page_no - 1)))
+        if start + limit < len(offers):
+            body["next"] = str(request.url.copy_set_param("offset", str(offset + step)))
+        if offset > 0:
+            body["prev"] = str(request.url.copy_set_param("offset", str(max(0, offset - step))))
         return body
 
     def _getOffers(self, request: httpx.Request, params: httpx.QueryParams) -> dict[str, Any]:

@@ -23,6 +23,7 @@ import httpx
 
 from mktcrm.sandbox.base import ApiError, SandboxBase, epoch, json_response
 from mktcrm.sandbox.data import add_orders, generate
+from mktcrm.sandbox.records import REFUNDED
 
 from . import params as qp
 from . import payloads as pl
@@ -30,7 +31,7 @@ from . import payloads as pl
 TOKEN_PATH = "/v3/public/oauth/token"
 _SHOP_PATH = re.compile(r"^/v3/application/shops/([^/]+)(?:/(listings|receipts|reviews))?$")
 TOKEN_LIFETIME = 3600
-LIMIT_PER_SECOND = 10
+LIMIT_PER_SECOND = 150  # the example figures of Etsy's rate-limit page (150/s, 100,000/day); new apps get less
 LIMIT_PER_DAY = 10_000
 _CACHE_SIZE = 32
 # OAuth operations need a Bearer token with these scopes; the others need only the API key.
@@ -68,6 +69,7 @@ class EtsySandbox(SandboxBase):
         self.keystring = keystring or "sbx" + hashlib.sha256(f"key:{name}".encode()).hexdigest()[:21]
         self.shared_secret = f"sandbox-{name}-secret"
         self.refresh_token = f"{self.user_id}.sandbox-{name}-refresh"
+        self.rotate_refresh = False  # tests: rotate the refresh token on every grant
         self.shop_name = "".join(part.capitalize() for part in re.split(r"[-_]", name)) or "Boutique"
         self.data = generate(name, seed, orders, self.anchor, days)
         self.has_listings = orders > 0  # orders=0 is an empty shop: no listings either
@@ -75,6 +77,8 @@ class EtsySandbox(SandboxBase):
         self.tokens: set[str] = set()
         self.token_requests = 0
         self._served: list[float] = []
+        self.limit_per_second = LIMIT_PER_SECOND  # what x-limit-per-second announces
+        self.enforce_rate_limit = False  # tests: answer 429 past it, as Etsy does
         self._served_total = 0
         self._cache: dict[Hashable, Any] = {}
 
@@ -112,12 +116,23 @@ class EtsySandbox(SandboxBase):
             add_orders(self.data, n, epoch(at))
             return [pl.receipt_id(i) for i in range(first, len(self.data.orders))]
 
-    def update_receipt(self, receipt_id: int, at: datetime, shipped: bool = False) -> None:
-        """Bump the receipt's update time (and mark it shipped)."""
+    def update_receipt(
+        self, receipt_id: int, at: datetime, shipped: bool = False, refunded: bool = False, touch: bool = True
+    ) -> None:
+        """Bump the receipt's update time (and mark it shipped, or refund every line: `fully refunded`).
+
+        ``touch=False`` changes the receipt without moving ``updated_timestamp``, as Etsy warns it may:
+        "receipt rows are not updated on every change", so ``min_last_modified`` misses it.
+        """
         with self._lock:
             self._cache.clear()
             order = self.data.orders[self.receipt_index(receipt_id)]
+            before = order.updated
             self.data.update_order(order.order_id, epoch(at), "SHIPPED" if shipped else None)
+            for line in order.lines if refunded else ():
+                line.state, line.refund_date = REFUNDED, epoch(at)
+            if not touch:
+                order.updated = before
 
     def set_review(self, receipt_id: int, rating: int, text: str, at: datetime) -> None:
         """The buyer reviews the receipt's first item at ``at`` (or edits the review)."""
@@ -229,8 +244,15 @@ class EtsySandbox(SandboxBase):
     def answer(self, request: httpx.Request, path: str) -> httpx.Response:
         if path == TOKEN_PATH:
             return self._token(request)
+        if self.enforce_rate_limit and self._over_limit():
+            return json_response(429, {"error": "Exceeded per second rate limit"}, {"Retry-After": "1"})
         body = self._answer(request, path)
         return json_response(200, body, self._quota_headers())
+
+    def _over_limit(self) -> bool:
+        """Etsy's sliding one-second window: one call more than `limit_per_second` answers 429."""
+        now = time.monotonic()
+        return len([t for t in self._served if now - t < 1.0]) >= self.limit_per_second
 
     def _answer(self, request: httpx.Request, path: str) -> dict[str, Any]:
         self._check_api_key(request)
@@ -334,8 +356,8 @@ class EtsySandbox(SandboxBase):
         self._served.append(now)
         self._served_total += 1
         return {
-            "x-limit-per-second": str(LIMIT_PER_SECOND),
-            "x-remaining-this-second": str(max(0, LIMIT_PER_SECOND - len(self._served))),
+            "x-limit-per-second": str(self.limit_per_second),
+            "x-remaining-this-second": str(max(0, self.limit_per_second - len(self._served))),
             "x-limit-per-day": str(LIMIT_PER_DAY),
             "x-remaining-today": str(max(0, LIMIT_PER_DAY - self._served_total)),
         }
@@ -360,6 +382,8 @@ class EtsySandbox(SandboxBase):
             return oauth_error(401, "invalid_client", "unknown client_id")
         if form.get("refresh_token") != self.refresh_token:
             return oauth_error(400, "invalid_grant", "refresh token is invalid or expired")
+        if self.rotate_refresh:  # a new refresh token with every access token; the old one stops working
+            self.refresh_token = f"{self.user_id}.sandbox-{self.name}-refresh-{self.token_requests}"
         token = f"{self.user_id}.{hashlib.sha256(f'{self.name}:{self.token_requests}'.encode()).hexdigest()[:40]}"
         self.tokens.add(token)
         body = {

@@ -85,6 +85,7 @@ class Thread:
     created: float
     updated: float
     messages: list[Message] = field(default_factory=list)
+    no_reply_needed: float | None = None  # when the operator marked it "no store reply needed"
 
 
 @dataclass(slots=True)

@@ -219,9 +219,16 @@ def resolve_incident(inbox: Inbox, order_id: str, line_id: str, request: httpx.R
 
 
 def reasons(params: httpx.QueryParams) -> dict[str, Any]:
-    """RE01: every reason, sorted by type then the back-office order; no paging (total_count is deprecated)."""
+    """RE01: the operator's reasons, sorted by type then the back-office order; no paging (total_count is deprecated).
+
+    Mirakl's built-in return reasons (`RETURN_*`, used by RT11) are not operator reasons: RE01 leaves them out.
+    """
     check_names(params, qp.COMMON)
-    rows = [{"code": c, "type": t, "label": label, "is_shop_right": right} for c, t, label, right in REASONS]
+    rows = [
+        {"code": c, "type": t, "label": label, "is_shop_right": right}
+        for c, t, label, right in REASONS
+        if t != "RETURN"
+    ]
     return {"reasons": rows, "total_count": len(rows)}
 
 

@@ -70,13 +70,15 @@ def thread_body(inbox: Inbox, thread: Thread, with_messages: bool) -> dict[str, 
         "metadata": {
             "last_message_date": iso(last.at),
             "last_sender": _sender(inbox, thread, last.sender),
-            "shop_reply_needed_since": iso(since),
+            # "Null when the shop has replied" (M11), and after a "no store reply needed" action.
+            "shop_reply_needed_since": iso(since) if waiting and thread.no_reply_needed is None else None,
             "total_count": len(thread.messages),
         },
     }
     if with_messages:
         body["messages"] = [_message(inbox, thread, m) for m in thread.messages[-100:]]
-        body["no_store_reply_needed"] = []
+        marked = thread.no_reply_needed
+        body["no_store_reply_needed"] = [] if marked is None else [{"date": iso(marked), "user_type": "OPERATOR"}]
     return body
 
 

@@ -26,6 +26,7 @@ from mktcrm.sandbox.records import Offer, Order
 from . import inbox_api as inbox_api
 from . import params as qp
 from . import payloads as payloads
+from .exports import ExportsMixin
 from .inbox import CUSTOMER, OPERATOR, Inbox
 from .orders import OrderRenderer
 
@@ -57,7 +58,7 @@ _OFFER_SORTS: dict[str, Callable[[Offer], tuple[Any, ...]]] = {
 }
 
 
-class MiraklSandbox(SandboxBase):
+class MiraklSandbox(ExportsMixin, SandboxBase):
     """One Mirakl operator instance (e.g. "intermarche") holding one seeded shop."""
 
     marketplace = "mirakl"
@@ -83,6 +84,9 @@ class MiraklSandbox(SandboxBase):
         self._cache: dict[Hashable, Any] = {}
         self._renderer = OrderRenderer(self.data)
         self.inbox = Inbox(self.data, seed, shop_id)
+        self.exports: dict[str, dict[str, Any]] = {}
+        self.offer_updated: dict[int, float] = {}
+        self.offer_deleted: dict[int, float] = {}
 
     @property
     def credentials(self) -> dict[str, str]:
@@ -140,6 +144,13 @@ class MiraklSandbox(SandboxBase):
             thread, _ = self.inbox.open_thread(order_id, ("REASON_CODE", "26"), sender, text, epoch(at), ("SHOP",))
             return thread.id
 
+    def mark_no_reply_needed(self, thread_id: str, at: datetime) -> None:
+        """The operator marks a thread "no store reply needed": it no longer waits for the shop."""
+        with self._lock:
+            thread = self.inbox.threads[thread_id]
+            thread.no_reply_needed = thread.updated = epoch(at)
+            self._cache.clear()
+
     def set_return_state(self, return_id: str, state: str, at: datetime, known_only: bool = True) -> None:
         """A return moves on (the customer ships it, the operator closes it…); bumps its last_updated."""
         with self._lock:
@@ -154,6 +165,9 @@ class MiraklSandbox(SandboxBase):
         params = request.url.params
         if "shop_id" in params and int_param(params, "shop_id", 0) != self.shop_id:
             raise ApiError(403, "Forbidden: the API key has no access to this shop")
+        exported = self.export_answer(request, path)
+        if exported is not None:
+            return exported
         matches = [(method, m, op) for method, pattern, op in _ROUTES if (m := pattern.match(path))]
         if not matches:
             raise ApiError(404, "Not Found")
@@ -217,7 +231,8 @@ class MiraklSandbox(SandboxBase):
             items = [
                 o
                 for o in self.data.offers
-                if (states is None or "11" in states)
+                if o.offer_id not in self.offer_deleted
+                and (states is None or "11" in states)
                 and (sku is None or o.shop_sku == sku)
                 and (product is None or o.product_sku == product)
                 and not favorite

@@ -1,0 +1,49 @@
+"""The client-side token buckets: pacing, the announcement of a long wait, and headers that correct them."""
+
+from __future__ import annotations
+
+from mktcrm.http.limits import Limiter
+from mktcrm.http.rate_limit import RateLimit
+
+ORDERS = RateLimit("searchOrders", "GET", r"/orders/2026-01-01/orders$", 1 / 180, 20, "SP-API Orders")
+
+
+class Clock:
+    """Time that moves only when the limiter sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def test_a_burst_then_one_call_every_three_minutes_and_the_wait_is_said() -> None:
+    clock, said = Clock(), []
+    limiter = Limiter([ORDERS], sleep=clock.sleep, announce=said.append, clock=clock)
+    for _ in range(22):
+        limiter.acquire("GET", "/sb/orders/2026-01-01/orders")
+    assert len(clock.sleeps) == 2 and [round(s) for s in clock.sleeps] == [180, 180]  # calls 21 and 22
+    assert said[0] == "searchOrders: one call every 180 s after a burst of 20 (SP-API Orders); next call in 180 s"
+    limiter.acquire("GET", "/listings/2021-08-01/items/X")  # no rule: never waits
+    assert len(clock.sleeps) == 2
+
+
+def test_headers_correct_the_declared_rate() -> None:
+    clock = Clock()
+    limiter = Limiter([ORDERS], sleep=clock.sleep, clock=clock)
+    limiter.observe("GET", "/orders/2026-01-01/orders", {"x-amzn-ratelimit-limit": "2.0"})
+    for _ in range(22):
+        limiter.acquire("GET", "/orders/2026-01-01/orders")
+    assert [round(s, 2) for s in clock.sleeps] == [0.5, 0.5]
+    etsy = Limiter([RateLimit("v3", "*", r"/v3/", 10.0, 10, "Etsy")], sleep=clock.sleep, clock=clock)
+    etsy.observe("GET", "/v3/x", {"x-limit-per-second": "5"})  # a sliding second: 1 + 3.6 calls in any second
+    before = len(clock.sleeps)
+    for _ in range(3):
+        etsy.acquire("GET", "/v3/x")
+    assert [round(s, 3) for s in clock.sleeps[before:]] == [0.278, 0.278]
