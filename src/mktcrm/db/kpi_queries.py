@@ -17,6 +17,9 @@ from mktcrm.timeutil import parse_time
 
 if TYPE_CHECKING:
     import sqlite3
+    from collections.abc import Sequence
+
+Window = tuple[str, str, str]  # [start, end) and the start of the period before, as ISO UTC stamps
 
 # Orders that never became a sale, and those whose money went back: out of revenue (and said so).
 NOT_SOLD, REFUNDED = rollups.NOT_SOLD, rollups.REFUNDED
@@ -28,14 +31,28 @@ _SOLD = f"{_ST} NOT IN ({', '.join(repr(s) for s in NOT_SOLD)})"
 _PAID = f"{_SOLD} AND {_ST} NOT IN ({', '.join(repr(s) for s in REFUNDED)})"
 _TICKET = f"kind IN ({', '.join(repr(k) for k in TICKET_KINDS)})"
 _SENT = "('sent', 'manual_done')"
+# Milliseconds from a to b in SQL (julianday's error at today's dates is ~0.04 ms, so the rounding is exact);
+# parsing 100,000 stamps in Python cost more than the rest of a year's KPIs.
+_MS = "CAST(round((julianday({b}) - julianday({a})) * 86400000) AS INTEGER)"
 
 
-def period_inputs(db: sqlite3.Connection, account: str, start: str, end: str, prev_start: str) -> dict[str, Any]:
-    """Counts, sums and duration lists of one account over [start, end); `prev_start` opens the period before.
+def period_inputs(db: sqlite3.Connection, account: str, windows: Sequence[Window]) -> list[dict[str, Any]]:
+    """Counts, sums and duration lists of one account per window (start, end, start of the period before).
 
-    Sums come from the per-day rollups for the period's whole UTC days and from the base rows for the
+    Sums come from the per-day rollups for a period's whole UTC days and from the base rows for the
     partial days at its two edges (`_spans`), so a year costs ~365 rollup rows whatever the order count.
+    The buyer figures of every window (a period and the one it is compared with, or each month) come
+    from one scan of the buyers' histories (`_buyers`).
     """
+    if not windows:
+        return []
+    out = [_period(db, account, start, end) for start, end, _prev in windows]
+    for s, buyers in zip(out, _buyers(db, account, windows), strict=True):
+        s.update(buyers)
+    return out
+
+
+def _period(db: sqlite3.Connection, account: str, start: str, end: str) -> dict[str, Any]:
     s: dict[str, Any] = {"by_currency": {}}
     sums: dict[str, int] = {}
     money: dict[str, list[int]] = {}  # currency -> [paid orders, revenue, paid orders with a total]
@@ -65,22 +82,21 @@ def period_inputs(db: sqlite3.Connection, account: str, start: str, end: str, pr
             (account, start, end),
         ).fetchone()[0]
     )
-    s["reply_hours"] = _hours(
+    s["reply_hours"] = _ms_hours(
         db.execute(
-            "SELECT created_at, replied_at FROM reviews WHERE account = ? AND created_at >= ? AND created_at < ?"
-            " AND replied_at IS NOT NULL",
+            f"SELECT {_MS.format(a='created_at', b='replied_at')} FROM reviews WHERE account = ? AND created_at >= ?"
+            " AND created_at < ? AND replied_at IS NOT NULL",
             (account, start, end),
         )
-    ) + _hours(
+    ) + _ms_hours(
         db.execute(
-            "SELECT v.created_at, p.sent_at FROM replies p CROSS JOIN reviews v ON v.account = p.account"
-            f" AND v.id = p.review_id WHERE p.account = ? AND p.state IN {_SENT} AND v.created_at >= ?"
-            " AND v.created_at < ? AND v.replied_at IS NULL",
+            f"SELECT {_MS.format(a='v.created_at', b='p.sent_at')} FROM replies p CROSS JOIN reviews v"
+            f" ON v.account = p.account AND v.id = p.review_id WHERE p.account = ? AND p.state IN {_SENT}"
+            " AND v.created_at >= ? AND v.created_at < ? AND v.replied_at IS NULL",
             (account, start, end),
         )
     )
     s.update(_disputes(db, account, start, end))
-    s.update(_buyers(db, account, start, end, prev_start))
     return s
 
 
@@ -149,34 +165,58 @@ def _disputes(db: sqlite3.Connection, account: str, start: str, end: str) -> dic
     return s
 
 
-def _buyers(db: sqlite3.Connection, account: str, start: str, end: str, prev_start: str) -> dict[str, Any]:
-    """Period buyers, their history up to the period's end, and last period's buyers who came back."""
-    year_ago = _year_before(end)
+def _buyers(db: sqlite3.Connection, account: str, windows: Sequence[Window]) -> list[dict[str, Any]]:
+    """Per window: its buyers, their history up to its end, and the buyers of the period before who came back.
+
+    One pass over the account's sales up to the last window's end (`kpi_sales`, kept in buyer order by
+    triggers: no status to re-read per row); each window adds its own columns to that pass.
+    """
+    inner, outer = [], []
+    params: dict[str, str] = {"account": account, "last": max(end for _s, end, _p in windows)}
+    for i, (start, end, prev_start) in enumerate(windows):
+        params |= {f"s{i}": start, f"e{i}": end, f"p{i}": prev_start, f"y{i}": _year_before(end)}
+        before = [] if end == params["last"] else [f"created_at < :e{i}"]  # the pass stops at the last end
+        inner.append(
+            f"sum(created_at >= :s{i} AND created_at < :e{i}) AS n_in{i}, {_agg('sum', before, '1')} AS n_all{i},"
+            f" sum(created_at >= :p{i} AND created_at < :s{i}) AS n_prev{i},"
+            f" {_agg('sum', before, 'paid_minor')} AS rev_all{i},"
+            f" {_agg('sum', [f'created_at >= :y{i}', *before], 'paid_minor')} AS rev_12m{i},"
+            f" {_agg('min', before, 'currency')} AS cur{i}, {_agg('max', before, 'currency')} AS top{i}"
+        )
+        # Several currencies among the buyers' histories (one buyer's or between buyers): no one sum.
+        outer.append(
+            f"sum(n_in{i} > 0), sum(n_in{i} > 0 AND n_all{i} >= 2), sum(n_in{i} >= 2), sum(n_prev{i} > 0),"
+            f" sum(n_prev{i} > 0 AND n_in{i} > 0), sum(CASE WHEN n_in{i} > 0 THEN rev_all{i} END),"
+            f" sum(CASE WHEN n_in{i} > 0 THEN rev_12m{i} END), min(CASE WHEN n_in{i} > 0 THEN cur{i} END),"
+            f" max(CASE WHEN n_in{i} > 0 THEN top{i} END)"
+        )
     row = db.execute(
-        "SELECT sum(n_in > 0), sum(n_in > 0 AND n_all >= 2), sum(n_in >= 2), sum(n_prev > 0),"
-        " sum(n_prev > 0 AND n_in > 0), sum(CASE WHEN n_in > 0 THEN rev_all END),"
-        " sum(CASE WHEN n_in > 0 THEN rev_12m END), count(DISTINCT CASE WHEN n_in > 0 THEN cur END),"
-        " max(CASE WHEN n_in > 0 THEN n_cur END), min(CASE WHEN n_in > 0 THEN cur END) FROM ("
-        "  SELECT sum(created_at >= ?) AS n_in, count(*) AS n_all, sum(created_at >= ? AND created_at < ?) AS n_prev,"
-        f"  sum(CASE WHEN {_PAID} THEN total_minor END) AS rev_all,"
-        f"  sum(CASE WHEN {_PAID} AND created_at >= ? THEN total_minor END) AS rev_12m,"
-        "  min(currency) AS cur, count(DISTINCT currency) AS n_cur"
-        f"  FROM orders WHERE account = ? AND created_at < ? AND buyer_key IS NOT NULL AND {_SOLD}"
-        "  GROUP BY buyer_key)",
-        (start, prev_start, start, year_ago, account, end),
+        f"SELECT {', '.join(outer)} FROM (SELECT {', '.join(inner)} FROM kpi_sales WHERE account = :account"
+        " AND created_at < :last GROUP BY buyer_key)",
+        params,
     ).fetchone()
-    buyers, repeat_all, repeat_in, prev, retained, rev_all, rev_12m, n_cur, max_cur, cur = row
-    mixed = (n_cur or 0) > 1 or (max_cur or 0) > 1
-    return {
-        "buyers": buyers or 0,
-        "repeat_buyers": repeat_all or 0,
-        "repeat_in_period": repeat_in or 0,
-        "prev_buyers": prev or 0,
-        "retained": retained or 0,
-        "history_revenue": None if mixed else rev_all or 0,  # None: several currencies, no one sum
-        "year_revenue": None if mixed else rev_12m or 0,
-        "buyer_currency": "mixed" if mixed else cur,
-    }
+    out = []
+    for i in range(len(windows)):
+        buyers, repeat_all, repeat_in, prev, retained, rev_all, rev_12m, cur, top = row[9 * i : 9 * i + 9]
+        mixed = cur != top
+        out.append(
+            {
+                "buyers": buyers or 0,
+                "repeat_buyers": repeat_all or 0,
+                "repeat_in_period": repeat_in or 0,
+                "prev_buyers": prev or 0,
+                "retained": retained or 0,
+                "history_revenue": None if mixed else rev_all or 0,  # None: several currencies, no one sum
+                "year_revenue": None if mixed else rev_12m or 0,
+                "buyer_currency": "mixed" if mixed else cur,
+            }
+        )
+    return out
+
+
+def _agg(fn: str, conds: list[str], value: str) -> str:
+    """`fn(value)` over the rows meeting `conds` (plain `fn(value)` without any: cheaper per row)."""
+    return f"{fn}(CASE WHEN {' AND '.join(conds)} THEN {value} END)" if conds else f"{fn}({value})"
 
 
 def snapshot_inputs(db: sqlite3.Connection, account: str, now: str) -> dict[str, Any]:
@@ -190,6 +230,11 @@ def snapshot_inputs(db: sqlite3.Connection, account: str, now: str) -> dict[str,
         (account, now),
     ).fetchone()[0]
     return {"open_tasks": tasks, "overdue": (late_tasks or 0) + late_disputes}
+
+
+def _ms_hours(rows: Any) -> list[float]:
+    """Hours from whole milliseconds, divided as `timedelta.total_seconds() / 3600` does: the same floats."""
+    return [max(0.0, ms / 1000 / 3600) for (ms,) in rows if ms is not None]
 
 
 def _hours(rows: Any) -> list[float]:

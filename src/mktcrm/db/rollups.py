@@ -8,11 +8,13 @@ rollup and its base rows apart:
 - `kpi_order_days` (account, UTC day, currency): orders placed, sold, paid, revenue, not sold, refunded,
   and the CSAT counts of those orders (rated by seller feedback, rated 4-5);
 - `kpi_review_days` (account, UTC day): reviews, rated, rating sum, 4-5 star, replied on the marketplace;
-- `kpi_feedback` (account, order): the best seller-feedback rating of each order, the CSAT input.
+- `kpi_feedback` (account, order): the best seller-feedback rating of each order, the CSAT input;
+- `kpi_sales` (account, buyer, time, order): each sold order with a buyer, its paid amount (NULL when
+  refunded) and currency, in buyer order — the buyer figures' one pass, without re-reading each status.
 
-Only sums live here: a sum over days is exact, so `db.kpi_queries` adds the whole UTC days of a period
-from the rollups and the two partial days at its edges from the base rows. Medians cannot be summed and
-distinct buyers cannot be added across days: they stay on narrow covering indexes of the base tables.
+Sums over days are exact, so `db.kpi_queries` adds the whole UTC days of a period from the rollups and
+the two partial days at its edges from the base rows. Medians cannot be summed and distinct buyers cannot
+be added across days: medians read the base rows, buyer figures the narrow `kpi_sales`.
 Each contribution is a function of one row (plus its order's feedback), so a trigger subtracts the old
 row's and adds the new row's; `INSERT … ON CONFLICT` upserts skip unchanged rows, firing nothing.
 """
@@ -115,8 +117,30 @@ def _feedback_moves(sign: str, best: str, r: str) -> str:
     )
 
 
+def _sale(r: str, source: str = "") -> str:
+    """Row `r` of orders (or every row of `source`) as a `kpi_sales` row, when it is a sale with a buyer."""
+    st = f"lower(coalesce({r}.status, ''))"
+    return (
+        "INSERT INTO kpi_sales (account, buyer_key, created_at, order_id, paid_minor, currency)"
+        f" SELECT {r}.account, {r}.buyer_key, {r}.created_at, {r}.id,"
+        f" CASE WHEN {st} NOT IN ({_in(REFUNDED)}) THEN {r}.total_minor END, {r}.currency{source}"
+        f" WHERE {r}.buyer_key IS NOT NULL AND {st} NOT IN ({_in(NOT_SOLD)});"
+    )
+
+
+def _unsale(r: str) -> str:
+    return (
+        f"DELETE FROM kpi_sales WHERE account = {r}.account AND buyer_key = {r}.buyer_key"
+        f" AND created_at = {r}.created_at AND order_id = {r}.id;"
+    )
+
+
 def _triggers() -> list[str]:
-    out = []
+    out = [
+        f"CREATE TRIGGER kpi_sales_ins AFTER INSERT ON orders BEGIN {_sale('NEW')} END",
+        f"CREATE TRIGGER kpi_sales_upd AFTER UPDATE ON orders BEGIN {_unsale('OLD')} {_sale('NEW')} END",
+        f"CREATE TRIGGER kpi_sales_del AFTER DELETE ON orders BEGIN {_unsale('OLD')} END",
+    ]
     for table, (base, *_rest) in ROLLUPS.items():
         out += [
             f"CREATE TRIGGER {table}_ins AFTER INSERT ON {base} BEGIN {_add(table, 'NEW', '+')} END",
@@ -138,7 +162,7 @@ def _triggers() -> list[str]:
 
 
 def create(db: sqlite3.Connection) -> None:
-    """The rollup tables, the index the feedback trigger reads, and the triggers (inside the caller's transaction)."""
+    """The rollup tables, their triggers, the index the feedback trigger reads and the one reply delays read."""
     order_cols = ", ".join(f"{c} INTEGER NOT NULL DEFAULT 0" for c in _order_columns("o"))
     review_cols = ", ".join(f"{c} INTEGER NOT NULL DEFAULT 0" for c in _review_columns("r"))
     for sql in (
@@ -148,7 +172,11 @@ def create(db: sqlite3.Connection) -> None:
         " PRIMARY KEY (account, day)) WITHOUT ROWID",
         "CREATE TABLE kpi_feedback (account TEXT NOT NULL, order_id TEXT NOT NULL, best INTEGER,"
         " PRIMARY KEY (account, order_id)) WITHOUT ROWID",
+        "CREATE TABLE kpi_sales (account TEXT NOT NULL, buyer_key TEXT NOT NULL, created_at TEXT NOT NULL,"
+        " order_id TEXT NOT NULL, paid_minor INTEGER, currency TEXT,"
+        " PRIMARY KEY (account, buyer_key, created_at, order_id)) WITHOUT ROWID",
         "CREATE INDEX reviews_account_order ON reviews (account, order_id, kind, rating)",
+        "CREATE INDEX reviews_account_created_reply ON reviews (account, created_at, replied_at)",
         *_triggers(),
     ):
         db.execute(sql)
@@ -157,6 +185,8 @@ def create(db: sqlite3.Connection) -> None:
 def rebuild(db: sqlite3.Connection) -> dict[str, int]:
     """Recompute every rollup from the base tables (inside the caller's transaction); rows written per table."""
     db.execute("DELETE FROM kpi_feedback")
+    db.execute("DELETE FROM kpi_sales")
+    db.execute(_sale("o", " FROM orders o").rstrip(";"))
     db.execute("DELETE FROM kpi_order_days")
     db.execute("DELETE FROM kpi_review_days")
     # The feedback first: the order rollup reads it. Inserting here fires no rollup trigger that matters,
@@ -173,14 +203,18 @@ def rebuild(db: sqlite3.Connection) -> dict[str, int]:
             f"INSERT INTO {table} ({', '.join([*keys, *cols])}) SELECT {', '.join(_keys('b', keys))},"
             f" {', '.join(f'sum({e})' for e in cols.values())} FROM {base} b GROUP BY {', '.join(_keys('b', keys))}"
         )
-    return {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("kpi_feedback", *ROLLUPS)}
+    return {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("kpi_feedback", "kpi_sales", *ROLLUPS)}
 
 
 def snapshot(db: sqlite3.Connection) -> dict[str, dict[tuple[object, ...], tuple[object, ...]]]:
     """Every rollup's non-empty rows by key: what `db rebuild` compares with what the triggers kept."""
     out = {}
-    for table, (_base, keys, columns) in {**ROLLUPS, "kpi_feedback": ("", ("account", "order_id"), None)}.items():
-        nonzero = " OR ".join(f"{c} != 0" for c in columns("x")) if columns else "best IS NOT NULL"
+    tables = {**ROLLUPS, "kpi_feedback": ("", ("account", "order_id"), None)}
+    tables["kpi_sales"] = ("", ("account", "buyer_key", "created_at", "order_id"), None)
+    for table, (_base, keys, columns) in tables.items():
+        nonzero = " OR ".join(f"{c} != 0" for c in columns("x")) if columns else "1"
+        if table == "kpi_feedback":
+            nonzero = "best IS NOT NULL"
         rows = db.execute(f"SELECT * FROM {table} WHERE {nonzero} ORDER BY {', '.join(keys)}")
         out[table] = {tuple(r[: len(keys)]): tuple(r) for r in rows}
     return out
