@@ -125,7 +125,7 @@ def account_inputs(
     db: sqlite3.Connection, account: Account, periods: Sequence[tuple[Period, Period | None]]
 ) -> list[dict[str, Any]]:
     """Raw counts of one account per (period, the period before it for retention — default: the same length
-    just before); several periods at once share one pass over the buyers' histories."""
+    just before)."""
     from mktcrm.db.kpi_queries import period_inputs
 
     windows = []

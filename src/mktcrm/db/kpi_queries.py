@@ -41,15 +41,8 @@ def period_inputs(db: sqlite3.Connection, account: str, windows: Sequence[Window
 
     Sums come from the per-day rollups for a period's whole UTC days and from the base rows for the
     partial days at its two edges (`_spans`), so a year costs ~365 rollup rows whatever the order count.
-    The buyer figures of every window (a period and the one it is compared with, or each month) come
-    from one scan of the buyers' histories (`_buyers`).
     """
-    if not windows:
-        return []
-    out = [_period(db, account, start, end) for start, end, _prev in windows]
-    for s, buyers in zip(out, _buyers(db, account, windows), strict=True):
-        s.update(buyers)
-    return out
+    return [_period(db, account, start, end) | _buyers(db, account, start, end, prev) for start, end, prev in windows]
 
 
 def _period(db: sqlite3.Connection, account: str, start: str, end: str) -> dict[str, Any]:
@@ -165,58 +158,38 @@ def _disputes(db: sqlite3.Connection, account: str, start: str, end: str) -> dic
     return s
 
 
-def _buyers(db: sqlite3.Connection, account: str, windows: Sequence[Window]) -> list[dict[str, Any]]:
-    """Per window: its buyers, their history up to its end, and the buyers of the period before who came back.
+def _buyers(db: sqlite3.Connection, account: str, start: str, end: str, prev_start: str) -> dict[str, Any]:
+    """Period buyers, their history up to the period's end, and last period's buyers who came back.
 
-    One pass over the account's sales up to the last window's end (`kpi_sales`, kept in buyer order by
-    triggers: no status to re-read per row); each window adds its own columns to that pass.
+    One pass over the account's sales up to the period's end (`kpi_sales`, kept in buyer order by triggers:
+    no status to re-read per row). Its cost is per row and per aggregate, so each period gets its own pass
+    bounded by its own end: sharing one pass between a period and its --compare period measured slower,
+    as every aggregate of the earlier period then needs a CASE on the date.
     """
-    inner, outer = [], []
-    params: dict[str, str] = {"account": account, "last": max(end for _s, end, _p in windows)}
-    for i, (start, end, prev_start) in enumerate(windows):
-        params |= {f"s{i}": start, f"e{i}": end, f"p{i}": prev_start, f"y{i}": _year_before(end)}
-        before = [] if end == params["last"] else [f"created_at < :e{i}"]  # the pass stops at the last end
-        inner.append(
-            f"sum(created_at >= :s{i} AND created_at < :e{i}) AS n_in{i}, {_agg('sum', before, '1')} AS n_all{i},"
-            f" sum(created_at >= :p{i} AND created_at < :s{i}) AS n_prev{i},"
-            f" {_agg('sum', before, 'paid_minor')} AS rev_all{i},"
-            f" {_agg('sum', [f'created_at >= :y{i}', *before], 'paid_minor')} AS rev_12m{i},"
-            f" {_agg('min', before, 'currency')} AS cur{i}, {_agg('max', before, 'currency')} AS top{i}"
-        )
-        # Several currencies among the buyers' histories (one buyer's or between buyers): no one sum.
-        outer.append(
-            f"sum(n_in{i} > 0), sum(n_in{i} > 0 AND n_all{i} >= 2), sum(n_in{i} >= 2), sum(n_prev{i} > 0),"
-            f" sum(n_prev{i} > 0 AND n_in{i} > 0), sum(CASE WHEN n_in{i} > 0 THEN rev_all{i} END),"
-            f" sum(CASE WHEN n_in{i} > 0 THEN rev_12m{i} END), min(CASE WHEN n_in{i} > 0 THEN cur{i} END),"
-            f" max(CASE WHEN n_in{i} > 0 THEN top{i} END)"
-        )
     row = db.execute(
-        f"SELECT {', '.join(outer)} FROM (SELECT {', '.join(inner)} FROM kpi_sales WHERE account = :account"
-        " AND created_at < :last GROUP BY buyer_key)",
-        params,
+        "SELECT sum(n_in > 0), sum(n_in > 0 AND n_all >= 2), sum(n_in >= 2), sum(n_prev > 0),"
+        " sum(n_prev > 0 AND n_in > 0), sum(CASE WHEN n_in > 0 THEN rev_all END),"
+        " sum(CASE WHEN n_in > 0 THEN rev_12m END), min(CASE WHEN n_in > 0 THEN cur END),"
+        " max(CASE WHEN n_in > 0 THEN top END) FROM ("
+        "  SELECT sum(created_at >= :start) AS n_in, count(*) AS n_all,"
+        "  sum(created_at >= :prev AND created_at < :start) AS n_prev, sum(paid_minor) AS rev_all,"
+        "  sum(CASE WHEN created_at >= :year THEN paid_minor END) AS rev_12m,"
+        "  min(currency) AS cur, max(currency) AS top"
+        "  FROM kpi_sales WHERE account = :account AND created_at < :end GROUP BY buyer_key)",
+        {"account": account, "start": start, "end": end, "prev": prev_start, "year": _year_before(end)},
     ).fetchone()
-    out = []
-    for i in range(len(windows)):
-        buyers, repeat_all, repeat_in, prev, retained, rev_all, rev_12m, cur, top = row[9 * i : 9 * i + 9]
-        mixed = cur != top
-        out.append(
-            {
-                "buyers": buyers or 0,
-                "repeat_buyers": repeat_all or 0,
-                "repeat_in_period": repeat_in or 0,
-                "prev_buyers": prev or 0,
-                "retained": retained or 0,
-                "history_revenue": None if mixed else rev_all or 0,  # None: several currencies, no one sum
-                "year_revenue": None if mixed else rev_12m or 0,
-                "buyer_currency": "mixed" if mixed else cur,
-            }
-        )
-    return out
-
-
-def _agg(fn: str, conds: list[str], value: str) -> str:
-    """`fn(value)` over the rows meeting `conds` (plain `fn(value)` without any: cheaper per row)."""
-    return f"{fn}(CASE WHEN {' AND '.join(conds)} THEN {value} END)" if conds else f"{fn}({value})"
+    buyers, repeat_all, repeat_in, prev, retained, rev_all, rev_12m, cur, top = row
+    mixed = cur != top  # several currencies among the buyers' histories (one buyer's, or between buyers)
+    return {
+        "buyers": buyers or 0,
+        "repeat_buyers": repeat_all or 0,
+        "repeat_in_period": repeat_in or 0,
+        "prev_buyers": prev or 0,
+        "retained": retained or 0,
+        "history_revenue": None if mixed else rev_all or 0,  # None: several currencies, no one sum
+        "year_revenue": None if mixed else rev_12m or 0,
+        "buyer_currency": "mixed" if mixed else cur,
+    }
 
 
 def snapshot_inputs(db: sqlite3.Connection, account: str, now: str) -> dict[str, Any]:
