@@ -107,19 +107,13 @@ def rebuild(db: sqlite3.Connection) -> list[dict[str, object]]:
 
     db.execute("BEGIN IMMEDIATE")
     try:
-        kept = rollups.snapshot(db)
-        rollups.rebuild(db)
-        now = rollups.snapshot(db)
+        out = rollups.rebuild_and_compare(db)
     except BaseException:
         if db.in_transaction:
             db.execute("ROLLBACK")
         raise
     db.execute("COMMIT")
-    return [
-        {"table": table, "rows": len(rows), "changed": sum(rows.get(k) != was.get(k) for k in {*rows, *was})}
-        for table, rows in now.items()
-        for was in (kept[table],)
-    ]
+    return out
 
 
 def purge(db: sqlite3.Connection, before: datetime, *, dry_run: bool = False) -> dict[str, int]:

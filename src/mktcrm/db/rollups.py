@@ -206,15 +206,31 @@ def rebuild(db: sqlite3.Connection) -> dict[str, int]:
     return {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("kpi_feedback", "kpi_sales", *ROLLUPS)}
 
 
-def snapshot(db: sqlite3.Connection) -> dict[str, dict[tuple[object, ...], tuple[object, ...]]]:
-    """Every rollup's non-empty rows by key: what `db rebuild` compares with what the triggers kept."""
-    out = {}
-    tables = {**ROLLUPS, "kpi_feedback": ("", ("account", "order_id"), None)}
-    tables["kpi_sales"] = ("", ("account", "buyer_key", "created_at", "order_id"), None)
-    for table, (_base, keys, columns) in tables.items():
-        nonzero = " OR ".join(f"{c} != 0" for c in columns("x")) if columns else "1"
-        if table == "kpi_feedback":
-            nonzero = "best IS NOT NULL"
-        rows = db.execute(f"SELECT * FROM {table} WHERE {nonzero} ORDER BY {', '.join(keys)}")
-        out[table] = {tuple(r[: len(keys)]): tuple(r) for r in rows}
+def _kept() -> dict[str, tuple[tuple[str, ...], str]]:
+    """Each derived table's key and which of its rows say something (zero rows and empty feedback do not)."""
+    out = {t: (keys, " OR ".join(f"{c} != 0" for c in cols("x"))) for t, (_b, keys, cols) in ROLLUPS.items()}
+    out["kpi_feedback"] = (("account", "order_id"), "best IS NOT NULL")
+    out["kpi_sales"] = (("account", "buyer_key", "created_at", "order_id"), "1")
+    return out
+
+
+def rebuild_and_compare(db: sqlite3.Connection) -> list[dict[str, object]]:
+    """`rebuild`, then per table its rows and how many keys differ from what was kept (inside the caller's
+    transaction). The comparison runs in SQL on temporary copies: a million orders fit in no Python dict."""
+    kept = _kept()
+    for table, (_keys, said) in kept.items():
+        db.execute(f"DROP TABLE IF EXISTS temp.kept_{table}")
+        db.execute(f"CREATE TEMP TABLE kept_{table} AS SELECT * FROM {table} WHERE {said}")
+    rebuild(db)
+    out = []
+    for table, (keys, said) in kept.items():
+        key = ", ".join(keys)
+        now = f"SELECT * FROM {table} WHERE {said}"
+        changed = db.execute(
+            f"SELECT count(*) FROM (SELECT {key} FROM ({now} EXCEPT SELECT * FROM kept_{table})"
+            f" UNION SELECT {key} FROM (SELECT * FROM kept_{table} EXCEPT {now}))"
+        ).fetchone()[0]
+        rows = db.execute(f"SELECT count(*) FROM {table} WHERE {said}").fetchone()[0]
+        db.execute(f"DROP TABLE temp.kept_{table}")
+        out.append({"table": table, "rows": rows, "changed": changed})
     return out
