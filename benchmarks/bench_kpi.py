@@ -4,10 +4,12 @@
     python benchmarks/bench_kpi.py --cache /tmp/kpi-1m.db       # 1,000,000 orders, built once, then reused
 
 The cache is filled through the store's real write path (records → sync.tables → Store, one transaction per
-page of 1,000) with 6 accounts over 2 years: N orders of ~3 lines, 0.3 N reviews, 0.02 N disputes. References,
-timed in this process: the floor (`SELECT count(*), sum(total_minor) FROM orders` over the period) and, when
-the optional `duckdb` package is installed (`pip install -e '.[bench]'`), the same order/review/dispute
-figures in DuckDB over in-memory copies of the tables. Prints markdown on stdout; never asserts on times.
+page of 1,000) with 6 accounts over 2 years: N orders of ~3 lines, 0.3 N reviews, 0.02 N disputes. Timed:
+the command as a subprocess (plain and `--compare`), the same computation in-process (`kpi_view.run`, no
+start-up, no output) and `mktcrm --version` (the start-up alone). References, timed in this process: the
+floor (`SELECT count(*), sum(total_minor) FROM orders` over the period) and, when the optional `duckdb`
+package is installed (`pip install -e '.[bench]'`), the same order/review/dispute figures in DuckDB over
+in-memory copies of the rows (VARCHAR columns, loaded through CSV). Prints markdown; never asserts on times.
 """
 
 from __future__ import annotations
