@@ -1,9 +1,10 @@
 """The SQL behind `mktcrm kpi`: one account, one period [start, end), raw counts and sums only.
 
 `core.kpis` turns these inputs into figures (rates, medians, money); nothing here rounds or divides, so
-the definitions live in one place. Every query is bounded by `(account, created_at)`-style indexes
-(migrations m003, m007), so its cost follows the rows of the period, not the size of the cache; the
-buyer figures read each period buyer's history through `orders_account_buyer_kpi`.
+the definitions live in one place. Sums read the per-day rollups of `db.rollups` (m010) for a period's
+whole UTC days and the base rows for its partial edge days; medians read `(account, created_at, …)`
+indexes, so their cost follows the rows of the period; buyer figures read the account's sales up to the
+period's end (`kpi_sales`), the one part whose cost follows the size of the history (BENCHMARKS.md).
 """
 
 from __future__ import annotations
