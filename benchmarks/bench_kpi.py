@@ -4,15 +4,18 @@
     python benchmarks/bench_kpi.py --cache /tmp/kpi-1m.db       # 1,000,000 orders, built once, then reused
 
 The cache is filled through the store's real write path (records → sync.tables → Store, one transaction per
-page of 1,000) with 6 accounts over 2 years: N orders of ~3 lines, 0.3 N reviews, 0.02 N disputes. References,
-timed in this process: the floor (`SELECT count(*), sum(total_minor) FROM orders` over the period) and, when
-the optional `duckdb` package is installed (`pip install -e '.[bench]'`), the same order/review/dispute
-figures in DuckDB over in-memory copies of the tables. Prints markdown on stdout; never asserts on times.
+page of 1,000) with 6 accounts over 2 years: N orders of ~3 lines, 0.3 N reviews, 0.02 N disputes. Timed:
+the command as a subprocess (plain and `--compare`), the same computation in-process (`kpi_view.run`, no
+start-up, no output) and `mktcrm --version` (the start-up alone). References, timed in this process: the
+floor (`SELECT count(*), sum(total_minor) FROM orders` over the period) and, when the optional `duckdb`
+package is installed (`pip install -e '.[bench]'`), the same order/review/dispute figures in DuckDB over
+in-memory copies of the rows (VARCHAR columns, loaded through CSV). Prints markdown; never asserts on times.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import os
 import random
 import sqlite3
@@ -101,6 +104,53 @@ def timed(fn: object, runs: int) -> list[float]:
     return out
 
 
+def in_process(cache: Path, runs: int) -> tuple[list[float], list[float]]:
+    """The KPI computation alone (no Python start-up, no output): `kpi_view.run` as the command calls it."""
+    from mktcrm import connectors
+    from mktcrm.config import Account
+    from mktcrm.core import kpi_view
+    from mktcrm.db.connect import connect
+
+    db = connect(cache)
+    accounts = [Account(name=a, marketplace="mirakl", options={}) for a in ACCOUNTS]
+    now = datetime.now(UTC)
+
+    def run(compare: bool) -> None:
+        kpi_view.run(db, accounts, lambda a: connectors.get(a.marketplace), "365d", now, compare=compare)
+
+    run(False)
+    return timed(lambda: run(False), runs), timed(lambda: run(True), runs)
+
+
+def duckdb_reference(db: sqlite3.Connection, start: str, runs: int) -> list[float] | None:
+    """The same order/review/dispute figures in DuckDB over in-memory copies (loaded through a CSV file)."""
+    try:
+        import duckdb  # optional benchmark dependency, never imported by src/
+    except ImportError:
+        print("duckdb not installed: pip install -e '.[bench]' for the DuckDB reference", file=sys.stderr)
+        return None
+    con = duckdb.connect()
+    columns = {
+        "orders": ("account", "created_at", "status", "total_minor"),
+        "reviews": ("account", "created_at"),
+        "disputes": ("account", "opened_at", "resolved_at"),
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        for table, cols in columns.items():
+            path = Path(tmp) / f"{table}.csv"
+            with path.open("w", newline="") as f:
+                csv.writer(f).writerows(db.execute(f"SELECT {', '.join(cols)} FROM {table}"))
+            names = ", ".join(f"'{c}': 'VARCHAR'" for c in cols)
+            con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_csv('{path}', header=false, columns={{{names}}})")
+    query = (
+        "SELECT o.account, count(*), sum(CAST(total_minor AS BIGINT)), (SELECT count(*) FROM reviews r"
+        " WHERE r.account = o.account AND r.created_at >= ?), (SELECT median(epoch(CAST(resolved_at AS TIMESTAMP))"
+        " - epoch(CAST(opened_at AS TIMESTAMP))) FROM disputes d WHERE d.account = o.account AND d.opened_at >= ?)"
+        " FROM orders o WHERE created_at >= ? AND status NOT IN ('CANCELED', 'REFUSED') GROUP BY o.account"
+    )
+    return timed(lambda: con.execute(query, (start, start, start)).fetchall(), runs)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--orders", type=int, default=1_000_000)
@@ -120,35 +170,20 @@ def main() -> None:
     run()
     plain = timed(run, args.runs)
     compare = timed(lambda: run(("--compare",)), args.runs)
-    start = (NOW - timedelta(days=365)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    startup = timed(lambda: subprocess.run([*mktcrm_argv(), "--version"], check=True, capture_output=True), args.runs)
+    inner, inner_compare = in_process(cache, args.runs)
+    start = (datetime.now(UTC) - timedelta(days=365)).strftime("%Y-%m-%dT%H:%M:%SZ")
     db = sqlite3.connect(cache)
     floor = timed(
         lambda: db.execute("SELECT count(*), sum(total_minor) FROM orders WHERE created_at >= ?", (start,)).fetchall(),
         args.runs,
     )
     results = [("`mktcrm kpi --period 365d --json` (subprocess)", plain), ("… `--compare`", compare)]
+    results += [("KPI computation in-process (`kpi_view.run`)", inner), ("… `--compare`", inner_compare)]
+    results += [("start-up: `mktcrm --version` (subprocess)", startup)]
     results.append(("floor: one-table count/sum scan (in-process)", floor))
-    try:
-        import duckdb  # optional benchmark dependency, never imported by src/
-    except ImportError:
-        duck = None
-        print("duckdb not installed: pip install -e '.[bench]' for the DuckDB reference", file=sys.stderr)
-    else:
-        con = duckdb.connect()
-        for table in ("orders", "reviews", "disputes"):
-            rows = db.execute(f"SELECT * FROM {table}").fetchall()
-            cols = [c[1] for c in db.execute(f"PRAGMA table_info({table})")]
-            con.execute(f"CREATE TABLE {table} ({', '.join(f'{c} VARCHAR' for c in cols)})")
-            con.executemany(
-                f"INSERT INTO {table} VALUES ({', '.join('?' * len(cols))})", [tuple(map(str, r)) for r in rows]
-            )
-        query = (
-            "SELECT o.account, count(*), sum(CAST(total_minor AS BIGINT)), (SELECT count(*) FROM reviews r"
-            " WHERE r.account = o.account AND r.created_at >= ?), (SELECT median(epoch(CAST(resolved_at AS TIMESTAMP))"
-            " - epoch(CAST(opened_at AS TIMESTAMP))) FROM disputes d WHERE d.account = o.account AND d.opened_at >= ?)"
-            " FROM orders o WHERE created_at >= ? AND status NOT IN ('CANCELED', 'REFUSED') GROUP BY o.account"
-        )
-        duck = timed(lambda: con.execute(query, (start, start, start)).fetchall(), args.runs)
+    duck = duckdb_reference(db, start, args.runs)
+    if duck:
         results.append(("DuckDB, same order/review/dispute figures (in-memory, in-process)", duck))
     base = statistics.median(duck or floor)
     print(f"\nKPI over 365 days, {orders:,} orders in the cache, median of {args.runs} runs\n")
@@ -156,7 +191,9 @@ def main() -> None:
     for name, times in results:
         med = statistics.median(times)
         print(f"| {name} | {1000 * med:.1f} | {med / base:.1f} |")
-    print(f"\n`--compare` / plain: {statistics.median(compare) / statistics.median(plain):.2f}×")
+    ratio = statistics.median(compare) / statistics.median(plain)
+    inner_ratio = statistics.median(inner_compare) / statistics.median(inner)
+    print(f"\n`--compare` / plain: {ratio:.2f}× (subprocess), {inner_ratio:.2f}× (in-process)")
 
 
 if __name__ == "__main__":

@@ -239,3 +239,21 @@ def test_bad_kpi_options_are_usage_errors(shops: Home) -> None:
         result = shops.run("kpi", *args)
         assert result.exit_code == 2 and result.stderr.startswith("Error: "), args
         assert "Traceback" not in result.stderr
+
+
+def test_previous_period_and_month_buckets_have_their_own_buyer_figures(shops: Home) -> None:
+    """February beside March (test_kpis' data): the previous period's buyer figures, by hand."""
+    alone = kpi(shops, *MARCH, "--account", "shop")["shop"]
+    shop = kpi(shops, *MARCH, "--compare", "--account", "shop")["shop"]
+    assert {k: shop[k] for k in alone if k != "notes"} == {k: alone[k] for k in alone if k != "notes"}
+    before = shop["previous"]
+    assert before["buyers"] == 2  # B (O7) and E (O8)
+    assert before["repurchase_rate_pct"] == 50.0  # B also bought in January 2025; E once
+    assert before["repeat_buyer_pct"] == 0.0  # nobody twice within February
+    assert before["retention_pct"] is None  # nobody bought in the 28 days before February
+    assert before["cltv"] == "70.00"  # B 60 + 70, E 10, over 2
+    assert before["cltv_12m"] == "40.00"  # B's January 2025 order is older than 12 months: (70 + 10) / 2
+    months = json.loads(shops.ok("kpi", "--period", "2026-02-01..2026-03-31", "--by", "month", "--json").stdout)
+    by_month = {r["month"]: r for r in months if r["account"] == "shop"}
+    assert by_month["2026-02"]["cltv"] == "70.00" and by_month["2026-03"]["repurchase_rate_pct"] == 66.7
+    assert by_month["2026-03"]["retention_pct"] == 50.0  # February's B came back

@@ -71,6 +71,9 @@ def test_sync_over_loopback_http_survives_kill_9_and_resumes(home: Home, served:
     con.close()
     assert kept % 10 == 0 and 0 < kept < 300  # whole pages only
     assert resume["token"] == kept
+    rebuilt = {r["table"]: r for r in json.loads(home.ok("db", "rebuild", "--json").stdout)}
+    assert rebuilt["kpi_order_days"]["rows"] > 0  # the rollups of the killed page died with its rows
+    assert all(r["changed"] == 0 for r in rebuilt.values())
 
     result = home.run("sync", "--stream", "orders", "--json")
     assert result.exit_code == 0, result.stderr

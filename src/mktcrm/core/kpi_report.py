@@ -42,25 +42,21 @@ def report(
     if by in ("month", "week"):
         rows: list[dict[str, Any]] = []
         for a in accounts:
-            for bucket in spec.buckets(now, a.timezone, by):
-                s = kpis.account_inputs(db, a, bucket)
+            buckets = spec.buckets(now, a.timezone, by)
+            for bucket, s in zip(buckets, kpis.account_inputs(db, a, [(b, None) for b in buckets]), strict=True):
                 head = {"account": a.name, "marketplace": a.marketplace, by: bucket.label}
                 rows.append(_row(head, [(s, missing[a.name])]))
         return rows
 
-    def inputs(previous: bool) -> dict[str, Inputs]:
-        out: dict[str, Inputs] = {}
-        for a in accounts:
-            period, before = spec.resolve(now, a.timezone), spec.previous(now, a.timezone)
-            if previous:
-                period, before = before, None
-            if period is not None:
-                s = kpis.account_inputs(db, a, period, before)
-                out[a.name] = ({**s, **snapshot[a.name]}, missing[a.name])
-        return out
-
-    current = inputs(previous=False)
-    previous = inputs(previous=True) if compare else {}
+    current: dict[str, Inputs] = {}
+    previous: dict[str, Inputs] = {}
+    for a in accounts:
+        period, before = spec.resolve(now, a.timezone), spec.previous(now, a.timezone)
+        wanted = [(period, before)] + ([(before, None)] if compare and before is not None else [])
+        found = kpis.account_inputs(db, a, wanted)
+        current[a.name] = ({**found[0], **snapshot[a.name]}, missing[a.name])
+        if len(found) > 1:
+            previous[a.name] = ({**found[1], **snapshot[a.name]}, missing[a.name])
     groups: dict[str, list[Account]] = {}
     for a in accounts:
         groups.setdefault(a.name if by == "account" else a.marketplace, []).append(a)

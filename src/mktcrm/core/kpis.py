@@ -123,19 +123,24 @@ def gaps(connector: Any) -> dict[str, str]:
 
 
 def account_inputs(
-    db: sqlite3.Connection, account: Account, period: Period, before: Period | None = None
-) -> dict[str, Any]:
-    """Raw counts of one account over `period`; `before` (default: the same length just before) for retention."""
+    db: sqlite3.Connection, account: Account, periods: Sequence[tuple[Period, Period | None]]
+) -> list[dict[str, Any]]:
+    """Raw counts of one account per (period, the period before it for retention — default: the same length
+    just before)."""
     from mktcrm.db.kpi_queries import period_inputs
 
-    start, end = iso(period.start), iso(period.end)
-    prev = iso(before.start if before else period.start - (period.end - period.start))
-    assert start and end and prev
-    s = period_inputs(db, account.name, start, end, prev)
-    s["dispute_cohort"] = s.get("orders", 0)
-    s["period"] = (start, end)
-    s["account"] = account.name
-    return s
+    windows = []
+    for period, before in periods:
+        start, end = iso(period.start), iso(period.end)
+        prev = iso(before.start if before else period.start - (period.end - period.start))
+        assert start and end and prev
+        windows.append((start, end, prev))
+    out = period_inputs(db, account.name, windows)
+    for s, (start, end, _prev) in zip(out, windows, strict=True):
+        s["dispute_cohort"] = s.get("orders", 0)
+        s["period"] = (start, end)
+        s["account"] = account.name
+    return out
 
 
 def merge(parts: Sequence[tuple[dict[str, Any], dict[str, str]]]) -> dict[str, Any]:

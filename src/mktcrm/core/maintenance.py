@@ -1,4 +1,4 @@
-"""Looking after the cache: `db check`, `db backup`, `privacy purge`.
+"""Looking after the cache: `db check`, `db backup`, `db rebuild`, `privacy purge`.
 
 A seller keeps this file for years on a laptop: it must say when it is damaged or left behind by a killed
 run, be copied safely while in use, and forget buyers' personal data once it is no longer needed, without
@@ -94,6 +94,26 @@ def backup(db: sqlite3.Connection, target: Path, *, force: bool) -> int:
         tmp.unlink(missing_ok=True)
         raise MktcrmError(f"cannot write {target}: {exc.strerror}", hint="check the folder and free space") from None
     return pages
+
+
+def rebuild(db: sqlite3.Connection) -> list[dict[str, object]]:
+    """Recompute the derived tables (KPI rollups) from the base tables, in one transaction.
+
+    For after a restore, an import or a change of definition; triggers keep them current otherwise. Each
+    table's row says how many rows it holds and how many differed from what was kept before (0 when the
+    triggers did their job): a sync may run meanwhile, as its pages and this rebuild commit one after another.
+    """
+    from mktcrm.db import rollups
+
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        out = rollups.rebuild_and_compare(db)
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+    return out
 
 
 def purge(db: sqlite3.Connection, before: datetime, *, dry_run: bool = False) -> dict[str, int]:

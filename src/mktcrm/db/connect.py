@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 
 from mktcrm.db.migrations import migrate
-from mktcrm.errors import MktcrmError, TemporaryError
+from mktcrm.errors import MktcrmError, TemporaryError, from_environment
 
 BUSY_TIMEOUT_MS = 5000
 
@@ -39,6 +39,8 @@ def connect(path: Path, *, apply_migrations: bool = True) -> sqlite3.Connection:
             raise TemporaryError(f"the cache {path} is locked by another process", hint="retry later") from None
         raise MktcrmError(f"cannot open the cache {path}: {exc}", hint="check the path given to --db") from None
     except sqlite3.DatabaseError as exc:
+        if "malformed" in str(exc):  # a cache whose schema pages are damaged: say so, as for any other page
+            raise from_environment(exc) or exc from None
         raise MktcrmError(
             f"{path} is not a mktcrm cache: {exc}", hint="point --db at another file, or move this one away"
         ) from None

@@ -1,24 +1,29 @@
 """The SQL behind `mktcrm kpi`: one account, one period [start, end), raw counts and sums only.
 
 `core.kpis` turns these inputs into figures (rates, medians, money); nothing here rounds or divides, so
-the definitions live in one place. Every query is bounded by `(account, created_at)`-style indexes
-(migrations m003, m007), so its cost follows the rows of the period, not the size of the cache; the
-buyer figures read each period buyer's history through `orders_account_buyer_kpi`.
+the definitions live in one place. Sums read the per-day rollups of `db.rollups` (m008) for a period's
+whole UTC days and the base rows for its partial edge days; medians read `(account, created_at, …)`
+indexes, so their cost follows the rows of the period; buyer figures read the account's sales up to the
+period's end (`kpi_sales`), the one part whose cost follows the size of the history (BENCHMARKS.md).
 """
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
+from mktcrm.db import rollups
 from mktcrm.db.disputes import RESOLVED_SQL, STATUS_SQL
 from mktcrm.timeutil import parse_time
 
 if TYPE_CHECKING:
     import sqlite3
+    from collections.abc import Sequence
+
+Window = tuple[str, str, str]  # [start, end) and the start of the period before, as ISO UTC stamps
 
 # Orders that never became a sale, and those whose money went back: out of revenue (and said so).
-NOT_SOLD = ("canceled", "cancelled", "refused")
-REFUNDED = ("refunded", "fully refunded", "fully_refunded")
+NOT_SOLD, REFUNDED = rollups.NOT_SOLD, rollups.REFUNDED
 # Buyer messages and threads: tickets, not disputes (a "where is my order?" is not an incident).
 TICKET_KINDS = ("inquiry",)
 
@@ -26,51 +31,96 @@ _ST = "lower(coalesce(status, ''))"
 _SOLD = f"{_ST} NOT IN ({', '.join(repr(s) for s in NOT_SOLD)})"
 _PAID = f"{_SOLD} AND {_ST} NOT IN ({', '.join(repr(s) for s in REFUNDED)})"
 _TICKET = f"kind IN ({', '.join(repr(k) for k in TICKET_KINDS)})"
-_REPLY_AT = (
-    "coalesce(replied_at, (SELECT r.sent_at FROM replies r WHERE r.account = reviews.account"
-    " AND r.review_id = reviews.id AND r.state IN ('sent', 'manual_done')))"
-)
+_SENT = "('sent', 'manual_done')"
+# Milliseconds from a to b in SQL (julianday's error at today's dates is ~0.04 ms, so the rounding is exact);
+# parsing 100,000 stamps in Python cost more than the rest of a year's KPIs.
+_MS = "CAST(round((julianday({b}) - julianday({a})) * 86400000) AS INTEGER)"
 
 
-def period_inputs(db: sqlite3.Connection, account: str, start: str, end: str, prev_start: str) -> dict[str, Any]:
-    """Counts, sums and duration lists of one account over [start, end); `prev_start` opens the period before."""
+def period_inputs(db: sqlite3.Connection, account: str, windows: Sequence[Window]) -> list[dict[str, Any]]:
+    """Counts, sums and duration lists of one account per window (start, end, start of the period before).
+
+    Sums come from the per-day rollups for a period's whole UTC days and from the base rows for the
+    partial days at its two edges (`_spans`), so a year costs ~365 rollup rows whatever the order count.
+    """
+    return [_period(db, account, start, end) | _buyers(db, account, start, end, prev) for start, end, prev in windows]
+
+
+def _period(db: sqlite3.Connection, account: str, start: str, end: str) -> dict[str, Any]:
     s: dict[str, Any] = {"by_currency": {}}
-    for cur, placed, sold, revenue, not_sold, refunded in db.execute(
-        f"SELECT currency, count(*), sum({_SOLD}), sum(CASE WHEN {_PAID} THEN total_minor END),"
-        f" sum(NOT ({_SOLD})), sum({_SOLD} AND NOT ({_PAID}))"
-        " FROM orders WHERE account = ? AND created_at >= ? AND created_at < ? GROUP BY currency",
-        (account, start, end),
-    ):
-        if sold - refunded or revenue is not None:
-            s["by_currency"][cur or "?"] = [sold - refunded, revenue or 0]
-        s["placed"] = s.get("placed", 0) + placed
-        s["orders"] = s.get("orders", 0) + sold
-        s["not_sold"] = s.get("not_sold", 0) + not_sold
-        s["refunded"] = s.get("refunded", 0) + refunded
-    row = db.execute(
-        f"SELECT count(*), count(rating), sum(rating), sum(rating >= 4),"
-        f" sum({_REPLY_AT} IS NOT NULL OR reply_body IS NOT NULL)"
-        " FROM reviews WHERE account = ? AND created_at >= ? AND created_at < ?",
-        (account, start, end),
-    ).fetchone()
-    s["reviews"], s["rated"], s["rating_sum"], s["positive"], s["replied"] = (v or 0 for v in row)
-    s["reply_hours"] = _hours(
+    sums: dict[str, int] = {}
+    money: dict[str, list[int]] = {}  # currency -> [paid orders, revenue, paid orders with a total]
+    for table, (a, b) in _spans(start, end):
+        orders = table in ("orders", "kpi_order_days")
+        names = rollups.ORDER_COLUMNS if orders else rollups.REVIEW_COLUMNS
+        for cur, *values in _sums(db, table, account, a, b):
+            named = dict(zip(names, (v or 0 for v in values), strict=True))
+            for name, value in named.items():
+                sums[name] = sums.get(name, 0) + value
+            if orders:
+                m = money.setdefault(cur or "?", [0, 0, 0])
+                m[0], m[1], m[2] = m[0] + named["paid"], m[1] + named["revenue"], m[2] + named["revenue_n"]
+    s["by_currency"] = {cur: [paid, revenue] for cur, (paid, revenue, n) in money.items() if paid or n}
+    s["placed"], s["orders"] = sums.get("placed", 0), sums.get("sold", 0)
+    s["not_sold"], s["refunded"] = sums.get("not_sold", 0), sums.get("refunded", 0)
+    s["rated_orders"], s["happy_orders"] = sums.get("rated_orders", 0), sums.get("happy_orders", 0)
+    for name in ("reviews", "rated", "rating_sum", "positive"):
+        s[name] = sums.get(name, 0)
+    # Replies sent from mktcrm (outbox) count for reviews the marketplace does not show as answered yet.
+    s["replied"] = (
+        sums.get("replied", 0)
+        + db.execute(
+            f"SELECT count(*) FROM replies p CROSS JOIN reviews v ON v.account = p.account AND v.id = p.review_id"
+            f" WHERE p.account = ? AND p.state IN {_SENT} AND p.sent_at IS NOT NULL AND v.created_at >= ?"
+            " AND v.created_at < ? AND v.replied_at IS NULL AND v.reply_body IS NULL",
+            (account, start, end),
+        ).fetchone()[0]
+    )
+    s["reply_hours"] = _ms_hours(
         db.execute(
-            f"SELECT created_at, {_REPLY_AT} FROM reviews WHERE account = ? AND created_at >= ? AND created_at < ?",
+            f"SELECT {_MS.format(a='created_at', b='replied_at')} FROM reviews WHERE account = ? AND created_at >= ?"
+            " AND created_at < ? AND replied_at IS NOT NULL",
+            (account, start, end),
+        )
+    ) + _ms_hours(
+        db.execute(
+            f"SELECT {_MS.format(a='v.created_at', b='p.sent_at')} FROM replies p CROSS JOIN reviews v"
+            f" ON v.account = p.account AND v.id = p.review_id WHERE p.account = ? AND p.state IN {_SENT}"
+            " AND v.created_at >= ? AND v.created_at < ? AND v.replied_at IS NULL",
             (account, start, end),
         )
     )
-    row = db.execute(
-        "SELECT count(*), sum(best >= 4) FROM (SELECT max(r.rating) AS best FROM orders o JOIN reviews r"
-        " ON r.account = o.account AND r.order_id = o.id AND r.kind = 'seller_feedback' AND r.rating IS NOT NULL"
-        f" WHERE o.account = ? AND o.created_at >= ? AND o.created_at < ? AND {_SOLD.replace('status', 'o.status')}"
-        " GROUP BY o.id)",
-        (account, start, end),
-    ).fetchone()
-    s["rated_orders"], s["happy_orders"] = row[0], row[1] or 0
     s.update(_disputes(db, account, start, end))
-    s.update(_buyers(db, account, start, end, prev_start))
     return s
+
+
+def _spans(start: str, end: str) -> list[tuple[str, tuple[str, str]]]:
+    """[start, end) as (table, bounds): rollups for the whole UTC days inside, base rows for the edges."""
+    first = date.fromisoformat(start[:10]) + timedelta(days=0 if start[10:] == "T00:00:00Z" else 1)
+    last = date.fromisoformat(end[:10])
+    if first >= last:
+        return [("orders", (start, end)), ("reviews", (start, end))]
+    a, b = f"{first}T00:00:00Z", f"{last}T00:00:00Z"
+    out = [("kpi_order_days", (str(first), str(last))), ("kpi_review_days", (str(first), str(last)))]
+    for lo, hi in ((start, a), (b, end)):
+        if lo < hi:
+            out += [("orders", (lo, hi)), ("reviews", (lo, hi))]
+    return out
+
+
+def _sums(db: sqlite3.Connection, table: str, account: str, a: str, b: str) -> list[Any]:
+    """Rollup sums over days [a, b), or the same sums straight from the base rows created in [a, b)."""
+    if table in rollups.ROLLUPS:
+        _base, keys, columns = rollups.ROLLUPS[table]
+        group = "currency" if "currency" in keys else "''"
+        cols = ", ".join(f"sum({c})" for c in columns("x"))
+        where = "account = ? AND day >= ? AND day < ?"
+    else:
+        rollup = "kpi_order_days" if table == "orders" else "kpi_review_days"
+        group = "coalesce(currency, '')" if table == "orders" else "''"
+        cols = ", ".join(f"sum({e})" for e in rollups.ROLLUPS[rollup][2](table).values())
+        where = "account = ? AND created_at >= ? AND created_at < ?"
+    return db.execute(f"SELECT {group}, {cols} FROM {table} WHERE {where} GROUP BY 1", (account, a, b)).fetchall()
 
 
 def _disputes(db: sqlite3.Connection, account: str, start: str, end: str) -> dict[str, Any]:
@@ -92,9 +142,11 @@ def _disputes(db: sqlite3.Connection, account: str, start: str, end: str) -> dic
             (account, start, end),
         )
     )
+    # From the disputes' side: there are far fewer disputes than orders.
     s["disputed_orders"] = db.execute(
-        f"SELECT count(*) FROM orders o WHERE o.account = ? AND o.created_at >= ? AND o.created_at < ? AND {_SOLD}"
-        f" AND EXISTS (SELECT 1 FROM disputes d WHERE d.account = o.account AND d.order_id = o.id AND NOT d.{_TICKET})",
+        "SELECT count(DISTINCT o.id) FROM disputes d CROSS JOIN orders o ON o.account = d.account"
+        f" AND o.id = d.order_id WHERE d.account = ? AND NOT d.{_TICKET} AND o.created_at >= ? AND o.created_at < ?"
+        f" AND {_SOLD.replace('status', 'o.status')}",
         (account, start, end),
     ).fetchone()[0]
     s["resolution_hours"] = _hours(
@@ -108,23 +160,27 @@ def _disputes(db: sqlite3.Connection, account: str, start: str, end: str) -> dic
 
 
 def _buyers(db: sqlite3.Connection, account: str, start: str, end: str, prev_start: str) -> dict[str, Any]:
-    """Period buyers, their history up to the period's end, and last period's buyers who came back."""
-    year_ago = _year_before(end)
+    """Period buyers, their history up to the period's end, and last period's buyers who came back.
+
+    One pass over the account's sales up to the period's end (`kpi_sales`, kept in buyer order by triggers:
+    no status to re-read per row). Its cost is per row and per aggregate, so each period gets its own pass
+    bounded by its own end: sharing one pass between a period and its --compare period measured slower,
+    as every aggregate of the earlier period then needs a CASE on the date.
+    """
     row = db.execute(
         "SELECT sum(n_in > 0), sum(n_in > 0 AND n_all >= 2), sum(n_in >= 2), sum(n_prev > 0),"
         " sum(n_prev > 0 AND n_in > 0), sum(CASE WHEN n_in > 0 THEN rev_all END),"
-        " sum(CASE WHEN n_in > 0 THEN rev_12m END), count(DISTINCT CASE WHEN n_in > 0 THEN cur END),"
-        " max(CASE WHEN n_in > 0 THEN n_cur END), min(CASE WHEN n_in > 0 THEN cur END) FROM ("
-        "  SELECT sum(created_at >= ?) AS n_in, count(*) AS n_all, sum(created_at >= ? AND created_at < ?) AS n_prev,"
-        f"  sum(CASE WHEN {_PAID} THEN total_minor END) AS rev_all,"
-        f"  sum(CASE WHEN {_PAID} AND created_at >= ? THEN total_minor END) AS rev_12m,"
-        "  min(currency) AS cur, count(DISTINCT currency) AS n_cur"
-        f"  FROM orders WHERE account = ? AND created_at < ? AND buyer_key IS NOT NULL AND {_SOLD}"
-        "  GROUP BY buyer_key)",
-        (start, prev_start, start, year_ago, account, end),
+        " sum(CASE WHEN n_in > 0 THEN rev_12m END), min(CASE WHEN n_in > 0 THEN cur END),"
+        " max(CASE WHEN n_in > 0 THEN top END) FROM ("
+        "  SELECT sum(created_at >= :start) AS n_in, count(*) AS n_all,"
+        "  sum(created_at >= :prev AND created_at < :start) AS n_prev, sum(paid_minor) AS rev_all,"
+        "  sum(CASE WHEN created_at >= :year THEN paid_minor END) AS rev_12m,"
+        "  min(currency) AS cur, max(currency) AS top"
+        "  FROM kpi_sales WHERE account = :account AND created_at < :end GROUP BY buyer_key)",
+        {"account": account, "start": start, "end": end, "prev": prev_start, "year": _year_before(end)},
     ).fetchone()
-    buyers, repeat_all, repeat_in, prev, retained, rev_all, rev_12m, n_cur, max_cur, cur = row
-    mixed = (n_cur or 0) > 1 or (max_cur or 0) > 1
+    buyers, repeat_all, repeat_in, prev, retained, rev_all, rev_12m, cur, top = row
+    mixed = cur != top  # several currencies among the buyers' histories (one buyer's, or between buyers)
     return {
         "buyers": buyers or 0,
         "repeat_buyers": repeat_all or 0,
@@ -148,6 +204,11 @@ def snapshot_inputs(db: sqlite3.Connection, account: str, now: str) -> dict[str,
         (account, now),
     ).fetchone()[0]
     return {"open_tasks": tasks, "overdue": (late_tasks or 0) + late_disputes}
+
+
+def _ms_hours(rows: Any) -> list[float]:
+    """Hours from whole milliseconds, divided as `timedelta.total_seconds() / 3600` does: the same floats."""
+    return [max(0.0, ms / 1000 / 3600) for (ms,) in rows if ms is not None]
 
 
 def _hours(rows: Any) -> list[float]:

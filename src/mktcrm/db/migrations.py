@@ -224,3 +224,12 @@ def m007_kpi_indexes(db: sqlite3.Connection) -> None:
         CREATE INDEX orders_account_created_kpi ON orders (account, created_at, status, currency, total_minor)
         """,
     )
+
+
+@migration
+def m008_kpi_rollups(db: sqlite3.Connection) -> None:
+    """Per-day KPI rollups kept by triggers (db/rollups.py), filled from what the cache already holds."""
+    from mktcrm.db import rollups
+
+    rollups.create(db)
+    rollups.rebuild(db)
