@@ -117,7 +117,7 @@ class AppContext:
         connector = connectors.get(account.marketplace)
         settings = self.settings
         url, transport = self.transport_for(connector.base_url(account))
-        auth = connector.auth(account, cfg.AccountSecrets(account, self.paths.secrets), url)
+        auth = connector.auth(account, cfg.AccountSecrets(account, self.paths.secrets))
         names = [str(account.get(k)) for k in connector.secret_keys if account.get(k)]
         return ApiClient(
             url,
@@ -144,6 +144,5 @@ class AppContext:
             client=client,
             page_size=self.settings.page_size,
             concurrency=self.settings.concurrency,
-            api_base=str(client.http.base_url).rstrip("/"),
         )
         return connectors.get(account.marketplace)(ctx)

@@ -123,7 +123,7 @@ class BazaarConnector(Connector):
     demo_accounts = ("bazaar-fr",)
 
     @classmethod
-    def auth(cls, account: Account, secret: Any, api_base: str) -> httpx.Auth:
+    def auth(cls, account: Account, secret: Any) -> httpx.Auth:
         return _ApiKey(secret("api_key_env"))
 
     @classmethod

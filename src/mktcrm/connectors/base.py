@@ -82,7 +82,6 @@ class StreamContext:
     client: ApiClient
     page_size: int = 100
     concurrency: int = 1  # per-order sub-resources fetched at once ([sync] concurrency)
-    api_base: str = ""  # the URL the client really talks to (the sandbox's, for sandbox:// accounts)
 
 
 class Paginator:
@@ -96,6 +95,14 @@ class Paginator:
 
     def advance(self, token: Any, body: Any, count: int, ids: list[str]) -> Any:
         raise NotImplementedError
+
+    def ended(self, count: int, ids: list[str]) -> bool:
+        """An empty page ends the stream; a page of ids already read is refused (`check_loop`)."""
+        if count == 0:
+            return True
+        if ids:
+            self.check_loop(tuple(ids))
+        return False
 
     def check_loop(self, key: Any) -> None:
         if key in self._seen:
@@ -118,10 +125,8 @@ class OffsetPaginator(Paginator):
         return 0
 
     def advance(self, token: Any, body: Any, count: int, ids: list[str]) -> Any:
-        if count == 0:
+        if self.ended(count, ids):
             return None
-        if ids:
-            self.check_loop(tuple(ids))
         following = int(token) + count
         total = body.get(self.total_field) if isinstance(body, dict) else None
         if isinstance(total, int) and following >= total:
@@ -338,11 +343,11 @@ class Connector:
             )
 
     @classmethod
-    def auth(cls, account: Account, secret: Callable[[str], str], api_base: str) -> httpx.Auth | None:
+    def auth(cls, account: Account, secret: Callable[[str], str]) -> httpx.Auth | None:
         """The auth hook for this account.
 
-        `secret(key)` reads the secret an `*_env` key names; `api_base` is the URL the client really
-        uses (a sandbox's own URL for `sandbox://` accounts, so token endpoints can follow it).
+        `secret(key)` reads the secret an `*_env` key names. Token endpoints are the marketplace's real ones
+        (or the account's `token_url`): a sandbox transport answers those hosts too.
         """
         return None
 
@@ -351,7 +356,7 @@ class Connector:
     default_token_url: ClassVar[str] = ""
 
     @classmethod
-    def token_url(cls, account: Account, api_base: str) -> str:
+    def token_url(cls, account: Account) -> str:
         """The account's `token_url`, else the marketplace's (a sandbox transport answers that host too)."""
         return str(account.get("token_url") or cls.default_token_url)
 

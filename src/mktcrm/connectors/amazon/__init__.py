@@ -127,11 +127,11 @@ class AmazonConnector(Connector):
     outside_spec = (r"^/auth/o2/token$", r"^/report-documents?/", r"^/documents?/")
 
     @classmethod
-    def auth(cls, account: Account, secret: Callable[[str], str], api_base: str) -> httpx.Auth:
+    def auth(cls, account: Account, secret: Callable[[str], str]) -> httpx.Auth:
         """LWA refresh-token grant; the token URL follows the sandbox for `sandbox://` endpoints."""
         from mktcrm.http.oauth import RefreshTokenAuth
 
-        token_url = cls.token_url(account, api_base)
+        token_url = cls.token_url(account)
         form = {
             "refresh_token": secret("refresh_token_env"),
             "client_id": str(account.get("lwa_client_id") or ""),

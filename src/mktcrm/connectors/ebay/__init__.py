@@ -98,7 +98,7 @@ class EbayConnector(Connector):
         return None if request.headers.get("Authorization", "").startswith("Bearer ") else "eBay REST needs Bearer"
 
     @classmethod
-    def auth(cls, account: Account, secret: Callable[[str], str], api_base: str) -> httpx.Auth:
+    def auth(cls, account: Account, secret: Callable[[str], str]) -> httpx.Auth:
         from mktcrm.http.oauth import RefreshTokenAuth, bearer
 
         site = str(account.get("marketplace_id") or "EBAY_FR")
@@ -108,7 +108,7 @@ class EbayConnector(Connector):
             request.headers["X-EBAY-C-MARKETPLACE-ID"] = site
 
         return RefreshTokenAuth(
-            cls.token_url(account, api_base),
+            cls.token_url(account),
             {"refresh_token": secret("refresh_token_env"), "scope": " ".join(SCOPES)},
             apply,
             basic=(str(account.get("client_id")), secret("client_secret_env")),

@@ -26,10 +26,8 @@ class FeedbackPaginator(Paginator):
         return 0
 
     def advance(self, token: Any, body: Any, count: int, ids: list[str]) -> Any:
-        if count == 0:
+        if self.ended(count, ids):
             return None
-        if ids:
-            self.check_loop(tuple(ids))
         entries = body.get("feedbackEntries") or []
         dates = [norm_time(e.get("feedbackEnteredDate")) or "" for e in entries]
         if self.since is not None and dates and max(dates) < self.since:

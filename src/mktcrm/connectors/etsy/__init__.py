@@ -102,7 +102,7 @@ class EtsyConnector(Connector):
         return None if request.headers.get("Authorization", "").startswith("Bearer ") else "Etsy needs a Bearer token"
 
     @classmethod
-    def auth(cls, account: Account, secret: Callable[[str], str], api_base: str) -> httpx.Auth:
+    def auth(cls, account: Account, secret: Callable[[str], str]) -> httpx.Auth:
         """OAuth refresh token for `Authorization: Bearer`, plus `x-api-key: keystring:shared_secret` on each call.
 
         Both secrets live only in this closure: the client's --verbose log shows method, path and query only.
@@ -118,7 +118,7 @@ class EtsyConnector(Connector):
             request.headers["x-api-key"] = api_key
 
         return RefreshTokenAuth(
-            cls.token_url(account, api_base),
+            cls.token_url(account),
             {"client_id": keystring, "refresh_token": refresh_token},
             apply,
             account=account.name,

@@ -132,7 +132,7 @@ class MiraklConnector(DisputeActions, Connector):
     }
 
     @classmethod
-    def auth(cls, account: Account, secret: Callable[[str], str], api_base: str) -> httpx.Auth:
+    def auth(cls, account: Account, secret: Callable[[str], str]) -> httpx.Auth:
         return _shop_key_auth(secret("api_key_env"))
 
     @classmethod
