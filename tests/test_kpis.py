@@ -257,3 +257,25 @@ def test_previous_period_and_month_buckets_have_their_own_buyer_figures(shops: H
     by_month = {r["month"]: r for r in months if r["account"] == "shop"}
     assert by_month["2026-02"]["cltv"] == "70.00" and by_month["2026-03"]["repurchase_rate_pct"] == 66.7
     assert by_month["2026-03"]["retention_pct"] == 50.0  # February's B came back
+
+
+def test_etsy_reply_rate_is_unknown_not_zero_and_the_total_leaves_it_out(home: Home) -> None:
+    """Etsy's API never returns a shop's replies: 0 % there would hide replies written in Shop Manager."""
+    etsy, etsy_secrets = sandbox_account("etsy", "craft")
+    shop = mirakl_account("shop")
+    home.configure([shop, etsy], secrets={shop["api_key_env"]: "k", **etsy_secrets})
+    db = connect(home.db_path)
+    at = "2026-03-10T10:00:00Z"
+    write(db, "shop", "mirakl", [order("S1", at, "A", 100), order("S2", at, "B", 100)])
+    write(db, "shop", "mirakl", [review("r1", at, 5, "S1", replied="2026-03-10T16:00:00Z"), review("r2", at, 4, "S2")])
+    write(db, "craft", "etsy", [order("E1", at, "X", 100, cur="USD"), order("E2", at, "Y", 100, cur="USD")])
+    write(db, "craft", "etsy", [review("e1", at, 5, "E1", kind="product"), review("e2", at, 2, "E2", kind="product")])
+    db.close()
+    rows = kpi(home, *MARCH)
+    craft, total = rows["craft"], rows["total"]
+    assert craft["reviews"] == 2 and craft["reply_rate_pct"] is None and craft["median_reply_h"] is None
+    assert any("does not return shop replies" in n for n in craft["notes"])
+    assert total["reviews"] == 4  # the reviews still count; only the reply cohort leaves Etsy out
+    assert total["reply_rate_pct"] == 50.0  # r1 of r1, r2
+    assert total["median_reply_h"] == 6.0
+    assert "reply_rate_pct: leaves out craft" in total["notes"]

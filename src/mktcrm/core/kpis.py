@@ -109,6 +109,8 @@ INPUTS: dict[str, tuple[str, ...]] = {
     "disputes": ("disputes",),
     "dispute_rate_pct": ("disputed_orders", "dispute_cohort"),
     "median_resolution_h": ("resolution_hours",),
+    "reply_rate_pct": ("replied", "reply_cohort"),
+    "median_reply_h": ("reply_hours",),
 }
 DISPUTE_FIGURES = ("tickets", "median_first_response_h", "disputes", "dispute_rate_pct", "median_resolution_h")
 
@@ -186,7 +188,7 @@ def figures(s: dict[str, Any], missing: dict[str, str]) -> dict[str, Any]:
         "avg_rating": round(s["rating_sum"] / s["rated"], 2) if s.get("rated") else None,
         "satisfaction_pct": _pct(s.get("positive"), s.get("rated")),
         "csat_pct": _pct(s.get("happy_orders"), s.get("rated_orders")),
-        "reply_rate_pct": _pct(s.get("replied"), s.get("reviews")),
+        "reply_rate_pct": _pct(s.get("replied"), s.get("reply_cohort")),
         "median_reply_h": _median(s.get("reply_hours")),
         "tickets": s.get("tickets"),
         "median_first_response_h": _median(s.get("first_response_hours")),

@@ -66,6 +66,7 @@ def _period(db: sqlite3.Connection, account: str, start: str, end: str) -> dict[
     s["rated_orders"], s["happy_orders"] = sums.get("rated_orders", 0), sums.get("happy_orders", 0)
     for name in ("reviews", "rated", "rating_sum", "positive"):
         s[name] = sums.get(name, 0)
+    s["reply_cohort"] = s["reviews"]  # its own input: a marketplace that hides replies drops it, not the reviews
     # Replies sent from mktcrm (outbox) count for reviews the marketplace does not show as answered yet.
     s["replied"] = (
         sums.get("replied", 0)

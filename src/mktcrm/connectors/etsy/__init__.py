@@ -70,6 +70,10 @@ class EtsyConnector(Connector):
     kpi_gaps: ClassVar[dict[str, str]] = {
         "tickets": "Etsy has no API for conversations",
         "median_first_response_h": "Etsy has no API for conversations",
+        # Shop replies are written in Shop Manager and never returned by getReviewsByShop (ListingReview has no
+        # response field), so a seller who answers there would read 0 %: unknown, not zero.
+        "reply_rate_pct": "Etsy's API does not return shop replies to reviews (see Shop Manager > Reviews)",
+        "median_reply_h": "Etsy's API does not return shop replies to reviews (see Shop Manager > Reviews)",
     }
     kpi_limits = (
         KpiLimit("avg_rating", "min", 4.8, "Etsy Star Seller: average review rating", _STAR),
