@@ -354,7 +354,7 @@ def test_data_is_stable_per_seed_and_scales() -> None:
 @pytest.mark.parametrize("counting", ["records", "pages"])
 def test_inventory_follows_next_links_whatever_offset_counts(home: Home, counting: str) -> None:
     _, sb = _setup(home, page_size=5)
-    sb.inventory_offset = counting
+    sb.offset_counts = counting
     home.ok("sync", "--stream", "listings", "--quiet")
     assert home.count("listings") == len(sb.data.inventory) > 10
     offsets = [r.url.params["offset"] for r in _calls(sb, INVENTORY)]
@@ -372,3 +372,40 @@ def test_a_short_inventory_snapshot_marks_nothing_removed(home: Home) -> None:
     sb.data.inventory.pop()  # really gone: a complete read marks it
     home.ok("sync", "--stream", "listings", "--quiet")
     assert home.sql("SELECT count(*) FROM listings WHERE state = 'removed'") == [(1,)]
+
+
+@pytest.mark.parametrize("counting", ["records", "pages"])
+def test_feedback_and_disputes_follow_next_links_whatever_offset_counts(home: Home, counting: str) -> None:
+    _, sb = _setup(home, orders=200, page_size=5)
+    now = datetime.now(UTC)
+    for i, order in enumerate(sb.data.ds.orders[:12]):  # 12 + the data's own, 5 a page: several pages a window
+        sb.add_dispute(sb.data.order_id(order), "OPEN", now - timedelta(days=3, hours=i))
+    sb.offset_counts = counting
+    home.ok("sync", "--stream", "reviews", "--stream", "disputes", "--quiet")
+    assert home.count("reviews") == len(sb.data.rated_orders()) > 50
+    assert home.count("disputes") == len(sb.data.disputes) >= 12
+    step = {"records": {FEEDBACK: 25, DISPUTES: 5}, "pages": {FEEDBACK: 1, DISPUTES: 1}}[counting]
+    for path in (FEEDBACK, DISPUTES):
+        calls = _calls(sb, path)
+        runs = [list(g) for _, g in itertools.groupby(calls, key=lambda r: r.url.params.get("open_date_from"))]
+        assert any(len(run) > 1 for run in runs)  # some window (or the feedback list) took several pages
+        for run in runs:  # eBay's own links, never an offset computed here
+            assert [r.url.params["offset"] for r in run] == [str(i * step[path]) for i in range(len(run))]
+
+
+def test_a_client_computing_offsets_itself_misses_records(home: Home) -> None:
+    """What the connector used to do (offset += records read) loses feedback when eBay counts pages."""
+    _, sb = _setup(home, orders=200)
+    sb.offset_counts = "pages"
+    client = _client(sb)
+    query = {"user_id": sb.data.seller, "feedback_type": "FEEDBACK_RECEIVED", "sort": "TIME", "limit": 25}
+    computed: list[str] = []
+    while True:
+        body = client.get(FEEDBACK, params={**query, "offset": len(computed)}).json()
+        entries = body["feedbackEntries"]
+        computed += [e["feedbackId"] for e in entries]
+        if not entries or len(computed) >= body["pagination"]["total"]:
+            break
+    assert len(set(computed)) < len(sb.data.rated_orders())  # the second request skipped 24 pages
+    home.ok("sync", "--stream", "reviews", "--quiet")
+    assert home.count("reviews") == len(sb.data.rated_orders())  # following `next` reads them all

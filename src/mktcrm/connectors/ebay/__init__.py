@@ -156,14 +156,19 @@ class EbayConnector(Connector):
         found = _reply_in(self.ctx.client.get_json(FEEDBACK_PATH, params), feedback_id)
         if found is not None:
             return found
-        params = {**{k: v for k, v in params.items() if k != "feedback_id"}, "filter": "role:BUYER", "sort": "TIME"}
-        for page in range(SEARCH_PAGES):
-            body = self.ctx.client.get_json(FEEDBACK_PATH, {**params, "limit": 200, "offset": 200 * page})
+        from urllib.parse import parse_qsl, urlsplit
+
+        query: dict[str, Any] = {k: v for k, v in params.items() if k != "feedback_id"}
+        query.update({"filter": "role:BUYER", "sort": "TIME", "limit": 200, "offset": 0})
+        for _ in range(SEARCH_PAGES):
+            body = self.ctx.client.get_json(FEEDBACK_PATH, query)
             found = _reply_in(body, feedback_id)
             if found is not None:
                 return found
-            if len(body.get("feedbackEntries") or []) < 200:
+            following = (body.get("pagination") or {}).get("next") if isinstance(body, dict) else None
+            if not following:
                 break
+            query = dict(parse_qsl(urlsplit(str(following)).query, keep_blank_values=True))  # eBay's link, as written
         return UNKNOWN
 
     # -- payment disputes -----------------------------------------------------------------------------
