@@ -409,3 +409,21 @@ def test_a_client_computing_offsets_itself_misses_records(home: Home) -> None:
     assert len(set(computed)) < len(sb.data.rated_orders())  # the second request skipped 24 pages
     home.ok("sync", "--stream", "reviews", "--quiet")
     assert home.count("reviews") == len(sb.data.rated_orders())  # following `next` reads them all
+
+
+def test_a_spent_daily_quota_stops_the_stream_says_when_and_the_next_sync_resumes(home: Home) -> None:
+    _, sb = _setup(home, orders=400)
+    sb.daily_quota = {FEEDBACK: 2}  # two getFeedback calls left today
+    result = home.run("sync", "--stream", "reviews")
+    assert result.exit_code == 5
+    error = result.stderr
+    assert "shop1" in error and "HTTP 429" in error and "UTC (a spent daily quota)" in error
+    assert "resumes where this one stopped" in error and "Traceback" not in error
+    assert "00:00 UTC" in error  # eBay's Retry-After ends at midnight UTC in the sandbox
+    assert len(_calls(sb, FEEDBACK)) == 3  # two pages, then one refused call: no retries against a spent quota
+    assert home.count("reviews") == 50
+    sb.requests.clear()
+    sb.daily_quota = {FEEDBACK: 100}  # the next day, with calls enough
+    home.ok("sync", "--stream", "reviews", "--quiet")
+    assert _calls(sb, FEEDBACK)[0].url.params["offset"] == "50"  # resumed at eBay's own next link
+    assert home.count("reviews") == len(sb.data.rated_orders())

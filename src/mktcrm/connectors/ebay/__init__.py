@@ -16,6 +16,7 @@ from mktcrm.connectors.ebay.feedback import ReviewsStream
 from mktcrm.connectors.ebay.streams import ListingsStream, OrdersStream
 from mktcrm.connectors.kpi_limit import KpiLimit
 from mktcrm.errors import ConflictError, NotSupportedError
+from mktcrm.http.rate_limit import RateLimit
 
 if TYPE_CHECKING:
     import httpx
@@ -34,6 +35,9 @@ SCOPES = tuple(
     for s in ("sell.inventory.readonly", "sell.fulfillment.readonly", "sell.payment.dispute", "commerce.feedback")
 )
 _STANDARDS = "https://www.ebay.com.au/help/policies/selling-policies/seller-performance-policy?id=4347"
+# Default per-application daily quotas per API (developer.ebay.com API call limits; UNVERIFIED figures,
+# an app's own are in the Developer Analytics API getRateLimits). Payment disputes are Fulfillment API calls.
+_LIMITS = "eBay API call limits, per application and day"
 
 
 class EbayConnector(Connector):
@@ -87,6 +91,11 @@ class EbayConnector(Connector):
             "transaction_defect_rate_pct", "max", 2.0, "eBay transaction defect rate", _STANDARDS, note=_DASHBOARD
         ),
         KpiLimit("late_shipment_rate_pct", "max", 7.0, "eBay late shipment rate", _STANDARDS, note=_DASHBOARD),
+    )
+    rate_limits = (
+        RateLimit.daily("eBay Fulfillment API", r"/sell/fulfillment/v1/", 100_000, _LIMITS),
+        RateLimit.daily("eBay Inventory API", r"/sell/inventory/v1/", 2_000_000, _LIMITS),
+        RateLimit.daily("eBay Feedback API", r"/commerce/feedback/v1/", 5_000, _LIMITS),
     )
     sandbox = "mktcrm.connectors.ebay.sandbox.marketplace:EbaySandbox"
     demo_accounts = ("ebay-fr",)

@@ -10,6 +10,8 @@ Lists are filtered once and cached, and JSON is built only for the page served, 
 from __future__ import annotations
 
 import base64
+import math
+import time
 from collections.abc import Callable, Hashable
 from datetime import date, datetime
 from typing import Any, ClassVar
@@ -82,6 +84,9 @@ class EbaySandbox(EbayWritesMixin, SandboxBase):
         # What `offset` counts on every paged list: "records" (eBay's servers) or "pages" (the specs' wording).
         # Either way each answer's `next` link is right; a client that computes offsets itself is wrong in one.
         self.offset_counts = "records"
+        # Tests: API path prefix -> calls allowed per UTC day; past it eBay's 429 (Retry-After until midnight UTC).
+        self.daily_quota: dict[str, int] = {}
+        self.quota_used: dict[str, int] = {}
         self.inventory_short = 0  # items the answer's total counts but no page returns (a snapshot cut short)
 
     @property
@@ -142,6 +147,7 @@ class EbaySandbox(EbayWritesMixin, SandboxBase):
     def answer(self, request: httpx.Request, path: str) -> httpx.Response:
         if path == TOKEN_PATH:
             return self._token(request)
+        self._count_quota(path)
         if path == RESPOND_PATH:
             return self._respondToFeedback(request)
         match = DISPUTE_PATH.match(path)
@@ -161,6 +167,21 @@ class EbaySandbox(EbayWritesMixin, SandboxBase):
         except qp.BadRequest as err:
             return json_response(400, payloads.error(err.error_id, "API_REQUEST", "REQUEST", err.message, err.param))
         return json_response(200, body)
+
+    def _count_quota(self, path: str) -> None:
+        """eBay's per-API daily call limit: the call past it is refused until the quota resets."""
+        api = next((prefix for prefix in self.daily_quota if path.startswith(prefix)), None)
+        if api is None:
+            return
+        self.quota_used[api] = self.quota_used.get(api, 0) + 1
+        if self.quota_used[api] > self.daily_quota[api]:
+            now = time.time()
+            wait = math.ceil(DAY - now % DAY)
+            raise ApiError(
+                429,
+                "Too many requests. The request limit has been reached for the resource.",
+                {"Retry-After": str(wait)},
+            )
 
     def _token(self, request: httpx.Request) -> httpx.Response:
         """OAuth refresh-token grant; OAuth-style errors (`error`, `error_description`), not REST ones."""
