@@ -66,9 +66,11 @@ class EbayConnector(Connector):
         "open_dispute": NONE,  # buyers open returns, inquiries and cases
         "message_dispute": API,  # Post-Order / Message API
         "resolve_dispute": API,  # payment dispute accept / contest
+        "solicit_review": NONE,  # no review-request API
     }
     instead: ClassVar[dict[str, str]] = {
         "open_dispute": "buyers open returns and cases; message the buyer from the order in Seller Hub",
+        "solicit_review": "eBay has no review-request API: eBay reminds buyers to leave feedback itself",
     }
     streams = (ListingsStream, OrdersStream, ReviewsStream, DisputesStream)
     default_base_url = "https://api.ebay.com"
