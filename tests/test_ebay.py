@@ -417,7 +417,7 @@ def test_a_spent_daily_quota_stops_the_stream_says_when_and_the_next_sync_resume
     result = home.run("sync", "--stream", "reviews")
     assert result.exit_code == 5
     error = result.stderr
-    assert "shop1" in error and "HTTP 429" in error and "UTC (a spent daily quota)" in error
+    assert "shop1" in error and "HTTP 429" in error and "UTC: a spent call quota" in error
     assert "resumes where this one stopped" in error and "Traceback" not in error
     assert "00:00 UTC" in error  # eBay's Retry-After ends at midnight UTC in the sandbox
     assert len(_calls(sb, FEEDBACK)) == 3  # two pages, then one refused call: no retries against a spent quota

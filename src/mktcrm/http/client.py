@@ -198,8 +198,8 @@ class ApiClient:
             if exc.quota:  # the marketplace asks to come back in hours: a spent quota, not a busy moment
                 resets = time.strftime("%Y-%m-%d %H:%M", time.gmtime(time.time() + exc.seconds))
                 raise QuotaSpentError(
-                    f"{self.account}: {cause}the marketplace asks to wait {exc.seconds / 3600:.1f} h, "
-                    f"until {resets} UTC (a spent daily quota)",
+                    f"{self.account}: {cause}the marketplace asks to wait {exc.seconds:.0f} s "
+                    f"({exc.seconds / 3600:.1f} h), until {resets} UTC: a spent call quota",
                     hint="the next sync after that resumes where this one stopped",
                 ) from None
             raise TemporaryError(
