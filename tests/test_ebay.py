@@ -7,6 +7,7 @@ import itertools
 import json
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -15,6 +16,7 @@ import pytest
 
 from conftest import ANCHOR, Home, sandbox_account
 from contract import check
+from mktcrm.connectors.ebay.sandbox import payloads
 from mktcrm.connectors.ebay.sandbox.marketplace import EbaySandbox
 from mktcrm.connectors.ebay.sandbox.payloads import COMMENT_TYPE
 from mktcrm.sandbox import OBSERVERS, open_sandbox
@@ -427,3 +429,18 @@ def test_a_spent_daily_quota_stops_the_stream_says_when_and_the_next_sync_resume
     home.ok("sync", "--stream", "reviews", "--quiet")
     assert _calls(sb, FEEDBACK)[0].url.params["offset"] == "50"  # resumed at eBay's own next link
     assert home.count("reviews") == len(sb.data.rated_orders())
+
+
+def test_a_partially_refunded_order_counts_only_what_the_seller_kept(home: Home) -> None:
+    """Order 13-00014-03515: 83.98 + 364.98 = 448.96 paid, the 83.98 line refunded: 364.98 kept."""
+    _, sb = _setup(home)
+    home.ok("sync", "--stream", "orders", "--quiet")
+    assert home.sql("SELECT status, total_minor FROM orders WHERE id = '13-00014-03515'") == [("FULFILLED", 36498)]
+    kpi = json.loads(home.ok("kpi", "--period", "3650d", "--json").stdout)
+    revenue = Decimal(next(r for r in kpi if r.get("account") == "shop1")["revenue"])
+    gross = sum(
+        Decimal(payloads.order(sb.data, o)["pricingSummary"]["total"]["value"])
+        for o in sb.data.ds.orders
+        if payloads.order(sb.data, o)["cancelStatus"]["cancelState"] != "CANCELED"
+    )
+    assert revenue == gross - Decimal("83.98")  # the one partial refund in this shop, and nothing else
