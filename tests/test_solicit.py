@@ -157,3 +157,23 @@ def test_marketplaces_without_the_api_say_so(home: Home) -> None:
     assert "Hint: Mirakl has no review-request API" in refused.stderr and "Traceback" not in refused.stderr
     capabilities = json.loads(home.ok("accounts", "--capabilities", "--json").stdout)
     assert {r["account"]: r["solicit"] for r in capabilities} == {"boutique": "api", "shop1": "none"}
+
+
+def test_an_order_with_a_claim_or_a_return_is_not_asked(home: Home) -> None:
+    """Amazon claims are not synced (no API); a dispute the cache holds for the order still counts."""
+    import sqlite3
+
+    sb, ids = _setup(home)
+    db = sqlite3.connect(home.db_path)
+    with db:
+        for dispute, kind, order in (("c1", "claim", ids["eligible"]), ("r1", "return", ids["edge_in"])):
+            db.execute(
+                "INSERT INTO disputes (account, id, marketplace, kind, order_id, status, raw)"
+                " VALUES ('boutique', ?, 'amazon', ?, ?, 'open', '{}')",
+                (dispute, kind, order),
+            )
+    db.close()
+    rows = _rows(home.ok("solicit", "--since", "3650d", "--json"))
+    assert (rows[ids["eligible"]]["state"], rows[ids["eligible"]]["detail"]) == ("skipped", "disputed")
+    assert rows[ids["edge_in"]]["detail"] == "returned or refunded"
+    assert not {ids["eligible"], ids["edge_in"]} & sb.solicited

@@ -183,13 +183,20 @@ class Solicitation:
 def send_solicitations(deps: Deps, plan: Plan) -> list[Outcome]:
     """Ask every eligible order once, after the marketplace's own check; the others are reported as skipped."""
     outcomes: list[Outcome] = []
-    with outbox.outbox_lock(deps):
-        for candidate in plan.candidates:
-            outcomes.append(_send_one(deps, candidate) if candidate.eligible else candidate.row("skipped"))
+    checkers: dict[str, Connector] = {}  # one connector (one sign-in) per account for the eligibility checks
+    try:
+        with outbox.outbox_lock(deps):
+            for candidate in plan.candidates:
+                outcomes.append(
+                    _send_one(deps, candidate, checkers) if candidate.eligible else candidate.row("skipped")
+                )
+    finally:
+        for connector in checkers.values():
+            connector.ctx.client.close()
     return outcomes
 
 
-def _send_one(deps: Deps, candidate: Candidate) -> Outcome:
+def _send_one(deps: Deps, candidate: Candidate, checkers: dict[str, Connector]) -> Outcome:
     order = candidate.order
     found = rows.rows_for(deps.db, Solicitation.table, candidate.account, candidate.order_id)
     row = found[0] if found else None
@@ -197,7 +204,9 @@ def _send_one(deps: Deps, candidate: Candidate) -> Outcome:
         return candidate.row("skipped", f"already asked ({row['state']})")
     if row is None:
         try:
-            offered = _offered(deps, order)
+            if candidate.account not in checkers:
+                checkers[candidate.account] = deps.connector_for(deps.settings.account(candidate.account))
+            offered = checkers[candidate.account].solicitation_offered(order)
         except MktcrmError as exc:
             return candidate.row("failed", exc.message, int(exc.exit_code))
         if not offered:
@@ -216,14 +225,6 @@ def _send_one(deps: Deps, candidate: Candidate) -> Outcome:
         row = rows.rows_for(deps.db, Solicitation.table, candidate.account, candidate.order_id)[0]
     done = outbox.deliver(deps, Solicitation(order), row)
     return candidate.row(done.state, done.detail or "review requested", done.exit_code)
-
-
-def _offered(deps: Deps, order: dict[str, Any]) -> bool:
-    connector = deps.connector_for(deps.settings.account(order["account"]))
-    try:
-        return connector.solicitation_offered(order)
-    finally:
-        connector.ctx.client.close()
 
 
 def exit_code(outcomes: list[Outcome]) -> int:
