@@ -32,6 +32,7 @@ def test_accounts_capabilities_is_one_column_per_action(home: Home) -> None:
         "open",
         "message",
         "resolve",
+        "solicit",
     ]
     table = home.run("accounts", "-c", env={"MKTCRM_FORCE_TTY": "1", "NO_COLOR": "1", "COLUMNS": "60"}).stdout
     assert "RESOLVE" in table and "manual" in table  # no column dropped on a narrow terminal

@@ -7,6 +7,7 @@ import itertools
 import json
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -15,6 +16,7 @@ import pytest
 
 from conftest import ANCHOR, Home, sandbox_account
 from contract import check
+from mktcrm.connectors.ebay.sandbox import payloads
 from mktcrm.connectors.ebay.sandbox.marketplace import EbaySandbox
 from mktcrm.connectors.ebay.sandbox.payloads import COMMENT_TYPE
 from mktcrm.sandbox import OBSERVERS, open_sandbox
@@ -354,7 +356,7 @@ def test_data_is_stable_per_seed_and_scales() -> None:
 @pytest.mark.parametrize("counting", ["records", "pages"])
 def test_inventory_follows_next_links_whatever_offset_counts(home: Home, counting: str) -> None:
     _, sb = _setup(home, page_size=5)
-    sb.inventory_offset = counting
+    sb.offset_counts = counting
     home.ok("sync", "--stream", "listings", "--quiet")
     assert home.count("listings") == len(sb.data.inventory) > 10
     offsets = [r.url.params["offset"] for r in _calls(sb, INVENTORY)]
@@ -372,3 +374,73 @@ def test_a_short_inventory_snapshot_marks_nothing_removed(home: Home) -> None:
     sb.data.inventory.pop()  # really gone: a complete read marks it
     home.ok("sync", "--stream", "listings", "--quiet")
     assert home.sql("SELECT count(*) FROM listings WHERE state = 'removed'") == [(1,)]
+
+
+@pytest.mark.parametrize("counting", ["records", "pages"])
+def test_feedback_and_disputes_follow_next_links_whatever_offset_counts(home: Home, counting: str) -> None:
+    _, sb = _setup(home, orders=200, page_size=5)
+    now = datetime.now(UTC)
+    for i, order in enumerate(sb.data.ds.orders[:12]):  # 12 + the data's own, 5 a page: several pages a window
+        sb.add_dispute(sb.data.order_id(order), "OPEN", now - timedelta(days=3, hours=i))
+    sb.offset_counts = counting
+    home.ok("sync", "--stream", "reviews", "--stream", "disputes", "--quiet")
+    assert home.count("reviews") == len(sb.data.rated_orders()) > 50
+    assert home.count("disputes") == len(sb.data.disputes) >= 12
+    step = {"records": {FEEDBACK: 25, DISPUTES: 5}, "pages": {FEEDBACK: 1, DISPUTES: 1}}[counting]
+    for path in (FEEDBACK, DISPUTES):
+        calls = _calls(sb, path)
+        runs = [list(g) for _, g in itertools.groupby(calls, key=lambda r: r.url.params.get("open_date_from"))]
+        assert any(len(run) > 1 for run in runs)  # some window (or the feedback list) took several pages
+        for run in runs:  # eBay's own links, never an offset computed here
+            assert [r.url.params["offset"] for r in run] == [str(i * step[path]) for i in range(len(run))]
+
+
+def test_a_client_computing_offsets_itself_misses_records(home: Home) -> None:
+    """What the connector used to do (offset += records read) loses feedback when eBay counts pages."""
+    _, sb = _setup(home, orders=200)
+    sb.offset_counts = "pages"
+    client = _client(sb)
+    query = {"user_id": sb.data.seller, "feedback_type": "FEEDBACK_RECEIVED", "sort": "TIME", "limit": 25}
+    computed: list[str] = []
+    while True:
+        body = client.get(FEEDBACK, params={**query, "offset": len(computed)}).json()
+        entries = body["feedbackEntries"]
+        computed += [e["feedbackId"] for e in entries]
+        if not entries or len(computed) >= body["pagination"]["total"]:
+            break
+    assert len(set(computed)) < len(sb.data.rated_orders())  # the second request skipped 24 pages
+    home.ok("sync", "--stream", "reviews", "--quiet")
+    assert home.count("reviews") == len(sb.data.rated_orders())  # following `next` reads them all
+
+
+def test_a_spent_daily_quota_stops_the_stream_says_when_and_the_next_sync_resumes(home: Home) -> None:
+    _, sb = _setup(home, orders=400)
+    sb.daily_quota = {FEEDBACK: 2}  # two getFeedback calls left today
+    result = home.run("sync", "--stream", "reviews")
+    assert result.exit_code == 5
+    error = result.stderr
+    assert "shop1" in error and "HTTP 429" in error and "UTC: a spent call quota" in error
+    assert "resumes where this one stopped" in error and "Traceback" not in error
+    assert "00:00 UTC" in error  # eBay's Retry-After ends at midnight UTC in the sandbox
+    assert len(_calls(sb, FEEDBACK)) == 3  # two pages, then one refused call: no retries against a spent quota
+    assert home.count("reviews") == 50
+    sb.requests.clear()
+    sb.daily_quota = {FEEDBACK: 100}  # the next day, with calls enough
+    home.ok("sync", "--stream", "reviews", "--quiet")
+    assert _calls(sb, FEEDBACK)[0].url.params["offset"] == "50"  # resumed at eBay's own next link
+    assert home.count("reviews") == len(sb.data.rated_orders())
+
+
+def test_a_partially_refunded_order_counts_only_what_the_seller_kept(home: Home) -> None:
+    """Order 13-00014-03515: 83.98 + 364.98 = 448.96 paid, the 83.98 line refunded: 364.98 kept."""
+    _, sb = _setup(home)
+    home.ok("sync", "--stream", "orders", "--quiet")
+    assert home.sql("SELECT status, total_minor FROM orders WHERE id = '13-00014-03515'") == [("FULFILLED", 36498)]
+    kpi = json.loads(home.ok("kpi", "--period", "3650d", "--json").stdout)
+    revenue = Decimal(next(r for r in kpi if r.get("account") == "shop1")["revenue"])
+    gross = sum(
+        Decimal(payloads.order(sb.data, o)["pricingSummary"]["total"]["value"])
+        for o in sb.data.ds.orders
+        if payloads.order(sb.data, o)["cancelStatus"]["cancelState"] != "CANCELED"
+    )
+    assert revenue == gross - Decimal("83.98")  # the one partial refund in this shop, and nothing else

@@ -102,7 +102,8 @@ def test_full_sync_stores_what_the_shop_holds(home: Home) -> None:
     # totals, statuses and lines as Etsy says; ratings 1-5 with French text and hostile strings kept verbatim
     by_id = {str(x["receipt_id"]): x for x in truth["orders"]}
     for oid, status, total in home.sql("SELECT id, status, total_minor FROM orders"):
-        assert status == by_id[oid]["status"] and total == by_id[oid]["grandtotal"]["amount"]
+        refunded = sum(r["amount"]["amount"] for r in by_id[oid]["refunds"])  # all in cents, EUR
+        assert status == by_id[oid]["status"] and total == by_id[oid]["grandtotal"]["amount"] - refunded
     assert home.count("order_lines") == sum(len(x["transactions"]) for x in truth["orders"])
     assert {r[0] for r in home.sql("SELECT rating FROM reviews")} <= {1, 2, 3, 4, 5}
     bodies = " ".join(r[0] or "" for r in home.sql("SELECT body FROM reviews"))
@@ -417,3 +418,19 @@ def test_a_sync_stays_under_etsys_per_second_limit(home: Home) -> None:
     sb.limit_per_second, sb.enforce_rate_limit = 4, True  # past it: 429, and a 429 fails this sync
     home.ok("sync", "--quiet")
     assert home.count("orders") == 40 and len(sb.requests) > 8  # enough calls to cross 4 in a second
+
+
+def test_a_partially_refunded_receipt_counts_only_what_the_seller_kept(synced: tuple[Home, EtsySandbox]) -> None:
+    """Receipt 3100000001: 48.90 + 199.00 = 247.90 paid; the 48.90 line is refunded, so revenue keeps 199.00."""
+    home, sb = synced
+
+    def revenue() -> Decimal:
+        kpi = json.loads(home.ok("kpi", "--period", "3650d", "--json").stdout)
+        return Decimal(next(r for r in kpi if r.get("account") == "atelier")["revenue"])
+
+    assert home.sql("SELECT status, total_minor FROM orders WHERE id = '3100000001'") == [("completed", 24790)]
+    before = revenue()
+    sb.update_receipt(3100000001, datetime.now(UTC), refund_lines=1)
+    home.ok("sync", "--stream", "orders", "--quiet")
+    assert home.sql("SELECT status, total_minor FROM orders WHERE id = '3100000001'") == [("partially refunded", 19900)]
+    assert revenue() == before - Decimal("48.90")

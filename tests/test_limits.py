@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from mktcrm.http.limits import Limiter
 from mktcrm.http.rate_limit import RateLimit
 
@@ -47,3 +49,24 @@ def test_headers_correct_the_declared_rate() -> None:
     for _ in range(3):
         etsy.acquire("GET", "/v3/x")
     assert [round(s, 3) for s in clock.sleeps[before:]] == [0.278, 0.278]
+
+
+def test_a_daily_quota_stops_with_the_time_it_resets_and_counts_again_the_next_day() -> None:
+    import pytest
+
+    from mktcrm.errors import QuotaSpentError
+
+    day = [datetime(2026, 12, 1, 21, 30, tzinfo=UTC)]
+    feedback = RateLimit.daily("eBay Feedback API", r"/commerce/feedback/v1/", 3, "eBay API call limits")
+    clock = Clock()
+    limiter = Limiter([feedback], sleep=clock.sleep, clock=clock, today=lambda: day[0])
+    for _ in range(3):
+        limiter.acquire("GET", "/commerce/feedback/v1/feedback")
+    with pytest.raises(QuotaSpentError) as refused:
+        limiter.acquire("GET", "/commerce/feedback/v1/feedback")
+    assert "daily quota of 3 calls is spent" in refused.value.message
+    assert "resets at 2026-12-02 00:00 UTC (in 2.5 h)" in refused.value.message
+    assert clock.sleeps == []  # refused at once, never a wait of hours
+    day[0] = datetime(2026, 12, 2, 0, 1, tzinfo=UTC)
+    limiter.acquire("GET", "/commerce/feedback/v1/feedback")  # a new day, a new quota
+    assert feedback.describe() == "eBay Feedback API: 3 calls a day"

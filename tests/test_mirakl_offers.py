@@ -96,3 +96,25 @@ def test_evaluations_are_fetched_concurrently_with_the_same_result(home: Home) -
     # Only orders that can carry an evaluation are asked.
     rateable = {"SHIPPED", "TO_COLLECT", "RECEIVED", "CLOSED"}
     assert len(asked) == sum(o.state in rateable for o in sb.data.orders)
+
+
+def test_export_files_follow_the_spec_and_prices_come_from_prices(home: Home) -> None:
+    """OF54's JSON file structure has no product_title and no top-level price: the unit price is `prices[]`."""
+    from conftest import SPECS
+
+    spec = json.loads((SPECS / "mirakl" / "mirakl-mmp-seller-openapi.json").read_text(encoding="utf-8"))
+    fields = set(spec["components"]["schemas"]["OF54_Response_200_Ext_FileStructure"]["properties"])
+    assert "product_title" not in fields and "price" not in fields
+    home.configure()
+    sb = sandbox()
+    home.ok("sync", "--stream", "listings", "--quiet")
+    files = [r for r in sb.requests if "/export/async/file/" in r.url.path]
+    client = httpx.Client(transport=httpx.MockTransport(sb.handler))
+    seen = [item for r in files for item in client.get(r.url, headers=dict(r.headers)).json()]
+    assert seen and all(set(item) <= fields for item in seen)
+    discounted = [o for o in sb.data.offers if o.offer_id % 7 == 3]
+    assert discounted  # 20 % above the price paid before the discount: the stored price is what a buyer pays
+    for offer in discounted + sb.data.offers[:3]:
+        assert home.sql("SELECT price_minor FROM listings WHERE id = ?", str(offer.offer_id)) == [
+            (round(offer.price * 100),)
+        ]

@@ -19,8 +19,9 @@ WRITES = {
     "open_dispute": False,  # Mirakl: a message thread on an order
     "send_dispute_message": False,  # a message: exactly-once outbox
     "resolve_dispute": True,  # refund / closed case: `disputes resolve` asks, --yes, --dry-run
+    "solicit_review": False,  # Amazon's fixed review request: exactly-once outbox, `solicit --dry-run`
 }
-READS = {"check", "stream", "remote_reply", "dispute_messages", "dispute_reasons"}
+READS = {"check", "stream", "remote_reply", "dispute_messages", "dispute_reasons", "solicitation_offered"}
 MONEY_WORDS = ("refund", "accept", "cancel", "close", "resolve", "issue", "pay", "credit", "return")
 
 

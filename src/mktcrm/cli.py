@@ -58,6 +58,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "reviews": ("mktcrm.commands.reviews", "Reviews and seller feedback in the cache."),
     "replies": ("mktcrm.commands.replies", "The reply outbox: what was sent, queued, or failed."),
     "tasks": ("mktcrm.commands.tasks", "Things to do by hand in a marketplace's web UI (no API)."),
+    "solicit": (
+        "mktcrm.commands.solicit",
+        "Ask the buyers of recent orders for a review (Amazon's Solicitations API), once per order.",
+    ),
     "templates": ("mktcrm.commands.templates", "Reply templates (Jinja2, sandboxed)."),
     "charter": (
         "mktcrm.commands.charter",

@@ -65,6 +65,10 @@ class TemporaryError(MktcrmError):
     exit_code = ExitCode.TEMPORARY
 
 
+class QuotaSpentError(TemporaryError):
+    """A daily call quota is spent: the stream stops at its saved cursor until the quota resets."""
+
+
 class NotFoundError(MktcrmError):
     """An id given on the command line does not exist in the cache."""
 

@@ -50,7 +50,7 @@ class Order:
     created_at: str | None  # required by the cache: a page with an undated order fails loudly
     updated_at: str | None
     status: str | None = None
-    total_minor: int | None = None
+    total_minor: int | None = None  # what the seller keeps: net of refunds already made (revenue sums it)
     currency: str | None = None
     buyer_id: str | None = None  # the marketplace's customer id; stored only as a keyed hash
     buyer_name: str | None = None  # at most "First L."

@@ -54,6 +54,7 @@ CAPABILITY_COLUMNS = {
     "open_dispute": "open",
     "message_dispute": "message",
     "resolve_dispute": "resolve",
+    "solicit_review": "solicit",
 }
 MATRIX_FIELDS = (
     Field("account", "id"),
@@ -63,4 +64,8 @@ MATRIX_FIELDS = (
 
 
 def matrix_row(label: str, marketplace: str, caps: dict[str, str]) -> dict[str, Any]:
-    return {"account": label, "marketplace": marketplace, **{col: caps[cap] for cap, col in CAPABILITY_COLUMNS.items()}}
+    return {
+        "account": label,
+        "marketplace": marketplace,
+        **{col: caps.get(cap, "none") for cap, col in CAPABILITY_COLUMNS.items()},
+    }

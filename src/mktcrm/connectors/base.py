@@ -36,6 +36,7 @@ CAPABILITIES = (
     "open_dispute",
     "message_dispute",
     "resolve_dispute",
+    "solicit_review",
 )
 
 
@@ -403,6 +404,26 @@ class Connector:
     def resolve_dispute(self, dispute: dict[str, Any], reason_code: str) -> None:
         """Close or resolve the dispute on the marketplace (Mirakl OR64, eBay accept)."""
         self.require("resolve_dispute")
+        raise NotImplementedError
+
+    # Review requests (Amazon's Solicitations API), where `capabilities["solicit_review"]` is "api".
+    # Days after delivery when a request may go out (first, last) and the source of that rule.
+    solicit_window: ClassVar[tuple[int, int] | None] = None
+    solicit_source: ClassVar[str] = ""
+
+    @classmethod
+    def delivered_at(cls, order: dict[str, Any]) -> str | None:
+        """When an order (a row of the orders table, raw included) was or is promised delivered; None: unknown."""
+        return None
+
+    def solicitation_offered(self, order: dict[str, Any]) -> bool:
+        """Whether the marketplace offers a review request for this order now (its own, final check)."""
+        self.require("solicit_review")
+        raise NotImplementedError
+
+    def solicit_review(self, order: dict[str, Any]) -> None:
+        """Ask the buyer for a review of this order; RemoteError with the marketplace's words when refused."""
+        self.require("solicit_review")
         raise NotImplementedError
 
     @classmethod

@@ -233,3 +233,24 @@ def m008_kpi_rollups(db: sqlite3.Connection) -> None:
 
     rollups.create(db)
     rollups.rebuild(db)
+
+
+@migration
+def m009_solicitations(db: sqlite3.Connection) -> None:
+    """Review requests (Amazon Solicitations) in the one outbox's shape: one row per order, ever."""
+    _script(
+        db,
+        """
+        CREATE TABLE solicitations (
+            id INTEGER PRIMARY KEY,
+            account TEXT NOT NULL, order_id TEXT NOT NULL, marketplace TEXT NOT NULL,
+            body TEXT NOT NULL, template TEXT, findings TEXT,
+            state TEXT NOT NULL CHECK (state IN ('draft', 'queued', 'sending', 'sent', 'failed', 'manual_done')),
+            idempotency_key TEXT NOT NULL UNIQUE, remote_id TEXT, error TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0, task_id INTEGER,
+            created_at TEXT NOT NULL, updated_at TEXT NOT NULL, sent_at TEXT,
+            UNIQUE (account, order_id)
+        );
+        CREATE INDEX solicitations_state ON solicitations (state)
+        """,
+    )

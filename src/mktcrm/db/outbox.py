@@ -1,6 +1,7 @@
 """The outbox tables and the task list: local state, each state change committed on its own.
 
-Every outbox table (`replies`: review replies, `dispute_messages`: messages on disputes) has the
+Every outbox table (`replies`: review replies, `dispute_messages`: messages on disputes,
+`solicitations`: review requests on orders) has the
 same columns and state machine, so one set of functions serves them all, the table named by the
 caller. A row is created with its idempotency key before any network call, and every transition
 (`queued → sending → sent | failed`, or `queued → manual_done` through a task) is one UPDATE
@@ -28,7 +29,7 @@ TRANSITIONS = {
     "manual_done": set(),
 }
 # Each outbox table and the column naming what its rows answer (a review, a dispute).
-OUTBOXES = {"replies": "review_id", "dispute_messages": "dispute_id"}
+OUTBOXES = {"replies": "review_id", "dispute_messages": "dispute_id", "solicitations": "order_id"}
 
 
 def _ref_column(table: str) -> str:

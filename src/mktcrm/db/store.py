@@ -90,7 +90,7 @@ TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 # Columns that keep the earliest value seen (a buyer's first order, when a dispute was first seen open).
 KEEP_MIN = {"buyers": ("first_order_at",), "disputes": ("opened_at",)}
 # Columns a later page may not know any more (eBay hides buyer names after 90 days): keep what we had.
-KEEP_IF_NULL = {"buyers": ("display_name",), "disputes": ("respond_by", "thread_id")}
+KEEP_IF_NULL = {"buyers": ("display_name",), "disputes": ("respond_by", "thread_id"), "listings": ("title",)}
 
 
 def now_iso() -> str:

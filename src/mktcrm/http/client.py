@@ -19,7 +19,7 @@ import httpx
 from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_attempt
 
 from mktcrm import __version__
-from mktcrm.errors import AuthError, RemoteError, TemporaryError
+from mktcrm.errors import AuthError, QuotaSpentError, RemoteError, TemporaryError
 from mktcrm.http.breaker import BREAKERS, HostUnreachableError
 from mktcrm.http.limits import Limiter
 from mktcrm.text import one_line
@@ -195,6 +195,13 @@ class ApiClient:
             ) from None
         except _BudgetSpent as exc:
             cause = f"{exc.cause}; " if exc.cause else ""
+            if exc.quota:  # the marketplace asks to come back in hours: a spent quota, not a busy moment
+                resets = time.strftime("%Y-%m-%d %H:%M", time.gmtime(time.time() + exc.seconds))
+                raise QuotaSpentError(
+                    f"{self.account}: {cause}the marketplace asks to wait {exc.seconds:.0f} s "
+                    f"({exc.seconds / 3600:.1f} h), until {resets} UTC: a spent call quota",
+                    hint="the next sync after that resumes where this one stopped",
+                ) from None
             raise TemporaryError(
                 f"{self.account}: {cause}{exc.message}, which would exceed the retry budget",
                 hint="retry later, or raise [sync] retry_budget_seconds",
@@ -214,7 +221,10 @@ class ApiClient:
         host = f"{url.host}:{url.port}" if url.port else url.host
         BREAKERS.check(self.account, host)
         if self.limiter is not None:
-            self.limiter.acquire(method, url.path)
+            try:
+                self.limiter.acquire(method, url.path)
+            except QuotaSpentError as exc:
+                raise QuotaSpentError(f"{self.account}: {exc.message}", hint=exc.hint) from None
         try:
             response = self.http.request(method, path, params=params, **kw)
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:  # not reached at all: the breaker counts it
@@ -261,14 +271,19 @@ class ApiClient:
             spent = time.monotonic() - started
             if seconds > self.policy.max_single_wait or spent + seconds > self.policy.budget:
                 # Say what went wrong (a timeout, a 503…), not only that we stopped waiting.
-                raise _BudgetSpent(f"the next try was {seconds:.0f} s away", self._last_retryable)
+                raise _BudgetSpent(f"the next try was {seconds:.0f} s away", self._last_retryable, seconds)
             self.sleep(seconds)
 
         return sleep
 
 
+QUOTA_WAIT = 3600.0  # a 429 whose Retry-After is at least this long means a spent (daily) quota
+
+
 class _BudgetSpent(Exception):
-    def __init__(self, message: str, cause: str | None) -> None:
+    def __init__(self, message: str, cause: str | None, seconds: float) -> None:
         super().__init__(message)
         self.message = message
         self.cause = cause
+        self.seconds = seconds
+        self.quota = seconds >= QUOTA_WAIT and (cause or "").startswith("rate limited")

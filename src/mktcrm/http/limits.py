@@ -5,6 +5,8 @@ request, the client takes a token from the matching bucket, waiting when the buc
 long enough to notice is announced with how long it is, so a first sync says why it is slow. Answers
 adjust the buckets: `x-amzn-RateLimit-Limit` (Amazon's current rate for that operation), Etsy's
 `x-limit-per-second` / `x-remaining-this-second`. Thread-safe: per-order fetches share the buckets.
+A declared daily quota (`RateLimit.per_day`) is counted per UTC day: once spent, `acquire` raises
+`QuotaSpentError` with the time it resets, rather than sleeping for hours.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ import contextlib
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 
+from mktcrm.errors import QuotaSpentError
 from mktcrm.http.rate_limit import RateLimit
 
 ANNOUNCE_AFTER = 5.0  # seconds: shorter waits pass silently
@@ -59,10 +63,13 @@ class Limiter:
         sleep: Callable[[float], None] = time.sleep,
         announce: Callable[[str], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        today: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.rules = [(rule, TokenBucket(rule.rate, rule.burst, clock)) for rule in limits]
-        self.sleep, self.announce = sleep, announce
+        self.sleep, self.announce, self.today = sleep, announce, today
         self.waited = 0.0  # total pacing wait, for the sync report and the benchmarks
+        self.used: dict[str, tuple[str, int]] = {}  # operation -> (UTC day, calls made that day by this client)
+        self.lock = threading.Lock()
 
     def _bucket(self, method: str, path: str) -> tuple[RateLimit, TokenBucket] | None:
         return next(((r, b) for r, b in self.rules if r.matches(method, path)), None)
@@ -72,6 +79,8 @@ class Limiter:
         if found is None:
             return
         rule, bucket = found
+        if rule.per_day:
+            self._count(rule)
         wait = bucket.reserve()
         if wait <= 0:
             return
@@ -79,6 +88,23 @@ class Limiter:
             self.announce(f"{rule.describe()} ({rule.source}); next call in {wait:.0f} s")
         self.waited += wait
         self.sleep(wait)
+
+    def _count(self, rule: RateLimit) -> None:
+        """One more call against the rule's daily quota; refused once the day's quota is spent."""
+        now = self.today().astimezone(UTC)
+        day = now.date().isoformat()
+        with self.lock:
+            seen, used = self.used.get(rule.operation, (day, 0))
+            used = used if seen == day else 0
+            if used >= rule.per_day:
+                resets = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), UTC)
+                hours = (resets - now).total_seconds() / 3600
+                raise QuotaSpentError(
+                    f"{rule.operation}: the daily quota of {rule.per_day:,} calls is spent ({rule.source}); "
+                    f"it resets at {resets:%Y-%m-%d %H:%M} UTC (in {hours:.1f} h)",
+                    hint="the next sync after that resumes where this one stopped",
+                )
+            self.used[rule.operation] = (day, used + 1)
 
     def observe(self, method: str, path: str, headers: Mapping[str, str]) -> None:
         """Let the marketplace's own rate-limit headers correct the declared figures."""

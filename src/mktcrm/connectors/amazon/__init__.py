@@ -24,6 +24,7 @@ DEFAULT_TOKEN_URL = "https://api.amazon.com/auth/o2/token"
 TOKEN_PATH = "/auth/o2/token"
 _CRT = "https://sellercentral.amazon.com/gp/help/external/200549770"
 _48H = "https://www.sellerbee.com/forum/52"
+_SOL = "SP-API Solicitations v1"
 _PERF = "https://sellercentral.amazon.com/gp/help/external/G202124800"  # targets: codisto.help 360004508096
 
 
@@ -57,6 +58,7 @@ class AmazonConnector(Connector):
         "open_dispute": NONE,
         "message_dispute": API,  # Messaging API, fixed message types only
         "resolve_dispute": NONE,
+        "solicit_review": API,  # Solicitations API: productReviewAndSellerFeedback, once per order
     }
     instead: ClassVar[dict[str, str]] = {
         "reply_review": "answer in Seller Central > Performance > Feedback Manager",
@@ -75,6 +77,8 @@ class AmazonConnector(Connector):
         RateLimit("createReport", "POST", r"/reports/2021-06-30/reports$", 0.0167, 15, "SP-API Reports"),
         RateLimit("getReport", "GET", r"/reports/2021-06-30/reports/", 2.0, 15, "SP-API Reports"),
         RateLimit("getReportDocument", "GET", r"/reports/2021-06-30/documents/", 0.0167, 15, "SP-API Reports"),
+        RateLimit("getSolicitationActionsForOrder", "GET", r"/solicitations/v1/orders/[^/]+$", 1.0, 5, _SOL),
+        RateLimit("createProductReviewAndSellerFeedbackSolicitation", "POST", r"/solicitations/v1/", 1.0, 5, _SOL),
         RateLimit(
             "getMarketplaceParticipations",
             "GET",
@@ -125,6 +129,27 @@ class AmazonConnector(Connector):
     demo_accounts = ("amazon-fr",)
     spec_files = ("amazon-sp-api/*.json",)
     outside_spec = (r"^/auth/o2/token$", r"^/report-documents?/", r"^/documents?/")
+
+    # "Request a Review": 5 to 30 days after delivery. A secondary source (research/peer-features.md S15);
+    # getSolicitationActionsForOrder, asked before each request, is Amazon's own final word.
+    solicit_window = (5, 30)
+    solicit_source = "https://www.ecomengine.com/help/campaign-rules (secondary; issue 13)"
+
+    @classmethod
+    def delivered_at(cls, order: dict[str, Any]) -> str | None:
+        from mktcrm.connectors.amazon.solicitations import delivered_at
+
+        return delivered_at(order)
+
+    def solicitation_offered(self, order: dict[str, Any]) -> bool:
+        from mktcrm.connectors.amazon.solicitations import offered
+
+        return offered(self.ctx.client, order, list(self.ctx.account.get("marketplace_ids") or []))
+
+    def solicit_review(self, order: dict[str, Any]) -> None:
+        from mktcrm.connectors.amazon.solicitations import request
+
+        request(self.ctx.client, order, list(self.ctx.account.get("marketplace_ids") or []))
 
     @classmethod
     def auth(cls, account: Account, secret: Callable[[str], str]) -> httpx.Auth:

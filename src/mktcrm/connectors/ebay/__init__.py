@@ -16,6 +16,7 @@ from mktcrm.connectors.ebay.feedback import ReviewsStream
 from mktcrm.connectors.ebay.streams import ListingsStream, OrdersStream
 from mktcrm.connectors.kpi_limit import KpiLimit
 from mktcrm.errors import ConflictError, NotSupportedError
+from mktcrm.http.rate_limit import RateLimit
 
 if TYPE_CHECKING:
     import httpx
@@ -34,6 +35,9 @@ SCOPES = tuple(
     for s in ("sell.inventory.readonly", "sell.fulfillment.readonly", "sell.payment.dispute", "commerce.feedback")
 )
 _STANDARDS = "https://www.ebay.com.au/help/policies/selling-policies/seller-performance-policy?id=4347"
+# Default per-application daily quotas per API (developer.ebay.com API call limits; UNVERIFIED figures,
+# an app's own are in the Developer Analytics API getRateLimits). Payment disputes are Fulfillment API calls.
+_LIMITS = "eBay API call limits, per application and day"
 
 
 class EbayConnector(Connector):
@@ -62,9 +66,11 @@ class EbayConnector(Connector):
         "open_dispute": NONE,  # buyers open returns, inquiries and cases
         "message_dispute": API,  # Post-Order / Message API
         "resolve_dispute": API,  # payment dispute accept / contest
+        "solicit_review": NONE,  # no review-request API
     }
     instead: ClassVar[dict[str, str]] = {
         "open_dispute": "buyers open returns and cases; message the buyer from the order in Seller Hub",
+        "solicit_review": "eBay has no review-request API: eBay reminds buyers to leave feedback itself",
     }
     streams = (ListingsStream, OrdersStream, ReviewsStream, DisputesStream)
     default_base_url = "https://api.ebay.com"
@@ -87,6 +93,11 @@ class EbayConnector(Connector):
             "transaction_defect_rate_pct", "max", 2.0, "eBay transaction defect rate", _STANDARDS, note=_DASHBOARD
         ),
         KpiLimit("late_shipment_rate_pct", "max", 7.0, "eBay late shipment rate", _STANDARDS, note=_DASHBOARD),
+    )
+    rate_limits = (
+        RateLimit.daily("eBay Fulfillment API", r"/sell/fulfillment/v1/", 100_000, _LIMITS),
+        RateLimit.daily("eBay Inventory API", r"/sell/inventory/v1/", 2_000_000, _LIMITS),
+        RateLimit.daily("eBay Feedback API", r"/commerce/feedback/v1/", 5_000, _LIMITS),
     )
     sandbox = "mktcrm.connectors.ebay.sandbox.marketplace:EbaySandbox"
     demo_accounts = ("ebay-fr",)
@@ -156,14 +167,19 @@ class EbayConnector(Connector):
         found = _reply_in(self.ctx.client.get_json(FEEDBACK_PATH, params), feedback_id)
         if found is not None:
             return found
-        params = {**{k: v for k, v in params.items() if k != "feedback_id"}, "filter": "role:BUYER", "sort": "TIME"}
-        for page in range(SEARCH_PAGES):
-            body = self.ctx.client.get_json(FEEDBACK_PATH, {**params, "limit": 200, "offset": 200 * page})
+        from urllib.parse import parse_qsl, urlsplit
+
+        query: dict[str, Any] = {k: v for k, v in params.items() if k != "feedback_id"}
+        query.update({"filter": "role:BUYER", "sort": "TIME", "limit": 200, "offset": 0})
+        for _ in range(SEARCH_PAGES):
+            body = self.ctx.client.get_json(FEEDBACK_PATH, query)
             found = _reply_in(body, feedback_id)
             if found is not None:
                 return found
-            if len(body.get("feedbackEntries") or []) < 200:
+            following = (body.get("pagination") or {}).get("next") if isinstance(body, dict) else None
+            if not following:
                 break
+            query = dict(parse_qsl(urlsplit(str(following)).query, keep_blank_values=True))  # eBay's link, as written
         return UNKNOWN
 
     # -- payment disputes -----------------------------------------------------------------------------

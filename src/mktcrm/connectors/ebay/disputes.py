@@ -2,7 +2,8 @@
 
 The summary has no "updated since" filter, only an open-date window of at most 90 days reaching back
 18 months. Disputes are few, so every run re-reads all windows (a snapshot) and picks up status
-changes; the resume token names the window and the offset inside it.
+changes; the resume token names the window and the query of the page inside it (each answer's `next`
+link, never an offset computed here: eBay's servers count records where the spec says pages).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from mktcrm.connectors.base import Page, Paginator, Stream
+from mktcrm.connectors.base import NextLinkPaginator, Page, Paginator, Stream
 from mktcrm.connectors.ebay.streams import ebay_time, money, scrub
 from mktcrm.records import Dispute
 from mktcrm.timeutil import norm_time, parse_time
@@ -30,28 +31,25 @@ def status_of(remote: str | None) -> str:
     return STATUSES.get(str(remote or "").upper(), "open")
 
 
-class WindowPaginator(Paginator):
-    """Token ``{"from": ISO, "offset": n}``: offsets inside one window, then the next window, until now."""
+class WindowPaginator(NextLinkPaginator):
+    """Token ``{"from": ISO, "next": query|None}``: each window's `next` links, then the next window, until now."""
 
     def __init__(self, now: datetime) -> None:
         super().__init__()
         self.now = now
 
     def first(self) -> Any:
-        return {"from": ebay_time(self.now - HISTORY), "offset": 0}
+        return {"from": ebay_time(self.now - HISTORY), "next": None}
 
     def advance(self, token: Any, body: Any, count: int, ids: list[str]) -> Any:
-        if ids:
-            self.check_loop((token["from"], tuple(ids)))
-        following = int(token["offset"]) + count
-        total = body.get("total") if isinstance(body, dict) else None
-        if count and not (isinstance(total, int) and following >= total):
-            return {"from": token["from"], "offset": following}
+        following = super().advance(token, body, count, ids)
+        if following is not None:
+            return {"from": token["from"], "next": following}
         start = parse_time(token["from"])
         assert start is not None
         if start + WINDOW >= self.now:
             return None
-        return {"from": ebay_time(start + WINDOW), "offset": 0}
+        return {"from": ebay_time(start + WINDOW), "next": None}
 
 
 class DisputesStream(Stream):
@@ -70,6 +68,8 @@ class DisputesStream(Stream):
         return str(self.ctx.account.get("apiz_base_url") or DEFAULT_APIZ).rstrip("/") + PATH
 
     def request(self, token: Any, since: datetime | None) -> tuple[str, dict[str, Any]]:
+        if token.get("next"):  # the query of the previous answer's `next` link, as eBay wrote it
+            return self.url(), dict(token["next"])
         start = parse_time(token["from"])
         assert start is not None
         end = min(start + WINDOW, self.now)
@@ -77,7 +77,7 @@ class DisputesStream(Stream):
             "open_date_from": ebay_time(start),
             "open_date_to": ebay_time(end),
             "limit": max(1, min(200, self.ctx.page_size)),
-            "offset": int(token["offset"]),
+            "offset": 0,
         }
         return self.url(), params
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from mktcrm.connectors.base import Page, Paginator, Stream
+from mktcrm.connectors.base import NextLinkPaginator, Page, Paginator, Stream
 from mktcrm.connectors.ebay.streams import scrub
 from mktcrm.records import Review
 from mktcrm.timeutil import iso, norm_time
@@ -15,28 +15,22 @@ RATINGS = {"POSITIVE": 5, "NEUTRAL": 3, "NEGATIVE": 1}
 FEEDBACK_MIN_LIMIT, FEEDBACK_MAX_LIMIT = 25, 200
 
 
-class FeedbackPaginator(Paginator):
-    """Offset paging that stops early: once a whole page is older than `since`, the rest is older still."""
+class FeedbackPaginator(NextLinkPaginator):
+    """Follows `pagination.next`, and stops early: once a whole page is older than `since`, the rest is older still.
+
+    The client never computes an offset (eBay's servers count records where the spec says pages).
+    """
 
     def __init__(self, since: datetime | None) -> None:
         super().__init__()
         self.since = iso(since) if since is not None else None
 
-    def first(self) -> Any:
-        return 0
-
     def advance(self, token: Any, body: Any, count: int, ids: list[str]) -> Any:
-        if self.ended(count, ids):
-            return None
         entries = body.get("feedbackEntries") or []
         dates = [norm_time(e.get("feedbackEnteredDate")) or "" for e in entries]
         if self.since is not None and dates and max(dates) < self.since:
             return None
-        following = int(token) + count
-        total = (body.get("pagination") or {}).get("total")
-        if isinstance(total, int) and following >= total:
-            return None
-        return following
+        return super().advance(token, body.get("pagination") or {}, count, ids)
 
 
 class ReviewsStream(Stream):
@@ -59,6 +53,8 @@ class ReviewsStream(Stream):
 
     def request(self, token: Any, since: datetime | None) -> tuple[str, dict[str, Any]]:
         self._since = since
+        if isinstance(token, dict):  # the query of the previous answer's `next` link, as eBay wrote it
+            return "/commerce/feedback/v1/feedback", dict(token)
         limit = max(FEEDBACK_MIN_LIMIT, min(FEEDBACK_MAX_LIMIT, self.ctx.page_size))
         params = {
             "user_id": self.ctx.account.get("seller_username"),
@@ -66,7 +62,7 @@ class ReviewsStream(Stream):
             "filter": "role:BUYER",
             "sort": "TIME",
             "limit": limit,
-            "offset": int(token or 0),
+            "offset": 0,
         }
         return "/commerce/feedback/v1/feedback", params
 

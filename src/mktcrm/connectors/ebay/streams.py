@@ -48,6 +48,33 @@ def money(container: dict[str, Any] | None) -> tuple[int | None, str | None]:
     return to_minor(container.get("value"), currency), currency
 
 
+def net_total(order: dict[str, Any]) -> tuple[int | None, str | None]:
+    """`pricingSummary.total` less the refunds made: what the seller kept, the one figure revenue sums.
+
+    eBay lists a refund under the line item (`lineItems[].refunds[]`, issueRefund per line) or the order
+    (`paymentSummary.refunds[]`), not both; one seen twice (same `refundId`) counts once. A FAILED refund
+    gave nothing back; a refund in another currency leaves the total unknown (None), never a guess.
+    """
+    total, currency = money((order.get("pricingSummary") or {}).get("total"))
+    if total is None:
+        return None, currency
+    refunds = [r for line in order.get("lineItems") or [] for r in line.get("refunds") or []]
+    refunds += (order.get("paymentSummary") or {}).get("refunds") or []
+    seen: set[str] = set()
+    for refund in refunds:
+        key = str(refund.get("refundId") or "")
+        if (key and key in seen) or str(refund.get("refundStatus") or "").upper() == "FAILED":
+            continue
+        seen.add(key)
+        amount, refund_currency = money(refund.get("amount"))
+        if amount is None:
+            continue
+        if refund_currency not in (None, currency):
+            return None, currency
+        total -= amount
+    return max(0, total), currency
+
+
 class ListingsStream(Stream):
     """A snapshot of Inventory-API items with their offer's price and listing status.
 
@@ -147,7 +174,7 @@ class OrdersStream(Stream):
             buyer = o.get("buyer") or {}
             username = buyer.get("username")
             created = norm_time(o.get("creationDate"))
-            total, currency = money((o.get("pricingSummary") or {}).get("total"))
+            total, currency = net_total(o)
             cancelled = (o.get("cancelStatus") or {}).get("cancelState") == "CANCELED"
             order = Order(
                 id=order_id,

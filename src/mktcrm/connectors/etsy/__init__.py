@@ -49,6 +49,7 @@ class EtsyConnector(Connector):
         "open_dispute": NONE,
         "message_dispute": NONE,  # no messaging API
         "resolve_dispute": NONE,
+        "solicit_review": NONE,  # no review-request API
     }
     instead: ClassVar[dict[str, str]] = {
         "reply_review": "reply in Shop Manager > Reviews",
@@ -56,6 +57,7 @@ class EtsyConnector(Connector):
         "open_dispute": "buyers open cases on Etsy; message the buyer from the order in Shop Manager",
         "message_dispute": "message the buyer from the order in Shop Manager > Messages",
         "resolve_dispute": "resolve the case in Shop Manager or with Etsy support",
+        "solicit_review": "Etsy has no review-request API: Etsy e-mails buyers a review request itself",
     }
     streams = (ListingsStream, OrdersStream, ReviewsStream)
     charter_pack = "mktcrm.connectors.etsy.charter:PACK"

@@ -47,6 +47,31 @@ def money_minor(money: Any, quantity: int = 1) -> tuple[int | None, str | None]:
     return to_minor(major, currency), currency
 
 
+# ShopRefund.status is a free string in the spec; these mean the money did not go back.
+REFUND_NOT_MADE = frozenset({"failed", "declined", "canceled", "cancelled", "rejected", "reversed"})
+
+
+def net_total(receipt: dict[str, Any]) -> tuple[int | None, str | None]:
+    """`grandtotal` less the receipt's `refunds[]`: what the seller keeps, the one figure revenue sums.
+
+    A partially refunded receipt counts only what was not given back; a refund in another currency than
+    the total leaves the total unknown (None), never a guessed figure.
+    """
+    total, currency = money_minor(receipt.get("grandtotal"))
+    if total is None:
+        return None, currency
+    for refund in receipt.get("refunds") or []:
+        if not isinstance(refund, dict) or str(refund.get("status") or "").lower() in REFUND_NOT_MADE:
+            continue
+        amount, refund_currency = money_minor(refund.get("amount"))
+        if amount is None:
+            continue
+        if refund_currency not in (None, currency):
+            return None, currency
+        total -= amount
+    return max(0, total), currency
+
+
 def display_name(full: str | None) -> str | None:
     """ "Amélie Lefèvre" → "Amélie L.": enough to greet a buyer, no more personal data than needed."""
     parts = (full or "").split()
@@ -186,7 +211,7 @@ class OrdersStream(_EtsyStream):
         for receipt in items:
             buyer = receipt.get("buyer_user_id")
             created = _time(receipt.get("created_timestamp") or receipt.get("create_timestamp"))
-            total, currency = money_minor(receipt.get("grandtotal"))
+            total, currency = net_total(receipt)
             order = Order(
                 id=str(receipt["receipt_id"]),
                 status=receipt.get("status"),

@@ -70,10 +70,12 @@ class MiraklConnector(DisputeActions, Connector):
         "open_dispute": NONE,
         "message_dispute": API,  # M12 in the thread / OR43 on the order
         "resolve_dispute": API,  # OR64, incidents only
+        "solicit_review": NONE,  # no review-request API
     }
     instead: ClassVar[dict[str, str]] = {
         "reply_review": "answer the evaluation in the operator's back office (Orders > evaluations)",
         "open_dispute": "start a message thread on the order instead (OR43: `mktcrm disputes open`)",
+        "solicit_review": "Mirakl has no review-request API: the operator asks buyers to evaluate orders itself",
     }
     streams = (ListingsStream, OrdersStream, ReviewsStream, DisputesStream, ThreadsStream, ReturnsStream)
     # kind -> Mirakl status -> mktcrm state (incident, inquiry = thread by last sender, return).

@@ -24,6 +24,24 @@ MAX_POLL_WAIT = 60.0  # OF53: "once per minute until you get an error or a succe
 ITEMS_PER_CHUNK = 10_000
 
 
+def current_price(offer: dict[str, Any], now: str) -> Any:
+    """The unit price a buyer pays now, from OF54's `prices[]` (the JSON file has no top-level price).
+
+    The default price is the entry without `context`; its `discount_price` (or the one-unit volume
+    price's `unit_discount_price`, returned instead when volume discounts exist) applies between its
+    discount dates, else `origin_price`. None when the file holds no default price.
+    """
+    default = next((p for p in offer.get("prices") or [] if isinstance(p, dict) and not p.get("context")), None)
+    if default is None:
+        return None
+    unit = next((v for v in default.get("volume_prices") or [] if v.get("quantity_threshold") == 1), {})
+    discount = default.get("discount_price", unit.get("unit_discount_price"))
+    start, end = default.get("discount_start_date"), default.get("discount_end_date")
+    if discount is not None and (not start or str(start) <= now) and (not end or now <= str(end)):
+        return discount
+    return default.get("origin_price", unit.get("unit_origin_price"))
+
+
 class ListingsStream(Stream):
     """The shop's offers from OF52 exports; the cursor is the last export's request date."""
 
@@ -93,6 +111,7 @@ class ListingsStream(Stream):
 
     def normalize(self, items: list[dict[str, Any]]) -> Page:
         listings = []
+        now = iso(datetime.now(UTC))
         for o in items:
             currency = o.get("currency_iso_code")
             deleted = o.get("deleted") is True
@@ -100,8 +119,8 @@ class ListingsStream(Stream):
                 Listing(
                     id=str(o["offer_id"]),
                     sku=o.get("shop_sku"),
-                    title=o.get("product_title"),
-                    price_minor=to_minor(o.get("price", o.get("total_price")), currency),
+                    title=None,  # OF54's file structure has no product title: a title already stored is kept
+                    price_minor=to_minor(current_price(o, now), currency),
                     currency=currency,
                     quantity=o.get("quantity"),
                     state="removed" if deleted else ("active" if o.get("active") else "inactive"),

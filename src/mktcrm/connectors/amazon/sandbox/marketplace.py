@@ -2,7 +2,8 @@
 
 Follows the official Swagger files (``shared/specs/amazon-sp-api``) for the operations mktcrm uses:
 searchOrders (Orders 2026-01-01), searchListingsItems (Listings Items 2021-08-01), createReport /
-getReport / getReportDocument (Reports 2021-06-30) and getMarketplaceParticipations (Sellers v1), plus the
+getReport / getReportDocument (Reports 2021-06-30), getMarketplaceParticipations (Sellers v1) and the two
+Solicitations v1 operations (``solicitations.py``), plus the
 Login with Amazon token endpoint and the pre-signed report download on another host. Auth is the
 ``x-amz-access-token`` header; errors are ``{"errors": [{code, message, details}]}`` with ``x-amzn-RequestId``.
 """
@@ -27,6 +28,7 @@ from . import params as qp
 from . import payloads as pl
 from .orders import OrderRenderer
 from .reports import DOCUMENT, DOCUMENTS_PREFIX, REPORT, ReportsMixin
+from .solicitations import SolicitationsMixin
 
 TOKEN_PATH = "/auth/o2/token"
 LISTING_CAP = 1000  # "The maximum number of items (SKUs) that can be returned and paged through is 1000."
@@ -37,6 +39,8 @@ RATE_LIMITS = {
     "getReport": "2.0",
     "getReportDocument": "0.0167",
     "getMarketplaceParticipations": "0.016",
+    "getSolicitationActionsForOrder": "1.0",
+    "createProductReviewAndSellerFeedbackSolicitation": "1.0",
 }
 _ERROR_CODES = {400: "InvalidInput", 401: "Unauthorized", 403: "Unauthorized", 404: "NotFound", 429: "QuotaExceeded"}
 _QUOTA_MESSAGE = "You exceeded your quota for the requested resource."
@@ -50,7 +54,7 @@ def _flag(text: str) -> bool:
     return text.lower() in ("1", "true")
 
 
-class AmazonSandbox(ReportsMixin, SandboxBase):
+class AmazonSandbox(SolicitationsMixin, ReportsMixin, SandboxBase):
     """One seeded amazon.fr seller.
 
     Tests may set ``report_status``, ``report_compression``, ``report_dates``, ``report_junk``; a feedback
@@ -92,6 +96,7 @@ class AmazonSandbox(ReportsMixin, SandboxBase):
         self._cache: dict[Hashable, Any] = {}
         self._serial = 0
         self._renderer = OrderRenderer(self.data)
+        self.solicited: set[str] = set()  # orders asked for a review (Solicitations v1)
 
     # -- what the config helpers need ---------------------------------------------------------------------------
     @property
@@ -193,6 +198,9 @@ class AmazonSandbox(ReportsMixin, SandboxBase):
             routes = [("GET", "getReportDocument", self._get_document)]
         elif path == "/sellers/v1/marketplaceParticipations":
             routes = [("GET", "getMarketplaceParticipations", self._participations)]
+        elif solicitation := self.solicitation_route(path):
+            verb = "GET" if solicitation[0].startswith("get") else "POST"
+            routes = [(verb, *solicitation)]
         if not routes:
             raise ApiError(404, f"Resource {path[:80]} is not found.")
         for verb, operation, handler in routes:

@@ -38,6 +38,7 @@ class OrderRenderer:
         self._products: dict[int, str] = {}
         self._buyers: dict[tuple[int, bool], str] = {}
         self._recipients: dict[int, str] = {}
+        self.delivered: dict[str, float] = {}  # generator order id -> delivery a test set (epoch seconds)
 
     def page(self, orders: list[Order], included: tuple[str, ...], next_token: str | None) -> bytes:
         items = ",".join(self.order(o, included) for o in orders)
@@ -84,12 +85,18 @@ class OrderRenderer:
                 parts += f',{{"type":"SHIPPING","subtotal":{_amount(o.shipping_price)}}}'
             head += f',"proceeds":{{"grandTotal":{_amount(subtotal + o.shipping_price)},"breakdowns":[{parts}]}}'
         if fulfillment:
+            latest = self.delivered_by(o)
             head += (
                 f',"fulfillment":{{"fulfillmentStatus":"{status}","fulfilledBy":"{"AMAZON" if fba else "MERCHANT"}",'
                 f'"fulfillmentServiceLevel":"STANDARD","shipByWindow":{{"earliestDateTime":"{iso(o.created)}",'
-                f'"latestDateTime":"{iso(o.created + 2 * DAY)}"}}}}'
+                f'"latestDateTime":"{iso(o.created + 2 * DAY)}"}},"deliverByWindow":{{"earliestDateTime":'
+                f'"{iso(min(o.created + 3 * DAY, latest))}","latestDateTime":"{iso(latest)}"}}}}'
             )
         return f'{head},"orderItems":[{",".join(items)}]}}'
+
+    def delivered_by(self, o: Order) -> float:
+        """The promised (and, here, actual) delivery: six days after the order unless a test set it."""
+        return self.delivered.get(o.order_id, o.created + 6 * DAY)
 
     def _product(self, idx: int) -> str:
         text = self._products.get(idx)

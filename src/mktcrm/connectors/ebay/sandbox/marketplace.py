@@ -10,6 +10,8 @@ Lists are filtered once and cached, and JSON is built only for the page served, 
 from __future__ import annotations
 
 import base64
+import math
+import time
 from collections.abc import Callable, Hashable
 from datetime import date, datetime
 from typing import Any, ClassVar
@@ -79,7 +81,12 @@ class EbaySandbox(EbayWritesMixin, SandboxBase):
         self._issued = 0
         self._cache: dict[Hashable, Any] = {}
         self._sku_index = {o.shop_sku: i for i, o in enumerate(self.data.inventory)}
-        self.inventory_offset = "records"  # what getInventoryItems' offset counts: "records" (servers) or "pages"
+        # What `offset` counts on every paged list: "records" (eBay's servers) or "pages" (the specs' wording).
+        # Either way each answer's `next` link is right; a client that computes offsets itself is wrong in one.
+        self.offset_counts = "records"
+        # Tests: API path prefix -> calls allowed per UTC day; past it eBay's 429 (Retry-After until midnight UTC).
+        self.daily_quota: dict[str, int] = {}
+        self.quota_used: dict[str, int] = {}
         self.inventory_short = 0  # items the answer's total counts but no page returns (a snapshot cut short)
 
     @property
@@ -140,6 +147,7 @@ class EbaySandbox(EbayWritesMixin, SandboxBase):
     def answer(self, request: httpx.Request, path: str) -> httpx.Response:
         if path == TOKEN_PATH:
             return self._token(request)
+        self._count_quota(path)
         if path == RESPOND_PATH:
             return self._respondToFeedback(request)
         match = DISPUTE_PATH.match(path)
@@ -159,6 +167,21 @@ class EbaySandbox(EbayWritesMixin, SandboxBase):
         except qp.BadRequest as err:
             return json_response(400, payloads.error(err.error_id, "API_REQUEST", "REQUEST", err.message, err.param))
         return json_response(200, body)
+
+    def _count_quota(self, path: str) -> None:
+        """eBay's per-API daily call limit: the call past it is refused until the quota resets."""
+        api = next((prefix for prefix in self.daily_quota if path.startswith(prefix)), None)
+        if api is None:
+            return
+        self.quota_used[api] = self.quota_used.get(api, 0) + 1
+        if self.quota_used[api] > self.daily_quota[api]:
+            now = time.time()
+            wait = math.ceil(DAY - now % DAY)
+            raise ApiError(
+                429,
+                "Too many requests. The request limit has been reached for the resource.",
+                {"Retry-After": str(wait)},
+            )
 
     def _token(self, request: httpx.Request) -> httpx.Response:
         """OAuth refresh-token grant; OAuth-style errors (`error`, `error_description`), not REST ones."""
@@ -211,7 +234,7 @@ class EbaySandbox(EbayWritesMixin, SandboxBase):
             if len(ids) > 50:
                 raise qp.BadRequest("orderIds accepts at most 50 ids.", "orderIds")
             found = [self.data.by_ebay_id[i] for i in ids if i in self.data.by_ebay_id]
-            return _paged(request, "orders", [payloads.order(self.data, o) for o in found], len(found), 50, 0)
+            return _paged(request, "orders", [payloads.order(self.data, o) for o in found], len(found), 50, 0, 0, 50)
         start, end = qp.order_filter(params.get("filter"))
         if start is None and end is None:
             start = self.data.now - 90 * DAY  # "all orders created within the last 90 days"
@@ -221,20 +244,19 @@ class EbaySandbox(EbayWritesMixin, SandboxBase):
             key = ("orders", start, end)
             pick = lambda o: (start is None or o.updated >= start) and (end is None or o.updated <= end)  # noqa: E731
         items = self._cached(key, lambda: [o for o in self.data.ds.orders if pick(o)])
-        offset = self._offset(offset)
-        page = items[offset : offset + limit]
-        return _paged(request, "orders", [payloads.order(self.data, o) for o in page], len(items), limit, offset)
+        start, step = self._start(self._offset(offset), limit)
+        page = [payloads.order(self.data, o) for o in items[start : start + limit]]
+        return _paged(request, "orders", page, len(items), limit, offset, start, step)
 
     def _getInventoryItems(self, request: httpx.Request, params: httpx.QueryParams) -> dict[str, Any]:
         """The spec calls ``offset`` a page number; eBay's servers (and this sandbox by default) count records.
 
-        ``inventory_offset = "pages"`` switches to the spec's reading. Either way ``next`` is right, and
+        ``offset_counts = "pages"`` switches to the spec's reading. Either way ``next`` is right, and
         ``size`` is the number of items on this page, as real answers carry it.
         """
         limit = qp.int_param(params, "limit", 25, 1, 200)
         offset = 0 if self.faults.ignore_offset else qp.int_param(params, "offset", 0, 0)
-        step = 1 if self.inventory_offset == "pages" else limit
-        start = offset * limit if self.inventory_offset == "pages" else offset
+        start, step = self._start(offset, limit)
         offers = self.data.inventory[: len(self.data.inventory) - self.inventory_short]
         page = offers[start : start + limit]
         body: dict[str, Any] = {
@@ -277,6 +299,7 @@ class EbaySandbox(EbayWritesMixin, SandboxBase):
             raise qp.BadRequest("sort must be RELEVANCE or TIME.", "sort")
         limit = qp.int_param(params, "limit", 25, 25, 200)
         offset = self._offset(qp.int_param(params, "offset", 0, 0))
+        start, step = self._start(offset, limit)
         if params.get("feedback_id"):  # "only return a specific feedback record … no other filters applicable"
             return self._one_feedback(kind, params["feedback_id"], limit)
         filters = qp.feedback_filter(params.get("filter"))
@@ -286,13 +309,13 @@ class EbaySandbox(EbayWritesMixin, SandboxBase):
             payloads.feedback(self.data, e, 10 + i)
             if isinstance(e, Order)
             else payloads.feedback_as_buyer(self.data, e)
-            for i, e in enumerate(entries[offset : offset + limit], start=offset)
+            for i, e in enumerate(entries[start : start + limit], start=start)
         ]
         pagination: dict[str, Any] = {"count": len(page), "limit": limit, "offset": offset, "total": len(entries)}
-        if offset + limit < len(entries):
-            pagination["next"] = _relative(request, offset + limit)
+        if start + limit < len(entries):
+            pagination["next"] = _relative(request, offset + step)
         if offset > 0:
-            pagination["prev"] = _relative(request, max(0, offset - limit))
+            pagination["prev"] = _relative(request, max(0, offset - step))
         return {"feedbackEntries": page, "pagination": pagination}
 
     def _one_feedback(self, kind: str, feedback_id: str, limit: int) -> dict[str, Any]:
@@ -341,6 +364,7 @@ class EbaySandbox(EbayWritesMixin, SandboxBase):
     def _getPaymentDisputeSummaries(self, request: httpx.Request, params: httpx.QueryParams) -> dict[str, Any]:
         limit = qp.int_param(params, "limit", 200, 1, 200)
         offset = self._offset(qp.int_param(params, "offset", 0, 0))
+        first, step = self._start(offset, limit)
         start, end = qp.dispute_window(params)
         statuses = set(params.get_list("payment_dispute_status"))
         order_id, buyer = params.get("order_id"), params.get("buyer_username")
@@ -359,14 +383,18 @@ class EbaySandbox(EbayWritesMixin, SandboxBase):
             )
         ]
         items.sort(key=lambda d: (-d.opened, d.dispute_id))
-        page = [payloads.dispute_summary(self.data, d) for d in items[offset : offset + limit]]
-        return _paged(request, "paymentDisputeSummaries", page, len(items), limit, offset)
+        page = [payloads.dispute_summary(self.data, d) for d in items[first : first + limit]]
+        return _paged(request, "paymentDisputeSummaries", page, len(items), limit, offset, first, step)
 
     # -- helpers --------------------------------------------------------------------------------------
     def _offset(self, offset: int) -> int:
         if self.faults.fail_at_offset is not None and offset >= self.faults.fail_at_offset:
             raise ApiError(500, "There was a problem with an eBay internal system or process.")
         return 0 if self.faults.ignore_offset else offset
+
+    def _start(self, offset: int, limit: int) -> tuple[int, int]:
+        """The first record an `offset` names, and the step between consecutive pages' offsets."""
+        return (offset * limit, 1) if self.offset_counts == "pages" else (offset, limit)
 
     def _cached(self, key: Hashable, build: Callable[[], list[Any]]) -> list[Any]:
         """Small FIFO cache of filtered+sorted lists so deep paging stays O(page)."""
@@ -385,13 +413,15 @@ def _relevance(e: Order | int) -> tuple[int, int]:
     return (0 if e.evaluation.grade <= 2 else 1, -len(e.evaluation.comment or ""))
 
 
-def _paged(request: httpx.Request, key: str, items: list[Any], total: int, limit: int, offset: int) -> dict[str, Any]:
-    """getOrders/getPaymentDisputeSummaries paging envelope with absolute next/prev hrefs."""
+def _paged(
+    request: httpx.Request, key: str, items: list[Any], total: int, limit: int, offset: int, start: int, step: int
+) -> dict[str, Any]:
+    """getOrders/getPaymentDisputeSummaries paging envelope with absolute next/prev hrefs (`step` apart)."""
     body: dict[str, Any] = {"href": str(request.url), "total": total, "limit": limit, "offset": offset, key: items}
-    if offset + limit < total:
-        body["next"] = str(request.url.copy_set_param("offset", str(offset + limit)))
+    if start + limit < total:
+        body["next"] = str(request.url.copy_set_param("offset", str(offset + step)))
     if offset > 0:
-        body["prev"] = str(request.url.copy_set_param("offset", str(max(0, offset - limit))))
+        body["prev"] = str(request.url.copy_set_param("offset", str(max(0, offset - step))))
     return body
 
 

@@ -117,9 +117,17 @@ class EtsySandbox(SandboxBase):
             return [pl.receipt_id(i) for i in range(first, len(self.data.orders))]
 
     def update_receipt(
-        self, receipt_id: int, at: datetime, shipped: bool = False, refunded: bool = False, touch: bool = True
+        self,
+        receipt_id: int,
+        at: datetime,
+        shipped: bool = False,
+        refunded: bool = False,
+        touch: bool = True,
+        refund_lines: int = 0,
     ) -> None:
         """Bump the receipt's update time (and mark it shipped, or refund every line: `fully refunded`).
+
+        ``refund_lines=n`` refunds only its first n lines: `partially refunded`, one `refunds[]` entry each.
 
         ``touch=False`` changes the receipt without moving ``updated_timestamp``, as Etsy warns it may:
         "receipt rows are not updated on every change", so ``min_last_modified`` misses it.
@@ -129,7 +137,7 @@ class EtsySandbox(SandboxBase):
             order = self.data.orders[self.receipt_index(receipt_id)]
             before = order.updated
             self.data.update_order(order.order_id, epoch(at), "SHIPPED" if shipped else None)
-            for line in order.lines if refunded else ():
+            for line in order.lines if refunded else order.lines[:refund_lines]:
                 line.state, line.refund_date = REFUNDED, epoch(at)
             if not touch:
                 order.updated = before

@@ -127,20 +127,35 @@ class ExportsMixin:
 
 
 def _item(offer: Offer, deleted: bool) -> dict[str, Any]:
-    price = offer.price
-    shipping = 0.0 if price >= 49 else 4.9
+    """An offer in OF54's JSON file structure: prices in `prices[]`, no product title, no top-level price.
+
+    Every 7th offer is on a running discount (origin 20 % above the price paid), as the spec's example shows.
+    """
+    price, now = offer.price, time.time()
+    default: dict[str, Any] = {
+        "origin_price": price,
+        "volume_prices": [{"quantity_threshold": 1, "unit_origin_price": price}],
+    }
+    if offer.offer_id % 7 == 3:
+        origin = round(price * 1.2, 2)
+        default = {
+            "origin_price": origin,
+            "discount_price": price,
+            "discount_start_date": iso(now - 86_400),
+            "discount_end_date": iso(now + 30 * 86_400),
+            "volume_prices": [{"quantity_threshold": 1, "unit_origin_price": origin, "unit_discount_price": price}],
+        }
     return {
         "offer_id": offer.offer_id,
         "shop_sku": offer.shop_sku,
         "product_sku": offer.product_sku,
-        "product_title": offer.title,
-        "price": price,
-        "total_price": round(price + shipping + 1e-9, 2),
+        "prices": [default],
         "currency_iso_code": "EUR",
         "quantity": offer.quantity,
         "active": offer.active and not deleted,
         "deleted": deleted,
         "state_code": "11",
+        "last_updated": iso(now),
     }
 
 
