@@ -179,8 +179,8 @@ def _rule(name: str, body: Any, text: str, path: Path, accounts: set[str], marke
         raise fail(
             None, f"action {action!r} needs a template", hint='add template = "thanks" (see mktcrm templates list)'
         )
-    if template is not None and action not in ("reply", "message", "task"):
-        raise fail("template", f"action {action!r} uses no template")
+    if template is not None and (action not in ("reply", "message", "task") or trigger not in ("review", "dispute")):
+        raise fail("template", f"a {trigger} rule with action {action!r} uses no template")
     cap = body.get("cap", DEFAULT_CAP)
     if not 1 <= cap <= MAX_CAP:
         raise fail("cap", f"cap must be between 1 and {MAX_CAP}")

@@ -58,6 +58,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "reviews": ("mktcrm.commands.reviews", "Reviews and seller feedback in the cache."),
     "replies": ("mktcrm.commands.replies", "The reply outbox: what was sent, queued, or failed."),
     "tasks": ("mktcrm.commands.tasks", "Things to do by hand in a marketplace's web UI (no API)."),
+    "automate": (
+        "mktcrm.commands.automate",
+        "Automation rules from config.toml: run them (after sync, in cron) and see what they did.",
+    ),
     "templates": ("mktcrm.commands.templates", "Reply templates (Jinja2, sandboxed)."),
     "charter": (
         "mktcrm.commands.charter",
