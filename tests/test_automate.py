@@ -246,3 +246,12 @@ def test_since_limits_what_a_rule_sees(shops: Home) -> None:
     recent = {r[0] for r in shops.sql("SELECT id FROM reviews WHERE rating <= 2 AND created_at >= ?", cutoff)}
     steps = _steps(shops.ok("automate", "run", "--rule", "task-unhappy", "--since", cutoff, "--json"))
     assert {s["ref_id"] for s in steps} == recent
+
+
+def test_task_done_twice_is_a_no_op(shops: Home) -> None:
+    shops.ok("automate", "run", "--rule", "task-unhappy")
+    task_id = str(shops.sql("SELECT min(id) FROM tasks WHERE kind = 'automation'")[0][0])
+    assert "done" in shops.ok("tasks", "done", task_id).stderr
+    again = shops.ok("tasks", "done", task_id)
+    assert "already done" in again.stderr
+    assert shops.sql("SELECT count(*) FROM tasks WHERE state = 'done'")[0][0] == 1

@@ -86,13 +86,14 @@ def automate_run(
     \b
     Examples:
       $ mktcrm automate run --dry-run
-      $ mktcrm automate run --rule thank-happy --since 7d
+      $ mktcrm automate run --since 7d --json
     """
     app_ = app_ctx(ctx)
     out = output(ctx, fmt, json_)
     rules = _rules(app_, rule)
     if not rules:
         out.note("No automation rules to run: add [automation.rules.NAME] to the config (see docs/config.md).")
+        out.rows(STEP_FIELDS, [])
         return
     start = parse_since(since, app_.now()) if since else None
     deps = app_.deps()
@@ -132,7 +133,7 @@ def automate_log(ctx: typer.Context, out: Output, rule: RuleOpt = None, limit: L
     \b
     Examples:
       $ mktcrm automate log
-      $ mktcrm automate log --rule thank-happy --json
+      $ mktcrm automate log --json | jq -r '.[] | "\\(.rule) \\(.state) \\(.ref_id)"'
     """
     app_ = app_ctx(ctx)
     names = list(dict.fromkeys(rule or []))
