@@ -255,3 +255,22 @@ def test_task_done_twice_is_a_no_op(shops: Home) -> None:
     again = shops.ok("tasks", "done", task_id)
     assert "already done" in again.stderr
     assert shops.sql("SELECT count(*) FROM tasks WHERE state = 'done'")[0][0] == 1
+
+
+def test_notify_is_a_line_in_the_output_and_the_log_once(home: Home) -> None:
+    _write(home, {"new-orders": {"trigger": "order", "younger_than": "10d", "action": "notify", "cap": 1000}})
+    home.ok("sync", "--quiet")
+    before = datetime.now(UTC)
+    result = home.ok("automate", "run", "--json")
+    after = datetime.now(UTC)
+    notified = {(s["account"], s["ref_id"]) for s in _steps(result) if s["state"] == "notified"}
+
+    def placed_since(t: datetime) -> set[tuple[str, str]]:
+        rows = home.sql("SELECT account, id FROM orders WHERE created_at >= ?", _stamp(t - timedelta(days=10)))
+        return {(r[0], r[1]) for r in rows}
+
+    assert placed_since(after) <= notified <= placed_since(before) and notified
+    account, order_id = sorted(notified)[0]
+    assert f"notify order {order_id} on {account}" in result.stderr
+    assert home.count("automation_log") == len(notified) and home.count("tasks") == 0
+    assert _steps(home.ok("automate", "run", "--json")) == []

@@ -70,7 +70,8 @@ def _accounts(deps: Deps, rule: Rule) -> list[str]:
     return [
         a.name
         for a in deps.settings.accounts
-        if (not rule.accounts or a.name in rule.accounts)
+        if a.enabled
+        and (not rule.accounts or a.name in rule.accounts)
         and (not rule.marketplaces or a.marketplace in rule.marketplaces)
     ]
 
@@ -111,17 +112,13 @@ def candidates(deps: Deps, rule: Rule, since: datetime | None) -> list[dict[str,
     return log.open_tasks(deps.db, accounts=accounts, since=start, until=end, due_before=due)
 
 
-def _ref(rule: Rule, item: dict[str, Any]) -> str:
-    return str(item["id"])
-
-
 def _step(rule: Rule, item: dict[str, Any], state: str = "planned", detail: str = "") -> Step:
     return Step(
         rule.name,
         rule.trigger,
         item["account"],
         item.get("marketplace", ""),
-        _ref(rule, item),
+        str(item["id"]),
         rule.action,
         state,
         detail,
@@ -186,7 +183,7 @@ def plan(deps: Deps, rules: list[Rule], since: datetime | None) -> Run:
         done = log.done_refs(deps.db, rule.name)
         acting = 0
         for item in candidates(deps, rule, since):
-            if (item["account"], _ref(rule, item)) in done:
+            if (item["account"], str(item["id"])) in done:
                 continue
             if acting >= rule.cap:
                 capped[rule.name] = capped.get(rule.name, 0) + 1
@@ -225,6 +222,9 @@ def _act(deps: Deps, step: Step) -> None:
             assert step.text is not None
             action = dispute_messages.send(deps, step.item, step.text, None)
             step.state, step.detail = action.result, action.detail
+            sent = rows.rows_for(deps.db, dispute_messages.DisputeMessage.table, step.account, step.ref_id)
+            if sent:
+                step.outbox_id, step.task_id = sent[-1]["id"], sent[-1]["task_id"]
         elif step.action == "task":
             _task(deps, step)
         elif step.action == "notify":
@@ -275,10 +275,10 @@ def logged_rules(db: sqlite3.Connection) -> set[str]:
 
 
 def _log(deps: Deps, step: Step) -> None:
-    """Refusals are logged once while they stay the same (a nightly run must not repeat the same line)."""
-    if step.state == "refused":
+    """Refusals and failures are logged once while they stay the same (a nightly run must not repeat a line)."""
+    if step.state in ("refused", "failed"):
         last = log.last_entry(deps.db, step.rule, step.account, step.ref_id)
-        if last and last["state"] == "refused" and last["detail"] == step.detail and last["text"] == step.text:
+        if last and last["state"] == step.state and last["detail"] == step.detail and last["text"] == step.text:
             return
     with deps.store().transaction():
         log.add(
