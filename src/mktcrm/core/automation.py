@@ -112,7 +112,7 @@ def candidates(deps: Deps, rule: Rule, since: datetime | None) -> list[dict[str,
     return log.open_tasks(deps.db, accounts=accounts, since=start, until=end, due_before=due)
 
 
-def _step(rule: Rule, item: dict[str, Any], state: str = "planned", detail: str = "") -> Step:
+def _step(rule: Rule, item: dict[str, Any]) -> Step:
     return Step(
         rule.name,
         rule.trigger,
@@ -120,8 +120,7 @@ def _step(rule: Rule, item: dict[str, Any], state: str = "planned", detail: str 
         item.get("marketplace", ""),
         str(item["id"]),
         rule.action,
-        state,
-        detail,
+        "planned",
         item=item,
     )
 
@@ -169,7 +168,7 @@ def _prepare(deps: Deps, rule: Rule, item: dict[str, Any]) -> Step:
     elif rule.action == "reply" and step.draft is not None and step.draft.needs_human:
         step.state = "skipped"
         step.detail = (
-            "negative eBay feedback: never answered automatically;"
+            f"negative feedback on {item['marketplace']}, whose rules forbid automated replies: never sent by a rule;"
             f" a person may reply with: mktcrm reviews reply {item['id']} --template {rule.template} --confirm-negative"
         )
     return step
