@@ -75,11 +75,15 @@ def test_resolve_through_ebay_accept_then_refuse_a_second_time(shops: Home) -> N
     shops.ok("disputes", "resolve", dispute["id"], "--reason", "accept", "--yes")
     assert json.loads(_accept_posts(shops)[0].content) == {"revision": 1}
     assert _status(shops, dispute["id"]) == "resolved"
-    again = shops.run("disputes", "resolve", dispute["id"], "--reason", "accept")
-    assert again.exit_code == 1 and "cannot become resolved" in again.stderr
+    again = shops.ok("disputes", "resolve", dispute["id"], "--reason", "accept")  # idempotent: exit 0, says so
+    assert "already resolved" in again.stderr
     assert len(_accept_posts(shops)) == 1
     shops.ok("sync", "--stream", "disputes", "--quiet")  # eBay now says CLOSED: stays resolved
     assert _status(shops, dispute["id"]) == "resolved"
+    shops.ok("disputes", "close", dispute["id"])
+    closed = shops.ok("disputes", "close", dispute["id"])
+    assert "already closed" in closed.stderr and _status(shops, dispute["id"]) == "closed"
+    assert "already closed" in shops.ok("disputes", "resolve", dispute["id"], "--reason", "accept").stderr
 
 
 def test_a_remote_409_leaves_local_state_unchanged(shops: Home) -> None:

@@ -17,6 +17,7 @@ import pytest
 
 from mktcrm import config as cfg
 from mktcrm import connectors
+from mktcrm.automation_rules import RULE_KEYS
 from mktcrm.connectors.mirakl import MiraklConnector
 from mktcrm.errors import ExitCode
 
@@ -169,7 +170,7 @@ def _example_keys() -> set[str]:
 
 def test_config_code_keys_documented() -> None:
     keys = set(cfg.SECTION_KEYS) | {k for section in cfg.SECTION_KEYS.values() for k in section}
-    keys |= set(cfg.ACCOUNT_KEYS)
+    keys |= set(cfg.ACCOUNT_KEYS) | set(RULE_KEYS)
     for name in connectors.names():
         keys |= set(connectors.get(name).config_keys)
     missing = sorted(keys - _documented_keys())

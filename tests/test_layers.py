@@ -25,7 +25,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("sandbox",),  # the sandbox kit and its registry (finds plug-ins' sandboxes by name)
     ("connectors",),
     ("db", "http", "charter", "output"),
-    ("config",),
+    ("config", "automation_rules"),
     ("money",),  # ISO 4217 exponents over timeutil's arithmetic
     ("records", "timeutil", "text", "errors", ""),
 ]

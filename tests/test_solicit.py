@@ -177,3 +177,34 @@ def test_an_order_with_a_claim_or_a_return_is_not_asked(home: Home) -> None:
     assert (rows[ids["eligible"]]["state"], rows[ids["eligible"]]["detail"]) == ("skipped", "disputed")
     assert rows[ids["edge_in"]]["detail"] == "returned or refunded"
     assert not {ids["eligible"], ids["edge_in"]} & sb.solicited
+
+
+def test_an_automation_rule_asks_the_eligible_orders_once_and_waits_for_early_ones(home: Home) -> None:
+    import tomllib
+
+    import tomli_w
+
+    sb, ids = _setup(home)
+    eligible = {i for i, r in _rows(home.ok("solicit", "--since", "3650d", "--dry-run", "--json")).items()
+                if r["state"] == "eligible"}  # fmt: skip
+    config = home.path / "config.toml"
+    doc = tomllib.loads(config.read_text(encoding="utf-8"))
+    doc["automation"] = {"rules": {"ask": {"trigger": "order", "action": "solicit", "cap": 1000}}}
+    config.write_text(tomli_w.dumps(doc), encoding="utf-8")
+
+    planned = {s["ref_id"]: s for s in json.loads(home.ok("automate", "run", "--dry-run", "--json").stdout)}
+    assert {i for i, s in planned.items() if s["state"] == "planned"} == eligible
+    assert planned[ids["early"]]["state"] == "waiting" and planned[ids["early"]]["detail"].startswith("too early")
+    assert planned[ids["late"]]["state"] == "skipped" and planned[ids["cancelled"]]["detail"] == "cancelled"
+    assert _posts(sb) == []
+
+    home.ok("automate", "run", "--json")
+    assert sb.solicited == eligible and len(_posts(sb)) == len(eligible)
+    logged = dict(home.sql("SELECT ref_id, state FROM automation_log WHERE rule = 'ask'"))
+    assert {i for i, s in logged.items() if s == "solicited"} == eligible
+    assert ids["early"] not in logged and logged[ids["late"]] == "skipped"  # an early order is tried again later
+
+    again = json.loads(home.ok("automate", "run", "--json").stdout)
+    assert len(_posts(sb)) == len(eligible)  # nothing asked twice
+    assert {ids["early"], ids["edge_out"], ids["pending"]} <= {s["ref_id"] for s in again}
+    assert all(s["state"] == "waiting" for s in again)

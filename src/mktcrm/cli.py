@@ -62,6 +62,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "mktcrm.commands.solicit",
         "Ask the buyers of recent orders for a review (Amazon's Solicitations API), once per order.",
     ),
+    "automate": (
+        "mktcrm.commands.automate",
+        "Automation rules from config.toml: run them (after sync, in cron) and see what they did.",
+    ),
     "templates": ("mktcrm.commands.templates", "Reply templates (Jinja2, sandboxed)."),
     "charter": (
         "mktcrm.commands.charter",

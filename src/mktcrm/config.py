@@ -19,6 +19,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from mktcrm.automation_rules import Rule, parse_rules
 from mktcrm.errors import AuthError, ConfigError, UsageError
 from mktcrm.records import DISPUTE_KINDS
 from mktcrm.timeutil import DEADLINE_SPAN_HINT, parse_deadline_span
@@ -138,6 +139,7 @@ class Settings:
     retry_budget_seconds: float = 120.0
     brand: dict[str, Any] = field(default_factory=dict)
     templates: dict[str, str] = field(default_factory=dict)
+    rules: dict[str, Rule] = field(default_factory=dict)  # [automation.rules.NAME] (automation_rules.py)
     exists: bool = True
 
     def account(self, name: str) -> Account:
@@ -208,7 +210,7 @@ def _unknown_key(key: str, known: list[str], where: str, section: str) -> Config
 def _validate(
     data: dict[str, Any], text: str, path: Path, mkeys: dict[str, dict[str, Any]], kinds: tuple[str, ...]
 ) -> Settings:
-    top_known = [*SECTION_KEYS, "accounts", "templates"]
+    top_known = [*SECTION_KEYS, "accounts", "templates", "automation"]
     for key in data:
         if key not in top_known:
             raise _unknown_key(key, top_known, str(path), "the file")
@@ -256,6 +258,9 @@ def _validate(
     seen: set[str] = set()
     for index, raw in enumerate(raw_accounts, start=1):
         accounts.append(_account(raw, index, text, path, mkeys, kinds, defaults, seen))
+    rules = parse_rules(
+        data.get("automation", {}), text, path, accounts=[a.name for a in accounts], marketplaces=list(mkeys)
+    )
     return Settings(
         path=path,
         accounts=accounts,
@@ -268,6 +273,7 @@ def _validate(
         retry_budget_seconds=float(sync.get("retry_budget_seconds", 120)),
         brand=sections["brand"],
         templates=dict(inline),
+        rules=rules,
     )
 
 

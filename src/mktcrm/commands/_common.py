@@ -18,6 +18,7 @@ import typer
 from mktcrm.context import AppContext
 from mktcrm.errors import UsageError
 from mktcrm.output import FORMATS, Field, Output
+from mktcrm.text import clean, one_line
 
 FormatOpt = Annotated[
     str,
@@ -137,3 +138,29 @@ def parse_span(text: str) -> timedelta:
     if len(text) >= 2 and text[-1] in units and text[:-1].isdigit() and int(text[:-1]) <= 36500:
         return timedelta(**{units[text[-1]]: int(text[:-1])})
     raise UsageError(f"cannot read the duration {text!r}", hint="use e.g. 90m, 24h or 3d (at most 36500)")
+
+
+# ---- a planned text shown before it goes out (`reviews reply --dry-run`, `automate run`) ----
+def verdict(findings: list[dict[str, Any]]) -> str:
+    """`ok`, `ok (N warnings: …)` or `refused: RULE message`: one line a person or a script can read."""
+    errors = [f for f in findings if f["severity"] == "error"]
+    if errors:
+        first = errors[0]
+        return one_line(f"refused: {first['rule']} {first['message']}")
+    warnings = [f["rule"] for f in findings if f["severity"] != "error"]
+    return f"ok ({len(warnings)} warnings: {', '.join(warnings)})" if warnings else "ok"
+
+
+def show_text(out: Output, header: str, text: str, findings: list[dict[str, Any]]) -> None:
+    """A header line, the text indented line by line, and the verdict (with the hint when refused); stderr."""
+    if out.quiet:
+        return
+    lines = [one_line(header)]
+    lines += [f"  | {line}" for line in clean(text).splitlines() or [""]]
+    lines.append(f"  charter: {verdict(findings)}")
+    lines += [
+        one_line(f"    {f['line']}:{f['column']} {f['rule']} {f['message']} — {f['hint']}")
+        for f in findings
+        if f["severity"] == "error"
+    ]
+    print("\n".join(lines), file=out.stderr)

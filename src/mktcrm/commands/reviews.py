@@ -24,6 +24,8 @@ from mktcrm.commands._common import (
     output,
     parse_range,
     rows_command,
+    show_text,
+    verdict,
 )
 from mktcrm.commands._fields import REVIEW_FIELDS
 from mktcrm.core import outbox, replies, reply_plan
@@ -31,7 +33,7 @@ from mktcrm.core import reviews as core_reviews
 from mktcrm.errors import ExitCode, UsageError
 from mktcrm.output import Field, Output, is_tty
 from mktcrm.text import one_line
-from mktcrm.timeutil import parse_since
+from mktcrm.timeutil import iso, parse_since
 
 if TYPE_CHECKING:
     from mktcrm.core.deps import Deps
@@ -44,6 +46,8 @@ OUTCOME_FIELDS = (
     Field("reply_id", "int"),
     Field("task_id", "int"),
     Field("detail", max_width=70),
+    Field("text", default=False),
+    Field("verdict", default=False),
 )
 
 
@@ -111,7 +115,12 @@ def reviews_reply(
     edit: Annotated[bool, typer.Option("--edit", help="Edit the text in $EDITOR before it is checked.")] = False,
     unanswered: Annotated[bool, typer.Option("--unanswered", help="Bulk: every review with no reply yet.")] = False,
     rating: Annotated[str | None, typer.Option("--rating", help="Bulk: only these ratings, e.g. 4..5.")] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan; queue and send nothing.")] = False,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Bulk: only reviews written since this date or span: 7d, 2026-11-01.")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print each text and the charter's verdict; queue and send nothing.")
+    ] = False,
     yes: Annotated[
         bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (needed without a TTY).")
     ] = False,
@@ -127,11 +136,13 @@ def reviews_reply(
     get a task with the checked text and where to paste it (`mktcrm tasks`). Exit 6 when the charter
     refuses a text: that reply is neither queued nor sent. eBay forbids automated replies to negative
     feedback: those need --confirm-negative or a confirmation each, and never go out in a silent bulk run.
+    --dry-run prints every text with the charter's verdict and exits 6 too when one would be refused. A review
+    that already has its reply (sent, posted by hand, or waiting in a task) is a no-op: exit 0, said so.
 
     \b
     Examples:
       $ mktcrm reviews reply INT08177186-A --template apology
-      $ mktcrm reviews reply --unanswered --rating 4..5 --template thanks --dry-run
+      $ mktcrm reviews reply --unanswered --rating 4..5 --since 7d --template thanks --dry-run
       $ mktcrm reviews reply --unanswered --rating 4..5 --template thanks --yes
     """
     app_ = app_ctx(ctx)
@@ -145,12 +156,18 @@ def reviews_reply(
         raise UsageError("--edit needs a terminal", hint="use --text or --template")
     if edit and unanswered:
         raise UsageError("--edit answers one review at a time", hint="give a review ID, or use --template in bulk")
+    if since is not None and review_id is not None:
+        raise UsageError("--since chooses reviews in bulk", hint="use it with --unanswered, not with a review ID")
     low, high = parse_range(rating) if rating else (None, None)
+    start = iso(parse_since(since, app_.now())) if since else None
     deps = app_.deps()
     with outbox.outbox_lock(deps):
         reviews = reply_plan.reviews_to_answer(
-            deps, review_id=review_id, accounts=names, rating_min=low, rating_max=high
+            deps, review_id=review_id, accounts=names, rating_min=low, rating_max=high, since=start
         )
+        if review_id is not None and (done := reply_plan.already_done(deps, reviews[0])):
+            out.note(done[0].upper() + done[1:] + ".")
+            return
         if edit:
             text = _edit_text(deps, reviews[0], template)
         drafts = [replies.make_draft(deps, r, template=template, text=text) for r in reviews]
@@ -160,6 +177,10 @@ def reviews_reply(
         plan = reply_plan.plan(drafts, single=review_id is not None, confirm_negative=confirm_negative)
         _show_plan(out, plan)
         if dry_run:
+            for d in plan.drafts:
+                rating = f" ({d.review.get('rating')}★)" if d.review.get("rating") is not None else ""
+                head = f"{d.review['account']} {d.review['id']}{rating}, {d.template or 'text'}:"
+                show_text(out, head, d.text, d.findings)
             out.note("Dry run: nothing queued or sent.")
             outcomes = reply_plan.dry_run(plan)
         else:
@@ -167,7 +188,12 @@ def reviews_reply(
             outcomes = reply_plan.execute(deps, plan)
             states = Counter(o.state for o in outcomes)
             out.note("Done: " + ", ".join(f"{n} {s}" for s, n in sorted(states.items())))
-    out.rows(OUTCOME_FIELDS, [asdict(o) for o in outcomes])
+    by_review = {(d.review["account"], d.review["id"]): d for d in plan.drafts}
+    shown = []
+    for o in outcomes:
+        d = by_review[(o.account, o.review_id)]
+        shown.append({**asdict(o), "text": d.text, "verdict": verdict(d.findings)})
+    out.rows(OUTCOME_FIELDS, shown)
     if code := reply_plan.exit_code(outcomes):
         raise typer.Exit(code)
 

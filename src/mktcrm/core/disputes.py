@@ -49,7 +49,7 @@ class TransitionError(MktcrmError):
 class Action:
     dispute_id: str
     account: str
-    result: str  # remote | local | task | sent | blocked
+    result: str  # remote | local | task | sent | blocked | noop (already done)
     detail: str
 
 
@@ -146,8 +146,10 @@ def resolve(
 
     A resolution on the marketplace may refund the buyer and cannot be taken back: `confirm(what)` is called
     with a description before the call and may raise to stop it. `dry_run` validates and describes, and
-    changes nothing.
+    changes nothing. Resolving a dispute already resolved or closed is a no-op (result `noop`), not an error.
     """
+    if dispute["status"] in ("resolved", "closed"):
+        return Action(dispute["id"], dispute["account"], "noop", f"already {dispute['status']}: nothing to do")
     check_move(dispute, "resolved")
     account = app.settings.account(dispute["account"])
     now = iso(app.now())
@@ -181,7 +183,11 @@ def resolve(
 
 
 def close(app: Services, dispute: dict[str, Any]) -> Action:
-    """resolved → closed: the seller's bookkeeping, kept locally (no marketplace has a "close" for sellers)."""
+    """resolved → closed: the seller's bookkeeping, kept locally (no marketplace has a "close" for sellers).
+
+    Closing a closed dispute is a no-op (result `noop`), not an error."""
+    if dispute["status"] == "closed":
+        return Action(dispute["id"], dispute["account"], "noop", "already closed: nothing to do")
     check_move(dispute, "closed")
     now = iso(app.now())
     with app.store().transaction():

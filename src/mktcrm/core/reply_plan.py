@@ -24,16 +24,21 @@ def reviews_to_answer(
     accounts: list[str],
     rating_min: int | None = None,
     rating_max: int | None = None,
+    since: str | None = None,
 ) -> list[dict[str, Any]]:
-    """One review by id (an answered one is a usage error), or every unanswered one matching the filters."""
+    """One review by id, or every unanswered one matching the filters (`since`: written at or after it)."""
     if review_id is not None:
-        review = replies.find_review(deps.db, review_id, accounts[0] if accounts else None)
-        reason = replies.answered(deps.db, review)
-        if reason:
-            raise UsageError(f"review {review_id!r}: {reason}", hint="nothing to do; see mktcrm replies list")
-        return [review]
-    wanted = queries.Filters(accounts=accounts, rating_min=rating_min, rating_max=rating_max, unanswered=True)
+        return [replies.find_review(deps.db, review_id, accounts[0] if accounts else None)]
+    wanted = queries.Filters(
+        accounts=accounts, rating_min=rating_min, rating_max=rating_max, unanswered=True, since=since
+    )
     return [r for r in queries.reviews(deps.db, wanted) if replies.answered(deps.db, r) is None]
+
+
+def already_done(deps: Deps, review: dict[str, Any]) -> str | None:
+    """Why replying to this one review again is a no-op (exit 0, said plainly); None when it is not."""
+    reason = replies.answered(deps.db, review)
+    return f"review {review['id']}: {reason}; nothing to do" if reason else None
 
 
 @dataclass

@@ -227,6 +227,30 @@ def _send_one(deps: Deps, candidate: Candidate, checkers: dict[str, Connector]) 
     return candidate.row(done.state, done.detail or "review requested", done.exit_code)
 
 
+# Reasons that pass with time: an automation rule tries such an order again on a later run.
+NOT_YET = ("too early", "not delivered yet")
+
+
+def judge(services: Services, order: dict[str, Any]) -> Candidate | None:
+    """One cached order's verdict (for an automation rule's `solicit` action); None when its marketplace cannot
+    request reviews or the order is not in the cache."""
+    if connectors.get(order["marketplace"]).capabilities.get("solicit_review") != API:
+        return None
+    found = db.recent_orders(services.db, [order["account"]], str(order["created_at"]))
+    row = next((o for o in found if o["id"] == order["id"]), None)
+    return _judge(row, services.now()) if row is not None else None
+
+
+def automate(deps: Deps, candidate: Candidate) -> Outcome:
+    """Send one eligible order's request; the caller (`automate run`) already holds the outbox lock."""
+    checkers: dict[str, Connector] = {}
+    try:
+        return _send_one(deps, candidate, checkers)
+    finally:
+        for connector in checkers.values():
+            connector.ctx.client.close()
+
+
 def exit_code(outcomes: list[Outcome]) -> int:
     """The first failure's exit code (docs/exit-codes.md), else 0."""
     return next((o.exit_code for o in outcomes if o.exit_code), 0)

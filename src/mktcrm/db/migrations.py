@@ -254,3 +254,21 @@ def m009_solicitations(db: sqlite3.Connection) -> None:
         CREATE INDEX solicitations_state ON solicitations (state)
         """,
     )
+
+
+@migration
+def m010_automation_log(db: sqlite3.Connection) -> None:
+    """What each automation rule did, when, to what (`mktcrm automate log`); also what makes a rule run once."""
+    _script(
+        db,
+        """
+        CREATE TABLE automation_log (
+            id INTEGER PRIMARY KEY,
+            rule TEXT NOT NULL, trigger_kind TEXT NOT NULL, account TEXT NOT NULL, ref_id TEXT NOT NULL,
+            action TEXT NOT NULL, state TEXT NOT NULL, detail TEXT, text TEXT,
+            outbox_table TEXT, outbox_id INTEGER, task_id INTEGER, at TEXT NOT NULL
+        );
+        CREATE INDEX automation_log_item ON automation_log (rule, account, ref_id, state);
+        CREATE INDEX automation_log_at ON automation_log (at)
+        """,
+    )
