@@ -101,7 +101,7 @@ def test_list_never_cuts_the_text_for_programs(with_tasks: Home) -> None:
     unanswered = json.loads(with_tasks.ok("reviews", "list", "--unanswered", "--json").stdout)
     review = next(r["id"] for r in unanswered if r["id"] not in waiting)
     with_tasks.ok("reviews", "reply", review, "--text", long.strip())
-    listed = [t for t in _tasks(with_tasks) if t["ref_id"] == review][0]
+    listed = next(t for t in _tasks(with_tasks) if t["ref_id"] == review)
     assert listed["body"] == long.strip() and len(listed["instructions"]) > 50
     tsv = with_tasks.ok("tasks", "list", "--format", "tsv", "--fields", "id,instructions,body").stdout
     assert f"{listed['id']}\t{listed['instructions']}\t{long.strip()}" in tsv.splitlines()
@@ -135,9 +135,9 @@ def test_a_dispute_message_task_points_at_the_order_of_its_dispute(home: Home) -
     home.ok("sync", "--quiet")
     order = json.loads(home.ok("orders", "list", "--json").stdout)[0]["order_id"]
     home.ok("disputes", "open", order, "--reason", "late")  # no dispute API on Etsy: a local dispute
-    dispute = [d for d in json.loads(home.ok("disputes", "list", "--json").stdout) if d["order_id"] == order][0]
+    dispute = next(d for d in json.loads(home.ok("disputes", "list", "--json").stdout) if d["order_id"] == order)
     sent = home.run("disputes", "message", dispute["id"], "--text", "Bonjour, nous regardons votre commande.")
     assert sent.exit_code == 0, sent.stderr
-    task = [t for t in _tasks(home) if t["kind"] == "dispute_message"][0]
+    task = next(t for t in _tasks(home) if t["kind"] == "dispute_message")
     shown = json.loads(home.ok("tasks", "show", str(task["id"]), "--json").stdout)
     assert shown["order_id"] == order and shown["url"] == f"https://www.etsy.com/your/orders/sold?order_id={order}"
