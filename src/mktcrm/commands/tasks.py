@@ -6,8 +6,10 @@ from typing import Annotated, Any
 
 import typer
 
+from mktcrm.clipboard import copy as to_clipboard
 from mktcrm.commands._common import MAX_INT, AccountOpt, app_ctx, check_accounts, new_app, output, rows_command
 from mktcrm.core import tasks
+from mktcrm.errors import UsageError
 from mktcrm.output import Field, Output
 
 app = new_app("Things to do by hand in a marketplace's web UI (no API).")
@@ -112,8 +114,6 @@ def tasks_next(
         out.record([f for f in DETAIL_FIELDS if f.name not in ("body", "title", "instructions")], task)
         out.stdout.write(f"\n{task['title']}\nWhere: {task['instructions']}\n\n{task['body']}\n\n")
     if copy:
-        from mktcrm.commands._clipboard import copy as to_clipboard
-
         out.note(to_clipboard(task["body"], out.stdout))
     if not done and out.tty and not out.machine and typer.get_text_stream("stdin").isatty():
         done = typer.confirm(f"Pasted? Mark task {task['id']} done", default=False, err=True)
@@ -142,8 +142,6 @@ def tasks_done(
       $ mktcrm tasks done 1 2
       $ mktcrm tasks done --all-listed --kind reply_review
     """
-    from mktcrm.errors import UsageError
-
     out = output(ctx)
     app_ = app_ctx(ctx)
     if bool(task_ids) == all_listed:
