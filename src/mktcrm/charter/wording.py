@@ -283,7 +283,9 @@ def marketing(doc: Doc) -> Iterable[Hit]:
 
 # ---- taking the buyer off the platform --------------------------------------------------------------
 _OFF_PLATFORM = re.compile(
-    r"\b(?:(?<!for )(?:buy|order|purchase|pay)\w* (?:directly |direct )?(?:from us|on our (?:own )?(?:website|site|shop|store))"
+    # "(thanks) for buying from us" is a thank-you, not an invitation to buy off the platform
+    r"\b(?:(?<!for )(?:buy|order|purchase|pay)\w* (?:directly |direct )?"
+    r"(?:from us|on our (?:own )?(?:website|site|shop|store))"
     r"|(?:outside|off)(?: of)? (?:amazon|ebay|etsy|the platform|the marketplace)"
     r"|hors (?:de )?(?:la plateforme|la marketplace|amazon|ebay|etsy)"
     r"|(?:achet|command|pay|regl)\w* (?:directement |en direct )?(?:sur|via|depuis) notre (?:propre )?"
