@@ -11,6 +11,7 @@ from mktcrm.commands._common import MAX_INT, AccountOpt, app_ctx, check_accounts
 from mktcrm.core import tasks
 from mktcrm.errors import UsageError
 from mktcrm.output import Field, Output
+from mktcrm.text import clean
 
 app = new_app("Things to do by hand in a marketplace's web UI (no API).")
 TASK_FIELDS = (
@@ -111,8 +112,11 @@ def tasks_next(
     if out.machine:
         out.record(DETAIL_FIELDS, task)
     else:
-        out.record([f for f in DETAIL_FIELDS if f.name not in ("body", "title", "instructions")], task)
-        out.stdout.write(f"\n{task['title']}\nWhere: {task['instructions']}\n\n{task['body']}\n\n")
+        shown = ("id", "account", "marketplace", "order_id", "due_at", "created_at")
+        out.record([f for f in DETAIL_FIELDS if f.name in shown], task)
+        page = task["url"] or "no direct link (the order is unknown, or the marketplace has none): see Where"
+        lines = [task["title"], f"Where: {task['instructions']}", f"Page:  {page}", "", task["body"]]
+        out.stdout.write("\n" + "\n".join(clean(line) for line in lines) + "\n\n")
     if copy:
         out.note(to_clipboard(task["body"], out.stdout))
     if not done and out.tty and not out.machine and typer.get_text_stream("stdin").isatty():
