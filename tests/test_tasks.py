@@ -141,3 +141,15 @@ def test_a_dispute_message_task_points_at_the_order_of_its_dispute(home: Home) -
     task = next(t for t in _tasks(home) if t["kind"] == "dispute_message")
     shown = json.loads(home.ok("tasks", "show", str(task["id"]), "--json").stdout)
     assert shown["order_id"] == order and shown["url"] == f"https://www.etsy.com/your/orders/sold?order_id={order}"
+
+
+def test_a_task_without_a_known_order_says_there_is_no_direct_link(home: Home) -> None:
+    """Etsy's reviews API names the transaction, not the receipt: the page cannot be built, and it is said."""
+    account, secrets = sandbox_account("etsy", "etsy1")
+    home.configure([account], secrets=secrets)
+    home.ok("sync", "--quiet")
+    home.ok("reviews", "reply", "--unanswered", "--rating", "4..5", "--template", "thanks", "--yes")
+    shown = json.loads(home.ok("tasks", "next", "--json").stdout)
+    assert shown["order_id"] is None and shown["url"] is None and "Shop Manager" in shown["instructions"]
+    text = home.ok("tasks", "next", "--format", "table").stdout
+    assert "Page:  no direct link" in text and shown["body"] in text
