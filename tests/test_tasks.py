@@ -91,6 +91,8 @@ def test_done_all_listed_takes_the_list_filters(with_tasks: Home) -> None:
     none = with_tasks.ok("tasks", "done", "--all-listed", "--kind", "dispute_message")
     assert "0 done" in none.stderr and len(_tasks(with_tasks)) == count
     assert _tasks(with_tasks, "--kind", "dispute_message") == []
+    typo = with_tasks.run("tasks", "done", "--all-listed", "--kind", "reply")
+    assert typo.exit_code == 2 and "reply_review" in typo.stderr and len(_tasks(with_tasks)) == count
     result = with_tasks.ok("tasks", "done", "--all-listed", "--account", "shop1")
     assert f"{count} done, 0 already done." in result.stderr and _tasks(with_tasks) == []
 

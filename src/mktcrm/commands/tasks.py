@@ -42,6 +42,9 @@ IdsArg = Annotated[
 
 def _filters(ctx: typer.Context, include_done: bool, account: list[str] | None, kind: list[str] | None) -> Any:
     accounts = check_accounts(app_ctx(ctx), account)
+    for name in kind or ():
+        if name not in tasks.TASK_KINDS:
+            raise UsageError(f"unknown task kind {name!r}", hint=f"use one of: {', '.join(tasks.TASK_KINDS)}")
     return tasks.Filters(include_done, tuple(accounts), tuple(kind or ()))
 
 

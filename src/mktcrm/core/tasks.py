@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 # Every kind the outbox sends; a new one is added here (and its table in db.outbox.OUTBOXES).
 KINDS: list[type[outbox.Kind]] = [ReviewReply, DisputeMessage]
+TASK_KINDS = tuple(k.task_kind for k in KINDS)
 # tasks.kind -> the table whose row (by ref_id) names the order the task is about.
 ORDER_SOURCES = {ReviewReply.task_kind: "reviews", DisputeMessage.task_kind: "disputes"}
 
