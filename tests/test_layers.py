@@ -24,7 +24,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("connectors.*.sandbox",),  # each plug-in's fake marketplace, built on the sandbox kit
     ("sandbox",),  # the sandbox kit and its registry (finds plug-ins' sandboxes by name)
     ("connectors",),
-    ("db", "http", "charter", "output"),
+    ("db", "http", "charter", "output", "clipboard"),
     ("config", "automation_rules"),
     ("money",),  # ISO 4217 exponents over timeutil's arithmetic
     ("records", "timeutil", "text", "errors", ""),

@@ -40,6 +40,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Everything with a deadline in the window, overdue first: disputes, open tasks, and reviews where the"
         ' account sets a reply window (`deadlines = { review = "48h" }`).',
     ),
+    "today": (
+        "mktcrm.commands.today",
+        "The morning screen: overdue and due today, unhappy buyers waiting, tasks to paste, KPI limits crossed"
+        " since yesterday, and what the last sync did.",
+    ),
     "kpi": (
         "mktcrm.commands.kpi",
         "Print KPIs per account: satisfaction, resolution delay, repurchase, sales, reviews, tickets, disputes.",

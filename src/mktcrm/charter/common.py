@@ -55,6 +55,8 @@ def phone(doc: Doc) -> Iterable[Hit]:
                 continue
             if _NOT_PHONE_BEFORE.search(doc.folded[max(0, m.start - 16) : m.start]):
                 continue
+            if m.start and doc.text[m.start - 1].isalnum():  # "8R01234567890": the tail of a tracking number
+                continue
             spans.append((m.start, m.end))
     yield from (Hit(s, e) for s, e in merge(spans))
 

@@ -32,7 +32,8 @@ _CHANGE_VERB = (
     # paraphrases: "revisit your rating", "take another look at your review", "remonter votre note"
     r"|revisit(?:ing)?|adjust(?:ing)?|rais(?:e|ing)|bump(?:ing)?(?: up)?"
     r"|(?:take|taking|have|having) (?:another|a second|a fresh|a new) look at|look(?:ing)? again at"
-    r"|remont(?:er|ez)|re-?evalu(?:er|ez)|ajust(?:er|ez)|relev(?:er|ez)|rectifi(?:er|ez)|repens(?:er|ez) a)"
+    r"|remont(?:er|ez)|re-?evalu(?:er|ez)|ajust(?:er|ez)|relev(?:er|ez)|rectifi(?:er|ez)|repens(?:er|ez) a"
+    r"|reconsidered|reven(?:ir|ez) sur|rehauss(?:er|ez)|amelior(?:er|ez)|augment(?:er|ez))"
 )
 _DETERMINERS = (
     r"(?:your|the|this|that|a|an|any|negative|neutral|bad|poor|low|1-star|one-star|positive|good|great|honest"
@@ -40,7 +41,9 @@ _DETERMINERS = (
     r"|negati(?:f|ve)|neutre|petite?|bonne?|excellente?|belle|beau|5 etoiles|cinq etoiles|positi(?:f|ve)"
     r"|honnete|sincere|court|rapide|\d+)"
 )
-_OBJECT = rf"(?:\s+{_DETERMINERS}){{0,3}}\s+(?:l')?{REVIEW_NOUN}\b|\s+(?:l'){REVIEW_NOUN}\b"
+# "rehausser un peu votre note", "raise your rating just a little": a softening word changes nothing.
+_SOFTENER = r"(?:\s+(?:un peu|un petit peu|legerement|a little|a bit|slightly|just|juste))?"
+_OBJECT = rf"{_SOFTENER}(?:\s+{_DETERMINERS}){{0,3}}\s+(?:l')?{REVIEW_NOUN}\b|\s+(?:l'){REVIEW_NOUN}\b"
 _ASK = re.compile(rf"\b{_ASK_VERB}(?:-nous|-moi| us)?(?:{_OBJECT})")
 _CHANGE = re.compile(
     rf"\b{_CHANGE_VERB}(?:{_OBJECT})"
@@ -49,7 +52,12 @@ _CHANGE = re.compile(
     rf"|\b{REVIEW_NOUN}\s+(?:removal|revision)\b"
     # "que votre évaluation reflète…", "so that your review reflects…": a change asked for by its result
     rf"|\b(?:que|pour que|afin que|so that|if|that) (?:votre|vos|your|l'|la|le|the) ?{REVIEW_NOUN}"
-    r" (?:(?:puisse|puissent|could|can|would|might) )?(?:reflete|refletent|refleter|reflect|reflects)\b"
+    r"(?: (?:attribuee?s?|laissee?s?|donnee?s?|left|given))?"
+    r" (?:(?:puisse|puissent|could|can|would|might) )?(?:reflete|refletent|refleter|reflect|reflects"
+    r"|corresponde|correspondent|correspondre|matche?s?|corresponds?)\b"
+    # "a better rating", "une meilleure note": more stars on a review already written
+    rf"|\b(?:mett|donn|laiss|giv|leav)\w*(?: us| nous)? (?:a |une |un )?(?:better|higher|meilleure|plus haute)"
+    rf" {REVIEW_NOUN}\b"
 )
 # Words that make the verb a past act or a thank-you, not a request.
 _PAST = re.compile(
@@ -142,12 +150,30 @@ _INCENTIVE_WORDS = (
 _INCENTIVE = re.compile(rf"(?:\b|(?=[-$€£]\d)){alternation(_INCENTIVE_WORDS)}(?:\b|(?<=[€$£]))")
 
 
+# "now that the refund has gone through", "maintenant que le remboursement est fait", "to reflect the fast
+# refund": money already paid, named as the reason for a request — not offered in exchange for one.
+_SETTLED_BEFORE = re.compile(
+    r"\b(?:now that|since|after|following|once|reflect\w*|maintenant que|puisque|depuis que|vu que|apres|suite a"
+    r"|etant donne que)(?:\s+[\w']+){0,3}\s+$"
+)
+_SETTLED_AFTER = re.compile(
+    r"^\s+(?:(?:a|est|a ete|has|have|was|were|is|had|that)\s+)?(?:\w+\s+)?"
+    r"(?:gone through|went through|been (?:made|issued|processed|paid)|issued|processed|done|made|paid|received"
+    r"|fait|effectue\w*|passe\w*|recu\w*|valide\w*|verse\w*)\b"
+)
+
+
+def _settled(doc: Doc, m: re.Match[str], start: int, end: int) -> bool:
+    before = doc.folded[max(start, m.start() - 40) : m.start()]
+    return bool(_SETTLED_BEFORE.search(before) or _SETTLED_AFTER.match(doc.folded, m.end(), end))
+
+
 def incentive(doc: Doc) -> Iterable[Hit]:
     """Money, gifts or discounts in a sentence that asks for (or about) a review, or right next to one."""
     spans = doc.sentences
     asks = [_solicits(doc, s, e) for s, e in spans]
     for i, (start, end) in enumerate(spans):
-        m = _INCENTIVE.search(doc.folded, start, end)
+        m = next((m for m in _INCENTIVE.finditer(doc.folded, start, end) if not _settled(doc, m, start, end)), None)
         if not m:
             continue
         near = asks[i] or (i > 0 and asks[i - 1]) or (i + 1 < len(spans) and asks[i + 1])
@@ -235,12 +261,17 @@ _MARKETING = re.compile(
     r"|livraison (?:offerte|gratuite)|frais de port offerts|(?:votre|your) (?:prochaine commande|prochain achat"
     r"|next (?:order|purchase))"
     r"|\d+ ?% (?:less|cheaper|moins cher|de moins)|(?:a )?prix (?:reduits|casses|barres)|reduced prices"
-    r"|(?:save|economisez|economiser) (?:up to |jusqu'a )?\d+ ?(?:%|€|eur|euros?|\$|£))"
+    r"|(?:save|economisez|economiser) (?:up to |jusqu'a )?\d+ ?(?:%|€|eur|euros?|\$|£)"
+    r"|\d+ ?(?:€|eur|euros?|\$|£|dollars?|pounds?) (?:off|de remise|de reduction|discount))"
     r"(?!\w)|(?<![\w-])-\d+ ?%"  # "-15 %": a sign before a percentage is a price cut
 )
 # A discount code spelled out ("code MERCI15", "coupon SPRING10"): letters then digits, in capitals. A pickup or
 # locker code is digits only and passes.
-_PROMO_CODE = re.compile(r"\b(?i:codes?|coupons?|vouchers?)\s*:?\s*[«\"“]?\s*[A-Z]{2,}[0-9]{1,4}[A-Z0-9]*\b")
+# Five capitals or more also make a code ("code WELCOMEBACK"), unless they name an identifier ("code SIRET").
+_PROMO_CODE = re.compile(
+    r"\b(?i:codes?|coupons?|vouchers?)\s*:?\s*[«\"“]?\s*"
+    r"(?:[A-Z]{2,}[0-9]{1,4}[A-Z0-9]*|(?!(?:SIRET|SIREN|IBAN|SWIFT|GTIN|ISBN|POSTAL|BARRE|PUK)\b)[A-Z]{5,})\b"
+)
 _marketing_words = regex_detector(_MARKETING)
 _promo_code = regex_detector(_PROMO_CODE, on="text")
 
@@ -252,7 +283,9 @@ def marketing(doc: Doc) -> Iterable[Hit]:
 
 # ---- taking the buyer off the platform --------------------------------------------------------------
 _OFF_PLATFORM = re.compile(
-    r"\b(?:(?:buy|order|purchase|pay)\w* (?:directly |direct )?(?:from us|on our (?:own )?(?:website|site|shop|store))"
+    # "(thanks) for buying from us" is a thank-you, not an invitation to buy off the platform
+    r"\b(?:(?<!for )(?:buy|order|purchase|pay)\w* (?:directly |direct )?"
+    r"(?:from us|on our (?:own )?(?:website|site|shop|store))"
     r"|(?:outside|off)(?: of)? (?:amazon|ebay|etsy|the platform|the marketplace)"
     r"|hors (?:de )?(?:la plateforme|la marketplace|amazon|ebay|etsy)"
     r"|(?:achet|command|pay|regl)\w* (?:directement |en direct )?(?:sur|via|depuis) notre (?:propre )?"

@@ -427,6 +427,14 @@ class Connector:
         raise NotImplementedError
 
     @classmethod
+    def order_url(cls, account: Account, order_id: str) -> str | None:
+        """The seller's page for one order in the marketplace's web UI, where a task's text is pasted.
+
+        None where the marketplace has no deep link to an order (the task's instructions say where to go).
+        """
+        return None
+
+    @classmethod
     def reply_instructions(cls, review: dict[str, Any]) -> str:
         """Where the seller pastes a reply by hand when there is no API for it."""
         where = cls.instead.get("reply_review", "the marketplace's seller back office")

@@ -190,3 +190,15 @@ def get_task(db: sqlite3.Connection, task_id: int) -> dict[str, Any] | None:
 
 def finish_task(db: sqlite3.Connection, task_id: int, at: str) -> None:
     db.execute("UPDATE tasks SET state = 'done', done_at = ? WHERE id = ? AND state = 'open'", (at, task_id))
+
+
+# The tables a task's ref_id points into, each with an order_id column.
+_ORDER_TABLES = ("reviews", "disputes")
+
+
+def order_of(db: sqlite3.Connection, table: str, account: str, ref_id: str) -> str | None:
+    """The order a review or dispute belongs to (None: unknown or no longer in the cache)."""
+    if table not in _ORDER_TABLES:
+        raise ValueError(f"no order column in {table!r}")
+    row = db.execute(f"SELECT order_id FROM {table} WHERE account = ? AND id = ?", (account, ref_id)).fetchone()
+    return str(row[0]) if row and row[0] else None

@@ -140,3 +140,19 @@ def known_values(db: sqlite3.Connection, table: str, column: str) -> list[str]:
     """The distinct values a column holds (to tell a typo from an empty result)."""
     assert (table, column) in {("orders", "status"), ("listings", "state")}
     return [r[0] for r in db.execute(f"SELECT DISTINCT {column} FROM {table} WHERE {column} IS NOT NULL ORDER BY 1")]
+
+
+def last_sync_run(db: sqlite3.Connection) -> dict[str, Any] | None:
+    """The latest `sync` run that finished (or was killed), with its report decoded."""
+    import json
+
+    row = db.execute(
+        "SELECT id, started_at, finished_at, status, accounts, report, error FROM sync_runs"
+        " WHERE status <> 'running' ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    if row is None:
+        return None
+    run = dict(row)
+    run["accounts"] = json.loads(run["accounts"] or "[]")
+    run["report"] = json.loads(run["report"]) if run["report"] else None
+    return run

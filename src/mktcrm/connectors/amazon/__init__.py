@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import quote
 
 from mktcrm.connectors.amazon.reports import ReviewsStream
 from mktcrm.connectors.amazon.streams import ListingsStream, OrdersStream
@@ -31,6 +32,18 @@ _PERF = "https://sellercentral.amazon.com/gp/help/external/G202124800"  # target
 def _access_token(request: httpx.Request, token: str) -> None:
     """SP-API wants the LWA access token in its own header, not in Authorization."""
     request.headers["x-amz-access-token"] = token
+
+
+# Marketplace id -> Seller Central host (https://developer-docs.amazon.com/sp-api/docs/marketplace-ids).
+SELLER_CENTRAL = {
+    "A13V1IB3VIYZZH": "sellercentral.amazon.fr",
+    "A1PA6795UKMFR9": "sellercentral.amazon.de",
+    "APJ6JRA9NG5V4": "sellercentral.amazon.it",
+    "A1RKKUPIHCS9HS": "sellercentral.amazon.es",
+    "A1F83G8C2ARO7P": "sellercentral.amazon.co.uk",
+    "A1805IZSGTT6HS": "sellercentral.amazon.nl",
+    "ATVPDKIKX0DER": "sellercentral.amazon.com",
+}
 
 
 class AmazonConnector(Connector):
@@ -150,6 +163,13 @@ class AmazonConnector(Connector):
         from mktcrm.connectors.amazon.solicitations import request
 
         request(self.ctx.client, order, list(self.ctx.account.get("marketplace_ids") or []))
+
+    @classmethod
+    def order_url(cls, account: Account, order_id: str) -> str | None:
+        """Seller Central's order page, on the host of the account's first marketplace."""
+        ids = account.get("marketplace_ids") or []
+        host = SELLER_CENTRAL.get(str(ids[0]) if ids else "", "sellercentral.amazon.com")
+        return f"https://{host}/orders-v3/order/{quote(order_id, safe='')}"
 
     @classmethod
     def auth(cls, account: Account, secret: Callable[[str], str]) -> httpx.Auth:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import quote
 
 from mktcrm.connectors.base import API, NONE, UNKNOWN, CheckResult, Connector, Posted
 from mktcrm.connectors.deadline_rule import CHECKED, DeadlineRule
@@ -38,6 +39,17 @@ _STANDARDS = "https://www.ebay.com.au/help/policies/selling-policies/seller-perf
 # Default per-application daily quotas per API (developer.ebay.com API call limits; UNVERIFIED figures,
 # an app's own are in the Developer Analytics API getRateLimits). Payment disputes are Fulfillment API calls.
 _LIMITS = "eBay API call limits, per application and day"
+
+
+# eBay marketplace id -> the site where its Seller Hub lives.
+EBAY_SITES = {
+    "EBAY_FR": "ebay.fr",
+    "EBAY_DE": "ebay.de",
+    "EBAY_GB": "ebay.co.uk",
+    "EBAY_IT": "ebay.it",
+    "EBAY_ES": "ebay.es",
+    "EBAY_US": "ebay.com",
+}
 
 
 class EbayConnector(Connector):
@@ -103,6 +115,12 @@ class EbayConnector(Connector):
     demo_accounts = ("ebay-fr",)
     spec_files = ("ebay/*.json",)
     outside_spec = (r"^/identity/v1/oauth2/token$",)
+
+    @classmethod
+    def order_url(cls, account: Account, order_id: str) -> str | None:
+        """The order's details page in Seller Hub, on the site of the account's marketplace id."""
+        domain = EBAY_SITES.get(str(account.get("marketplace_id") or "EBAY_FR"), "ebay.com")
+        return f"https://www.{domain}/sh/ord/details?orderid={quote(order_id, safe='')}"
 
     @classmethod
     def auth_problem(cls, request: httpx.Request) -> str | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import quote
 
 from mktcrm.connectors.base import API, MANUAL, NONE, CheckResult, Connector
 from mktcrm.connectors.deadline_rule import CHECKED, DeadlineRule
@@ -100,6 +101,11 @@ class EtsyConnector(Connector):
     demo_accounts = ("etsy",)
     spec_files = ("etsy/etsy_open_api_v3_oas.json",)
     outside_spec = (r"^/v3/public/oauth/token$",)
+
+    @classmethod
+    def order_url(cls, account: Account, order_id: str) -> str | None:
+        """Shop Manager's sold-orders page opened on the receipt (Etsy's order id is the receipt id)."""
+        return f"https://www.etsy.com/your/orders/sold?order_id={quote(order_id, safe='')}"
 
     @classmethod
     def auth_problem(cls, request: httpx.Request) -> str | None:

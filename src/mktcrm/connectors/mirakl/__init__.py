@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import quote
 
 from mktcrm.connectors.base import API, MANUAL, NONE, CheckResult, Connector
 from mktcrm.connectors.deadline_rule import CHECKED, LAST_MESSAGE, DeadlineRule
@@ -132,6 +133,12 @@ class MiraklConnector(DisputeActions, Connector):
         "seek pagination": ("limit", "page_token", "sort"),
         "locale": ("locale",),
     }
+
+    @classmethod
+    def order_url(cls, account: Account, order_id: str) -> str | None:
+        """The order in the operator's shop back office, on the same host as its API (each operator its own)."""
+        base = str(account.get(cls.url_key) or "").split("?", 1)[0].rstrip("/")
+        return f"{base}/mmp/shop/order/{quote(order_id, safe='')}" if base else None
 
     @classmethod
     def auth(cls, account: Account, secret: Callable[[str], str]) -> httpx.Auth:
