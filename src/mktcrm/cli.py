@@ -209,7 +209,11 @@ def root(
         typer.Option("--config", help="Config file (default: MKTCRM_HOME or the user config dir)."),
     ] = None,
     db: Annotated[
-        Path | None, typer.Option("--db", help="Cache file (default: MKTCRM_HOME or the user data dir).")
+        str | None,
+        typer.Option(
+            "--db",
+            help="Cache file (default: MKTCRM_HOME or the user data dir), or a postgresql://… URL (team mode).",
+        ),
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show HTTP requests and tracebacks.")] = False,
     no_color: Annotated[bool, typer.Option("--no-color", help="No colour (also NO_COLOR, TERM=dumb).")] = False,

@@ -8,6 +8,7 @@ everything else goes over the network. Nothing else in the tool is swapped for t
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,6 +32,18 @@ if TYPE_CHECKING:
 SANDBOX_SCHEME = "sandbox://"
 
 
+def operator_name(configured: str | None) -> str:
+    """`--as`/`[team] operator`, else the login name of the OS user running mktcrm."""
+    if configured:
+        return configured
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return "unknown"
+
+
 @dataclass
 class AppContext:
     paths: cfg.Paths
@@ -40,7 +53,7 @@ class AppContext:
     _db: sqlite3.Connection | None = field(default=None, repr=False)
 
     @classmethod
-    def create(cls, config: Path | None, db: Path | None, *, verbose: bool, no_color: bool) -> AppContext:
+    def create(cls, config: Path | None, db: Path | str | None, *, verbose: bool, no_color: bool) -> AppContext:
         return cls(paths=cfg.Paths.resolve(config, db), verbose=verbose, no_color=no_color)
 
     def output(
@@ -64,12 +77,30 @@ class AppContext:
         return self._settings
 
     @property
+    def db_url(self) -> str | None:
+        """The shared PostgreSQL database, when `--db` or `[cache] url` names one (team mode)."""
+        return self.paths.db_url or (self.settings.cache_url if self.paths.config.exists() else None)
+
+    @property
     def db(self) -> sqlite3.Connection:
         if self._db is None:
-            from mktcrm.db.connect import connect
+            url = self.db_url
+            if url:
+                from mktcrm.db.connect import connect_url
 
-            self._db = connect(self.paths.db)
+                name = self.settings.cache_password_env
+                password = os.environ.get(name) or cfg.read_secrets(self.paths.secrets).get(name)
+                self._db = connect_url(url, password=password, application=f"mktcrm {self.operator}")  # type: ignore[assignment]
+            else:
+                from mktcrm.db.connect import connect
+
+                self._db = connect(self.paths.db)
         return self._db
+
+    @property
+    def operator(self) -> str:
+        """Who is running this: `[team] operator`, else the OS user."""
+        return operator_name(self.settings.operator if self.paths.config.exists() else None)
 
     def store(self) -> Store:
         from mktcrm.db.store import Store

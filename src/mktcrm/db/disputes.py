@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from mktcrm.db import placeholders
+from mktcrm.db import dialect, placeholders
 from mktcrm.money import from_minor
 
 if TYPE_CHECKING:
@@ -112,7 +112,7 @@ def add_event(
 def events(db: sqlite3.Connection, account: str, dispute_id: str) -> list[dict[str, Any]]:
     sql = (
         "SELECT at, kind, author, body, event_id FROM dispute_events WHERE account = ? AND dispute_id = ?"
-        " ORDER BY at, rowid"
+        f" ORDER BY at, {dialect.insertion_order(db)}"
     )
     return [dict(r) for r in db.execute(sql, (account, dispute_id))]
 

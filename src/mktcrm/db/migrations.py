@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 Migration = Callable[[sqlite3.Connection], None]
+MIGRATION_LOCK = 0x6D6B7463  # "mktc": the PostgreSQL advisory lock held while migrating
 MIGRATIONS: list[tuple[str, Migration]] = []
 
 
@@ -116,6 +117,19 @@ def applied(db: sqlite3.Connection) -> list[str]:
 
 def migrate(db: sqlite3.Connection, upto: str | None = None) -> list[str]:
     """Apply every missing migration (or up to and including `upto`); returns the names applied."""
+    from mktcrm.db import dialect
+
+    if dialect.of(db) == dialect.POSTGRESQL:
+        # Several team members may open a fresh database at once: one migrates, the others wait and see it done.
+        db.execute("SELECT pg_advisory_lock(?)", (MIGRATION_LOCK,))
+        try:
+            return _migrate(db, upto)
+        finally:
+            db.execute("SELECT pg_advisory_unlock(?)", (MIGRATION_LOCK,))
+    return _migrate(db, upto)
+
+
+def _migrate(db: sqlite3.Connection, upto: str | None) -> list[str]:
     done = set(applied(db))
     ran: list[str] = []
     for name, fn in MIGRATIONS:

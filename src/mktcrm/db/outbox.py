@@ -76,10 +76,10 @@ def enqueue(
     """Insert a queued row; its idempotency key exists before any network call."""
     cur = db.execute(
         f"INSERT INTO {table} (account, {_ref_column(table)}, marketplace, body, template, findings, state,"
-        " idempotency_key, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)",
+        " idempotency_key, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?) RETURNING id",
         (account, ref, marketplace, body, template, json.dumps(findings), uuid.uuid4().hex, at, at),
     )
-    return int(cur.lastrowid or 0)
+    return int(cur.fetchone()[0])
 
 
 def move(
@@ -99,7 +99,7 @@ def move(
         raise RuntimeError(f"{table} {row_id}: cannot go from {current} to {to}")
     cur = db.execute(
         f"UPDATE {table} SET state = ?, error = ?, remote_id = coalesce(?, remote_id), updated_at = ?,"
-        " attempts = attempts + (? = 'sending'),"
+        " attempts = attempts + CASE WHEN ? = 'sending' THEN 1 ELSE 0 END,"
         " sent_at = CASE WHEN ? IN ('sent', 'manual_done') THEN ? ELSE sent_at END"
         " WHERE id = ? AND state = ?",
         (to, error, remote_id, at, to, to, at, row_id, row["state"]),
