@@ -73,13 +73,16 @@ def enqueue(
     findings: list[dict[str, Any]],
     at: str,
 ) -> int:
-    """Insert a queued row; its idempotency key exists before any network call."""
+    """Insert a queued row; its idempotency key exists before any network call. A review has one reply ever
+    (UNIQUE): when another run inserted it first, nothing is inserted and 0 is returned."""
     cur = db.execute(
         f"INSERT INTO {table} (account, {_ref_column(table)}, marketplace, body, template, findings, state,"
-        " idempotency_key, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?) RETURNING id",
+        " idempotency_key, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)"
+        " ON CONFLICT DO NOTHING RETURNING id",
         (account, ref, marketplace, body, template, json.dumps(findings), uuid.uuid4().hex, at, at),
     )
-    return int(cur.fetchone()[0])
+    row = cur.fetchone()
+    return int(row[0]) if row else 0  # 0: a teammate queued this review's reply a moment before us
 
 
 def move(

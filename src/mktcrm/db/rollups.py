@@ -115,8 +115,8 @@ def _feedback_moves(sign: str, best: str, r: str, d: str) -> str:
     return (
         "INSERT INTO kpi_order_days (account, day, currency, rated_orders, happy_orders)"
         f" SELECT o.account, substr(o.created_at, 1, 10), coalesce(o.currency, ''),"
-        f" {sign}{flag(d, f'{best} IS NOT NULL')}, {sign}{flag(d, f'coalesce({best}, 0) >= 4')} FROM orders o WHERE o.account = {r}.account"
-        f" AND o.id = {r}.order_id AND {_sale_class('o')} > 0"
+        f" {sign}{flag(d, f'{best} IS NOT NULL')}, {sign}{flag(d, f'coalesce({best}, 0) >= 4')}"
+        f" FROM orders o WHERE o.account = {r}.account AND o.id = {r}.order_id AND {_sale_class('o')} > 0"
         " ON CONFLICT (account, day, currency) DO UPDATE SET"
         " rated_orders = kpi_order_days.rated_orders + excluded.rated_orders,"
         " happy_orders = kpi_order_days.happy_orders + excluded.happy_orders;"

@@ -189,11 +189,18 @@ class Store:
         )
 
     def start_run(self, accounts: list[str]) -> int:
-        """A new `running` row. Called under the sync lock, so any other `running` row is a killed run's."""
-        self.db.execute(
+        """A new `running` row. Called under the sync lock(s): a `running` row whose accounts we all hold is a
+        killed run's (on PostgreSQL another person's run of other accounts may be running right now)."""
+        mine = set(accounts)
+        dead = [
+            row[0]
+            for row in self.db.execute("SELECT id, accounts FROM sync_runs WHERE status = 'running'")
+            if self.dialect == dialect.SQLITE or set(json.loads(row[1])) <= mine
+        ]
+        self.db.executemany(
             "UPDATE sync_runs SET status = 'killed', finished_at = ?, error = 'the process ended without finishing'"
-            " WHERE status = 'running'",
-            (now_iso(),),
+            " WHERE id = ? AND status = 'running'",
+            [(now_iso(), run_id) for run_id in dead],
         )
         cur = self.db.execute(
             "INSERT INTO sync_runs (started_at, status, accounts) VALUES (?, 'running', ?) RETURNING id",
