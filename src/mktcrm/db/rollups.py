@@ -237,7 +237,7 @@ def _kept() -> dict[str, tuple[tuple[str, ...], str]]:
     """Each derived table's key and which of its rows say something (zero rows and empty feedback do not)."""
     out = {t: (keys, " OR ".join(f"{c} != 0" for c in cols("x"))) for t, (_b, keys, cols) in ROLLUPS.items()}
     out["kpi_feedback"] = (("account", "order_id"), "best IS NOT NULL")
-    out["kpi_sales"] = (("account", "buyer_key", "created_at", "order_id"), "1")
+    out["kpi_sales"] = (("account", "buyer_key", "created_at", "order_id"), "1 = 1")
     return out
 
 
