@@ -212,7 +212,17 @@ def root(
         str | None,
         typer.Option(
             "--db",
+            metavar="PATH|URL",
             help="Cache file (default: MKTCRM_HOME or the user data dir), or a postgresql://… URL (team mode).",
+        ),
+    ] = None,
+    acting_as: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            metavar="NAME",
+            help="Who is acting (team mode): recorded on replies, messages, tasks and notes"
+            " (default: [team] operator, else the OS user).",
         ),
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show HTTP requests and tracebacks.")] = False,
@@ -222,6 +232,7 @@ def root(
     ] = False,
 ) -> None:
     ctx.obj = AppContext.create(config, db, verbose=verbose or os.environ.get("MKTCRM_DEBUG") == "1", no_color=no_color)
+    ctx.obj.acting_as = acting_as.strip() if acting_as and acting_as.strip() else None
 
 
 def main() -> None:

@@ -94,6 +94,7 @@ class Paths:
     db: Path
     home: Path | None = None
     db_url: str | None = None  # `--db postgresql://…`: the shared database instead of the cache file
+    db_given: bool = False  # `--db FILE`: this file, even when [cache] url names a shared database
 
     @classmethod
     def resolve(cls, config: Path | None = None, db: Path | str | None = None) -> Paths:
@@ -114,6 +115,7 @@ class Paths:
             db=Path(db) if db and not url else data_dir / "mktcrm.db",
             home=Path(home).expanduser() if home else None,
             db_url=url,
+            db_given=db is not None,
         )
 
 

@@ -24,6 +24,7 @@ TASK_FIELDS = (
     Field("due_at", "time", default=False),
     Field("created_at", "time"),
     Field("done_at", "time", default=False),
+    Field("operator", "id"),
 )
 
 

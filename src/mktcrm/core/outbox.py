@@ -263,6 +263,7 @@ def _as_task(deps: Deps, kind: Kind, row: Row, instructions: str | None) -> Deli
             instructions=task.instructions,
             at=deps.stamp(),
             due_at=task.due_at,
+            operator=row.get("operator") or deps.operator,
         )
         rows.link_task(deps.db, kind.table, row["id"], task_id)
     return Delivery("task", "", row["id"], task_id=task_id)

@@ -247,3 +247,17 @@ def m008_kpi_rollups(db: sqlite3.Connection) -> None:
 
     rollups.create(db)
     rollups.rebuild(db)
+
+
+@migration
+def m016_operator(db: sqlite3.Connection) -> None:
+    """Who did what in a team: the operator on each reply, dispute message, task and local dispute event."""
+    _script(
+        db,
+        """
+        ALTER TABLE replies ADD COLUMN operator TEXT;
+        ALTER TABLE dispute_messages ADD COLUMN operator TEXT;
+        ALTER TABLE tasks ADD COLUMN operator TEXT;
+        ALTER TABLE dispute_events ADD COLUMN operator TEXT
+        """,
+    )
