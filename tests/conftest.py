@@ -192,4 +192,5 @@ def pg_rows(url: str, query: str, *params: Any) -> list[tuple[Any, ...]]:
     import psycopg
 
     with psycopg.connect(url, autocommit=True) as con:
-        return [tuple(r) for r in con.execute(query.replace("?", "%s"), params or None)]
+        cur = con.execute(query.replace("?", "%s"), params or None)
+        return [tuple(r) for r in cur] if cur.description else []

@@ -198,8 +198,9 @@ def test_two_people_replying_in_bulk_at_once_send_each_reply_once(
     posts = loopback["posts"]
     assert len(posts) >= 5, "too few replies to prove anything"
     assert len(posts) == len(set(posts)), "a feedback got two replies"
-    sent = pg_rows(pg_url, "SELECT review_id FROM replies WHERE state = 'sent'")
+    sent = pg_rows(pg_url, "SELECT review_id, operator FROM replies WHERE state = 'sent'")
     assert sorted(r[0] for r in sent) == sorted(posts)
+    assert {r[1] for r in sent} <= {"alice", "bob"} and len({r[1] for r in sent}) >= 1
     assert all(loopback["ebay"].reply_of(p) for p in posts)
 
 
@@ -247,3 +248,48 @@ def test_dialect_translates_each_statement_once() -> None:
     assert dialect.to_postgresql("INSERT OR IGNORE INTO s (id) VALUES (?)").endswith("ON CONFLICT DO NOTHING")
     with pytest.raises(ValueError, match="PRAGMA"):
         dialect.to_postgresql("PRAGMA foreign_keys = ON")
+
+
+def test_db_migrate_copies_the_cache_resumes_and_keeps_buyer_keys(home: Home, pg_url: str) -> None:
+    _configure_all(home)
+    home.ok("sync", "--quiet")
+    home.run(*BULK)  # some replies sent, some tasks: local state travels too
+    first = json.loads(home.ok("db", "migrate", "--to", pg_url, "--json").stdout)
+    assert {r["status"] for r in first} == {"ok"} and len(first) >= 15
+    by_table = {r["table"]: r for r in first}
+    assert by_table["orders"]["target"] == home.count("orders") > 100
+    assert by_table["replies"]["target"] == home.count("replies") > 3
+    for args in (("orders", "list", "--json"), ("replies", "list", "--json"), ("kpi", "--period", PERIOD, "--json")):
+        assert json.loads(home.ok("--db", pg_url, *args).stdout) == json.loads(home.ok(*args).stdout), args
+    # An interrupted copy: rows missing on the target. Running it again fills them in, doubling nothing.
+    pg_rows(pg_url, "DELETE FROM orders WHERE id IN (SELECT id FROM orders ORDER BY id LIMIT 50) RETURNING id")
+    again = json.loads(home.ok("db", "migrate", "--to", pg_url, "--json").stdout)
+    assert again == first
+    # New rows written on PostgreSQL take new ids after the copied ones.
+    before = pg_rows(pg_url, "SELECT max(id) FROM tasks")[0][0]
+    rows = pg_rows(
+        pg_url,
+        "INSERT INTO tasks (account, marketplace, kind, ref_id, title, body, instructions, state, created_at)"
+        " VALUES ('shop1', 'mirakl', 'x', 'y', 't', 'b', 'i', 'open', '2026-11-20T00:00:00Z') RETURNING id",
+    )
+    assert rows[0][0] > before
+    # Another cache's data is never mixed in: its buyer keys would not join.
+    other = home.path / "other.db"
+    home.ok("--db", str(other), "sync", "shop1", "--quiet")
+    mixed = home.run("--db", str(other), "db", "migrate", "--to", pg_url)
+    assert mixed.exit_code == 1 and "another cache's data" in mixed.stderr
+
+
+def test_db_check_on_postgresql_reports_schema_collation_and_stale_runs(home: Home, pg_url: str) -> None:
+    home.configure()
+    home.ok("--db", pg_url, "sync", "--quiet")
+    checks = {r["check"]: r for r in json.loads(home.ok("--db", pg_url, "db", "check", "--json").stdout)}
+    assert checks["schema"]["status"] == checks["collation"]["status"] == checks["runs"]["status"] == "ok"
+    assert checks["server"]["detail"].startswith("PostgreSQL")
+    pg_rows(pg_url, "INSERT INTO sync_runs (started_at, status, accounts) VALUES ('x', 'running', '[\"shop1\"]')")
+    stale = {r["check"]: r for r in json.loads(home.ok("--db", pg_url, "db", "check", "--json").stdout)}
+    assert stale["runs"]["status"] == "warn" and "killed mid-way" in stale["runs"]["detail"]
+    with psycopg.connect(pg_url, autocommit=True) as other:  # a live sync of shop1 holds its lock: not stale
+        other.execute("SELECT pg_advisory_lock(%s)", (locks.key("sync", "shop1"),))
+        live = {r["check"]: r for r in json.loads(home.ok("--db", pg_url, "db", "check", "--json").stdout)}
+        assert live["runs"]["status"] == "ok"

@@ -57,6 +57,10 @@ def db_backup(
     Examples:
       $ mktcrm db backup ~/backups/mktcrm-$(date +%F).db
     """
+    if app_ctx(ctx).db_url:
+        from mktcrm.errors import UsageError
+
+        raise UsageError("db backup copies a cache file", hint="back up a shared database with pg_dump (docs/team.md)")
     pages = maintenance.backup(app_ctx(ctx).db, target, force=force)
     output(ctx).note(f"Backed up {pages} pages to {target}")
     print(target)
