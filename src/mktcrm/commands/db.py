@@ -8,8 +8,9 @@ from typing import Annotated
 import typer
 
 from mktcrm.commands._common import app_ctx, new_app, output, rows_command
-from mktcrm.core import maintenance
-from mktcrm.errors import ExitCode
+from mktcrm.config import is_db_url
+from mktcrm.core import maintenance, team
+from mktcrm.errors import ExitCode, UsageError
 from mktcrm.output import Field, Output
 
 app = new_app("The cache file: check it, back it up, rebuild its derived tables.")
@@ -32,8 +33,6 @@ def db_check(ctx: typer.Context, out: Output) -> None:
     """
     app_ = app_ctx(ctx)
     if app_.db_url:
-        from mktcrm.core import team
-
         checks = team.check_shared(app_.open_url(app_.db_url, apply=False), maintenance.known_migrations())
     else:
         path = app_.paths.db
@@ -58,8 +57,6 @@ def db_backup(
       $ mktcrm db backup ~/backups/mktcrm-$(date +%F).db
     """
     if app_ctx(ctx).db_url:
-        from mktcrm.errors import UsageError
-
         raise UsageError("db backup copies a cache file", hint="back up a shared database with pg_dump (docs/team.md)")
     pages = maintenance.backup(app_ctx(ctx).db, target, force=force)
     output(ctx).note(f"Backed up {pages} pages to {target}")
@@ -102,10 +99,6 @@ def db_migrate(
     Examples:
       $ mktcrm db migrate --to postgresql://mktcrm@db.example.com/shop
     """
-    from mktcrm.config import is_db_url
-    from mktcrm.core import team
-    from mktcrm.errors import UsageError
-
     app_ = app_ctx(ctx)
     if not is_db_url(to):
         raise UsageError(f"--to must be a postgresql:// URL, not {to!r}")
