@@ -156,12 +156,12 @@ def test_a_second_sync_of_the_same_account_waits_then_exits_5_naming_the_holder(
 @pytest.fixture
 def loopback(home: Home) -> Iterator[dict[str, Any]]:
     """An eBay and two Mirakl sandboxes on 127.0.0.1 (shared by every CLI process), and each reply POST."""
-    query = f"seed=5&orders=300&anchor={ANCHOR}"
+    query = f"seed=5&orders=120&anchor={ANCHOR}"
     ebay, secrets = account_for("ebay", "ebay-team", query)
     sandboxes = [open_sandbox(f"sandbox://ebay/ebay-team?{query}")]
     sandboxes += [open_sandbox(f"sandbox://mirakl/{n}?{query}") for n in ("op1", "op2")]
     for sb in sandboxes:
-        sb.faults.latency_ms = 10
+        sb.faults.latency_ms = 5
     server = serve(sandboxes, port=0)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = server.url_for(sandboxes[0].name)
