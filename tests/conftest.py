@@ -153,3 +153,44 @@ def cli(*args: str, env: dict[str, str], **kw: Any) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         **kw,
     )
+
+
+# ---- team mode: a throwaway PostgreSQL cluster -----------------------------------------------
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[Any]:
+    """One cluster for the session on 127.0.0.1; skipped without the server locally, a failure in CI."""
+    from pg_cluster import Cluster, binaries
+
+    bindir = binaries()
+    if bindir is None:
+        reason = "PostgreSQL server binaries (initdb, pg_ctl) not found: install Debian's `postgresql` package"
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the PostgreSQL leg: {reason}")
+        pytest.skip(reason)
+    cluster = Cluster(bindir)
+    cluster.start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server: Any) -> Iterator[str]:
+    """A new empty database on the session's cluster, dropped after the test."""
+    import uuid
+
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_server.url(), autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    yield pg_server.url(name)
+    with psycopg.connect(pg_server.url(), autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+def pg_rows(url: str, query: str, *params: Any) -> list[tuple[Any, ...]]:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as con:
+        cur = con.execute(query.replace("?", "%s"), params or None)
+        return [tuple(r) for r in cur] if cur.description else []

@@ -253,6 +253,7 @@ def test_a_dispute_writes_its_events_and_keeps_what_a_later_read_no_longer_knows
             "author": "customer",
             "body": "Où ?",
             "raw": "{}",
+            "operator": None,  # synced events are the marketplace's: no operator of ours (m016)
         }
     ]
 

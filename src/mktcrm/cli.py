@@ -222,7 +222,21 @@ def root(
         typer.Option("--config", help="Config file (default: MKTCRM_HOME or the user config dir)."),
     ] = None,
     db: Annotated[
-        Path | None, typer.Option("--db", help="Cache file (default: MKTCRM_HOME or the user data dir).")
+        str | None,
+        typer.Option(
+            "--db",
+            metavar="PATH|URL",
+            help="Cache file (default: MKTCRM_HOME or the user data dir), or a postgresql://… URL (team mode).",
+        ),
+    ] = None,
+    acting_as: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            metavar="NAME",
+            help="Who is acting (team mode): recorded on replies, messages, tasks and notes"
+            " (default: [team] operator, else the OS user).",
+        ),
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show HTTP requests and tracebacks.")] = False,
     no_color: Annotated[bool, typer.Option("--no-color", help="No colour (also NO_COLOR, TERM=dumb).")] = False,
@@ -231,6 +245,7 @@ def root(
     ] = False,
 ) -> None:
     ctx.obj = AppContext.create(config, db, verbose=verbose or os.environ.get("MKTCRM_DEBUG") == "1", no_color=no_color)
+    ctx.obj.acting_as = acting_as.strip() if acting_as and acting_as.strip() else None
 
 
 def main() -> None:

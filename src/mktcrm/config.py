@@ -67,6 +67,16 @@ SECTION_KEYS: dict[str, dict[str, tuple[type | tuple[type, ...], str]]] = {
         "backoff_seconds": ((int, float), "first wait between tries; doubles each time"),
         "retry_budget_seconds": ((int, float), "most time spent waiting on retries for one request"),
     },
+    "cache": {
+        "url": (str, "a shared PostgreSQL database, postgresql://USER@HOST:PORT/DB (team mode, docs/team.md)"),
+        "password_env": (
+            str,
+            "where its password is: an environment variable or secrets.toml name (default PGPASSWORD)",
+        ),
+    },
+    "team": {
+        "operator": (str, "who you are in the team: recorded on each reply, message, task and note (default: OS user)"),
+    },
     "brand": {
         "signature": (str, "text every reply must end with"),
         "forbidden": (list, "words or phrases replies must never contain"),
@@ -84,9 +94,11 @@ class Paths:
     secrets: Path
     db: Path
     home: Path | None = None
+    db_url: str | None = None  # `--db postgresql://…`: the shared database instead of the cache file
+    db_given: bool = False  # `--db FILE`: this file, even when [cache] url names a shared database
 
     @classmethod
-    def resolve(cls, config: Path | None = None, db: Path | None = None) -> Paths:
+    def resolve(cls, config: Path | None = None, db: Path | str | None = None) -> Paths:
         home = os.environ.get("MKTCRM_HOME")
         if home:
             base = Path(home).expanduser()
@@ -97,12 +109,20 @@ class Paths:
             cfg_dir = Path(platformdirs.user_config_dir(APP))
             data_dir = Path(platformdirs.user_data_dir(APP))
         config_path = config or cfg_dir / "config.toml"
+        url = db if isinstance(db, str) and is_db_url(db) else None
         return cls(
             config=config_path,
             secrets=config_path.parent / "secrets.toml",
-            db=db or data_dir / "mktcrm.db",
+            db=Path(db) if db and not url else data_dir / "mktcrm.db",
             home=Path(home).expanduser() if home else None,
+            db_url=url,
+            db_given=db is not None,
         )
+
+
+def is_db_url(value: str) -> bool:
+    """A PostgreSQL URL (team mode) rather than a cache file path."""
+    return value.startswith(("postgresql://", "postgres://"))
 
 
 @dataclass(frozen=True)
@@ -141,6 +161,9 @@ class Settings:
     templates: dict[str, str] = field(default_factory=dict)
     rules: dict[str, Rule] = field(default_factory=dict)  # [automation.rules.NAME] (automation_rules.py)
     exists: bool = True
+    cache_url: str | None = None
+    cache_password_env: str = "PGPASSWORD"
+    operator: str | None = None
 
     def account(self, name: str) -> Account:
         for acc in self.accounts:
@@ -274,7 +297,26 @@ def _validate(
         brand=sections["brand"],
         templates=dict(inline),
         rules=rules,
+        cache_url=_cache_url(sections["cache"], path, text),
+        cache_password_env=sections["cache"].get("password_env", "PGPASSWORD"),
+        operator=sections["team"].get("operator"),
     )
+
+
+def _cache_url(cache: dict[str, Any], path: Path, text: str) -> str | None:
+    url = cache.get("url")
+    if url is None:
+        return None
+    if not is_db_url(url):
+        raise ConfigError(f"{_where(path, text, 'url')}: [cache] url must start with postgresql://")
+    from urllib.parse import urlsplit
+
+    if urlsplit(url).password is not None:
+        raise ConfigError(
+            f"{_where(path, text, 'url')}: [cache] url must not hold a password",
+            hint="put it in PGPASSWORD or secrets.toml (name it with [cache] password_env)",
+        )
+    return str(url)
 
 
 def _account(

@@ -8,6 +8,7 @@ everything else goes over the network. Nothing else in the tool is swapped for t
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,6 +32,25 @@ if TYPE_CHECKING:
 SANDBOX_SCHEME = "sandbox://"
 
 
+def _application(operator: str) -> str:
+    """How this run shows in pg_stat_activity and in "being synced by …" messages (63 bytes at most)."""
+    import socket
+
+    return f"mktcrm {operator}@{socket.gethostname()} pid {os.getpid()}"[:63]
+
+
+def operator_name(configured: str | None) -> str:
+    """`--as`/`[team] operator`, else the login name of the OS user running mktcrm."""
+    if configured:
+        return configured
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return "unknown"
+
+
 @dataclass
 class AppContext:
     paths: cfg.Paths
@@ -38,9 +58,10 @@ class AppContext:
     no_color: bool = False
     _settings: cfg.Settings | None = field(default=None, repr=False)
     _db: sqlite3.Connection | None = field(default=None, repr=False)
+    acting_as: str | None = None  # `--as NAME`
 
     @classmethod
-    def create(cls, config: Path | None, db: Path | None, *, verbose: bool, no_color: bool) -> AppContext:
+    def create(cls, config: Path | None, db: Path | str | None, *, verbose: bool, no_color: bool) -> AppContext:
         return cls(paths=cfg.Paths.resolve(config, db), verbose=verbose, no_color=no_color)
 
     def output(
@@ -64,12 +85,36 @@ class AppContext:
         return self._settings
 
     @property
+    def db_url(self) -> str | None:
+        """The shared PostgreSQL database, when `--db` or `[cache] url` names one (team mode)."""
+        if self.paths.db_url or self.paths.db_given:
+            return self.paths.db_url
+        return self.settings.cache_url if self.paths.config.exists() else None
+
+    @property
     def db(self) -> sqlite3.Connection:
         if self._db is None:
-            from mktcrm.db.connect import connect
+            url = self.db_url
+            if url:
+                self._db = self.open_url(url)
+            else:
+                from mktcrm.db.connect import connect
 
-            self._db = connect(self.paths.db)
+                self._db = connect(self.paths.db)
         return self._db
+
+    def open_url(self, url: str, *, apply: bool = True) -> sqlite3.Connection:
+        """A PostgreSQL database (team mode), its password from `[cache] password_env` (environment or secrets)."""
+        from mktcrm.db.connect import connect_url
+
+        name = self.settings.cache_password_env
+        password = os.environ.get(name) or cfg.read_secrets(self.paths.secrets).get(name)
+        return connect_url(url, password=password, application=_application(self.operator), apply=apply)  # type: ignore[no-any-return]
+
+    @property
+    def operator(self) -> str:
+        """Who is running this: `[team] operator`, else the OS user."""
+        return operator_name(self.acting_as or (self.settings.operator if self.paths.config.exists() else None))
 
     def store(self) -> Store:
         from mktcrm.db.store import Store
@@ -87,6 +132,7 @@ class AppContext:
             connector_for=self.connector_for,
             templates_dir=self.paths.config.parent / "templates",
             lock_path=Path(f"{self.paths.db}.outbox.lock"),
+            operator=self.operator,
         )
 
     def close(self) -> None:

@@ -8,8 +8,9 @@ from typing import Annotated
 import typer
 
 from mktcrm.commands._common import app_ctx, new_app, output, rows_command
-from mktcrm.core import maintenance
-from mktcrm.errors import ExitCode
+from mktcrm.config import is_db_url
+from mktcrm.core import maintenance, team
+from mktcrm.errors import ExitCode, UsageError
 from mktcrm.output import Field, Output
 
 app = new_app("The cache file: check it, back it up, rebuild its derived tables.")
@@ -22,15 +23,20 @@ REBUILD_FIELDS = (Field("table", "id"), Field("rows"), Field("changed"))
 def db_check(ctx: typer.Context, out: Output) -> None:
     """Check the cache: every page readable (SQLite's integrity check), schema version, runs killed mid-way.
 
-    Opens the file read-only. Exit 1 when a check fails (warnings exit 0).
+    Opens the file read-only. Exit 1 when a check fails (warnings exit 0). On a shared PostgreSQL database
+    (`--db postgresql://…`, docs/team.md): the server, its collation, the schema version and stale runs.
 
     \b
     Examples:
       $ mktcrm db check
       $ mktcrm db check --json | jq -e 'all(.status != "fail")'
     """
-    path = app_ctx(ctx).paths.db
-    checks = maintenance.check(path, sync_running=maintenance.sync_running(path))
+    app_ = app_ctx(ctx)
+    if app_.db_url:
+        checks = team.check_shared(app_.open_url(app_.db_url, apply=False), maintenance.known_migrations())
+    else:
+        path = app_.paths.db
+        checks = maintenance.check(path, sync_running=maintenance.sync_running(path))
     out.rows(CHECK_FIELDS, (vars(c) for c in checks))
     if any(c.status == "fail" for c in checks):
         raise typer.Exit(ExitCode.ERROR)
@@ -50,6 +56,8 @@ def db_backup(
     Examples:
       $ mktcrm db backup ~/backups/mktcrm-$(date +%F).db
     """
+    if app_ctx(ctx).db_url:
+        raise UsageError("db backup copies a cache file", hint="back up a shared database with pg_dump (docs/team.md)")
     pages = maintenance.backup(app_ctx(ctx).db, target, force=force)
     output(ctx).note(f"Backed up {pages} pages to {target}")
     print(target)
@@ -69,3 +77,37 @@ def db_rebuild(ctx: typer.Context, out: Output) -> None:
       $ mktcrm db rebuild --json | jq -e 'all(.changed == 0)'
     """
     out.rows(REBUILD_FIELDS, maintenance.rebuild(app_ctx(ctx).db))
+
+
+MIGRATE_FIELDS = (Field("table", "id"), Field("source", "int"), Field("target", "int"), Field("status"))
+
+
+@app.command("migrate")
+@rows_command(MIGRATE_FIELDS)
+def db_migrate(
+    ctx: typer.Context,
+    out: Output,
+    to: Annotated[str, typer.Option("--to", metavar="URL", help="The PostgreSQL database: postgresql://USER@HOST/DB.")],
+) -> None:
+    """Copy this cache into a shared PostgreSQL database (team mode), then compare row counts per table.
+
+    Streamed in batches, each committed on its own: if it stops, run it again; rows already copied are
+    skipped, none doubled. The password comes from PGPASSWORD or [cache] password_env, never from the URL
+    printed. Exit 1 when a table's counts differ. See docs/team.md.
+
+    \b
+    Examples:
+      $ mktcrm db migrate --to postgresql://mktcrm@db.example.com/shop
+    """
+    app_ = app_ctx(ctx)
+    if not is_db_url(to):
+        raise UsageError(f"--to must be a postgresql:// URL, not {to!r}")
+    if app_.db_url:
+        raise UsageError("db migrate copies the cache file", hint="name the cache file with --db FILE")
+    note = output(ctx).note
+    rows = team.migrate_to(
+        app_.db, app_.open_url(to), lambda table, n: note(f"{table}: {n} rows") if n % 20000 == 0 else None
+    )
+    out.rows(MIGRATE_FIELDS, rows)
+    if any(r["status"] != "ok" for r in rows):
+        raise typer.Exit(ExitCode.ERROR)

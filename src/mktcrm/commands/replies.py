@@ -27,6 +27,7 @@ REPLY_FIELDS = (
     Field("error", max_width=40, default=False),
     Field("created_at", "time", default=False),
     Field("sent_at", "time"),
+    Field("operator", "id"),
 )
 
 

@@ -27,6 +27,7 @@ TASK_FIELDS = (
     Field("due_at", "time", default=False),
     Field("created_at", "time"),
     Field("done_at", "time", default=False),
+    Field("operator", "id"),
 )
 # One task in full: where it goes (the order's page in the marketplace's web UI, when it has one).
 DETAIL_FIELDS = (*TASK_FIELDS[:6], Field("order_id", "id"), Field("url"), *TASK_FIELDS[6:])

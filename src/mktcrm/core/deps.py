@@ -30,6 +30,7 @@ class Deps:
     connector_for: Callable[[Account], Connector]
     templates_dir: Path  # the seller's own templates, next to config.toml
     lock_path: Path  # one sender at a time per cache (see core.outbox.outbox_lock)
+    operator: str = ""  # who acts (`--as`, [team] operator, the OS user): recorded on what they write
 
     def store(self) -> Store:
         from mktcrm.db.store import Store
@@ -58,3 +59,6 @@ class Services(Protocol):
     def connector_for(self, account: Account) -> Connector: ...
 
     def store(self) -> Store: ...
+
+    @property
+    def operator(self) -> str: ...

@@ -65,7 +65,17 @@ class DisputeMessage:
     def record_sent(db: sqlite3.Connection, row: dict[str, Any], remote_id: str | None, at: str) -> None:
         """The message joins the timeline (with the marketplace's id, so the next sync finds it, not a twin), and
         the dispute waits on the buyer from now on, not only after the next sync."""
-        store.add_event(db, row["account"], row["dispute_id"], at, "message", "seller", row["body"], event_id=remote_id)
+        store.add_event(
+            db,
+            row["account"],
+            row["dispute_id"],
+            at,
+            "message",
+            "seller",
+            row["body"],
+            event_id=remote_id,
+            operator=row.get("operator"),
+        )
         store.seller_answered(db, row["account"], row["dispute_id"], at)
 
 
@@ -104,6 +114,7 @@ def send(deps: Deps, dispute: dict[str, Any], body: str, template: str | None) -
         template=template,
         findings=findings,
         at=deps.stamp(),
+        operator=deps.operator,
     )
     row = rows.get(deps.db, kind.table, row_id)
     assert row is not None

@@ -128,9 +128,11 @@ def open_dispute(app: Services, account: Account, order_id: str, reason: str, me
     writer = app.store()
     with writer.transaction():
         TableRows(writer, account.name, account.marketplace).write([dispute])
-        store.add_event(app.db, account.name, dispute.id, now, "action", "seller", f"opened: {reason}")
+        store.add_event(
+            app.db, account.name, dispute.id, now, "action", "seller", f"opened: {reason}", operator=app.operator
+        )
         if message and result == "local":
-            store.add_event(app.db, account.name, dispute.id, now, "note", "seller", message)
+            store.add_event(app.db, account.name, dispute.id, now, "note", "seller", message, operator=app.operator)
     return Action(dispute.id, account.name, result, detail)
 
 
@@ -178,7 +180,16 @@ def resolve(
             connector.ctx.client.close()
     with app.store().transaction():
         store.set_status(app.db, dispute["account"], dispute["id"], "resolved", resolved_at=now, reason_code=reason)
-        store.add_event(app.db, dispute["account"], dispute["id"], now, "action", "seller", f"resolved: {reason}")
+        store.add_event(
+            app.db,
+            dispute["account"],
+            dispute["id"],
+            now,
+            "action",
+            "seller",
+            f"resolved: {reason}",
+            operator=app.operator,
+        )
     return Action(dispute["id"], dispute["account"], result, detail)
 
 
@@ -192,13 +203,24 @@ def close(app: Services, dispute: dict[str, Any]) -> Action:
     now = iso(app.now())
     with app.store().transaction():
         store.set_status(app.db, dispute["account"], dispute["id"], "closed", resolved_at=now, reason_code=None)
-        store.add_event(app.db, dispute["account"], dispute["id"], now or "", "action", "seller", "closed")
+        store.add_event(
+            app.db, dispute["account"], dispute["id"], now or "", "action", "seller", "closed", operator=app.operator
+        )
     return Action(dispute["id"], dispute["account"], "local", "closed")
 
 
 def note(app: Services, dispute: dict[str, Any], text: str) -> None:
     with app.store().transaction():
-        store.add_event(app.db, dispute["account"], dispute["id"], iso(app.now()) or "", "note", "seller", text)
+        store.add_event(
+            app.db,
+            dispute["account"],
+            dispute["id"],
+            iso(app.now()) or "",
+            "note",
+            "seller",
+            text,
+            operator=app.operator,
+        )
 
 
 def timeline(app: Services, dispute: dict[str, Any]) -> list[dict[str, Any]]:

@@ -25,6 +25,10 @@ class Check:
     detail: str
 
 
+def known_migrations() -> list[str]:
+    return [name for name, _fn in sql.MIGRATIONS]
+
+
 def sync_running(db_path: Path) -> bool:
     """Whether a sync holds the cache's lock right now (tried without waiting)."""
     from filelock import FileLock, Timeout

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
+from mktcrm.db import dialect
 from mktcrm.db import outbox as rows
 from mktcrm.errors import ConflictError, MktcrmError, NotFoundError, NotSupportedError, TemporaryError
 
@@ -94,7 +95,12 @@ class Kind(Protocol):
 
 @contextmanager
 def outbox_lock(deps: Deps) -> Iterator[None]:
-    """One sender at a time per cache: a second run must not read the first one's `sending` rows as a crash."""
+    """One sender at a time per cache: a second run must not read the first one's `sending` rows as a crash.
+
+    On PostgreSQL each row is claimed by `deliver` instead, so teammates can send at the same time."""
+    if dialect.of(deps.db) == dialect.POSTGRESQL:
+        yield
+        return
     from filelock import FileLock, Timeout
 
     lock = FileLock(str(deps.lock_path))
@@ -129,7 +135,31 @@ def judge(found: Posted, body: str, *, single: bool) -> Remote:
 
 
 def deliver(deps: Deps, kind: Kind, row: Row) -> Delivery:
-    """Send one row through the API, or turn it into a task; every step committed."""
+    """Send one row through the API, or turn it into a task; every step committed.
+
+    On a shared PostgreSQL database the row is claimed first with a session advisory lock: a teammate's
+    run sending it right now holds it (we wait for that one row, then see it sent), and a run that died
+    has lost it with its connection, so its `sending` row is read back as after any crash.
+    """
+    if dialect.of(deps.db) != dialect.POSTGRESQL:
+        return _deliver(deps, kind, row)
+    from mktcrm.db import locks
+
+    locks.lock(deps.db, kind.table, str(row["id"]))
+    try:
+        fresh = rows.get(deps.db, kind.table, row["id"])
+        if fresh is None:
+            raise NotFoundError(f"{kind.table} {row['id']} is gone")
+        if fresh["state"] in ("sent", "manual_done"):
+            return Delivery("sent", "already sent by another run; not sent again", fresh["id"])
+        if fresh["task_id"] is not None and fresh["state"] == "queued":
+            return Delivery("task", "", fresh["id"], task_id=fresh["task_id"])
+        return _deliver(deps, kind, fresh)
+    finally:
+        locks.unlock(deps.db, kind.table, str(row["id"]))
+
+
+def _deliver(deps: Deps, kind: Kind, row: Row) -> Delivery:
     if not kind.via_api():
         return _as_task(deps, kind, row, None)
     try:
@@ -233,6 +263,7 @@ def _as_task(deps: Deps, kind: Kind, row: Row, instructions: str | None) -> Deli
             instructions=task.instructions,
             at=deps.stamp(),
             due_at=task.due_at,
+            operator=row.get("operator") or deps.operator,
         )
         rows.link_task(deps.db, kind.table, row["id"], task_id)
     return Delivery("task", "", row["id"], task_id=task_id)

@@ -174,6 +174,7 @@ def submit(deps: Deps, draft: Draft) -> Outcome:
             template=draft.template,
             findings=draft.findings,
             at=deps.stamp(),
+            operator=deps.operator,
         )
     elif row["state"] in ("queued", "failed") and row["body"] != draft.text:
         rows.rewrite(

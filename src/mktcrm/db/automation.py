@@ -131,10 +131,10 @@ def add(db: sqlite3.Connection, entry: dict[str, Any]) -> int:
     """One log line; `entry` holds every LOG_COLUMNS name but `id`."""
     names = [c.strip() for c in LOG_COLUMNS.split(",") if c.strip() != "id"]
     cur = db.execute(
-        f"INSERT INTO automation_log ({', '.join(names)}) VALUES ({placeholders(names)})",
+        f"INSERT INTO automation_log ({', '.join(names)}) VALUES ({placeholders(names)}) RETURNING id",
         [entry.get(n) for n in names],
     )
-    return int(cur.lastrowid or 0)
+    return int(cur.fetchone()[0])
 
 
 def entries(db: sqlite3.Connection, rules: Sequence[str], limit: int | None) -> list[dict[str, Any]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 from mktcrm.db.migrations import migrate
 from mktcrm.errors import MktcrmError, TemporaryError, from_environment
@@ -44,4 +45,19 @@ def connect(path: Path, *, apply_migrations: bool = True) -> sqlite3.Connection:
         raise MktcrmError(
             f"{path} is not a mktcrm cache: {exc}", hint="point --db at another file, or move this one away"
         ) from None
+    return db
+
+
+def connect_url(url: str, *, password: str | None = None, application: str = "mktcrm", apply: bool = True) -> Any:
+    """The shared PostgreSQL database (team mode), migrated like a cache file; psycopg loads only here."""
+    try:
+        from mktcrm.db import pg
+    except ImportError:
+        raise MktcrmError(
+            "team mode needs psycopg, which is not installed",
+            hint="pip install 'mktcrm[postgres]' (psycopg 3); see docs/team.md",
+        ) from None
+    db = pg.connect(url, password=password, application=application)
+    if apply:
+        migrate(db)
     return db

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from mktcrm.db import placeholders
+from mktcrm.db import dialect, placeholders
 from mktcrm.money import from_minor
 
 if TYPE_CHECKING:
@@ -101,18 +101,19 @@ def add_event(
     body: str,
     *,
     event_id: str | None = None,
+    operator: str | None = None,
 ) -> None:
     db.execute(
-        "INSERT INTO dispute_events (account, dispute_id, event_id, at, kind, author, body, raw)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, NULL) ON CONFLICT (account, dispute_id, event_id) DO NOTHING",
-        (account, dispute_id, event_id or f"local-{uuid.uuid4().hex}", at, kind, author, body),
+        "INSERT INTO dispute_events (account, dispute_id, event_id, at, kind, author, body, raw, operator)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?) ON CONFLICT (account, dispute_id, event_id) DO NOTHING",
+        (account, dispute_id, event_id or f"local-{uuid.uuid4().hex}", at, kind, author, body, operator),
     )
 
 
 def events(db: sqlite3.Connection, account: str, dispute_id: str) -> list[dict[str, Any]]:
     sql = (
-        "SELECT at, kind, author, body, event_id FROM dispute_events WHERE account = ? AND dispute_id = ?"
-        " ORDER BY at, rowid"
+        "SELECT at, kind, author, body, event_id, operator FROM dispute_events WHERE account = ? AND dispute_id = ?"
+        f" ORDER BY at, {dialect.insertion_order(db)}"
     )
     return [dict(r) for r in db.execute(sql, (account, dispute_id))]
 

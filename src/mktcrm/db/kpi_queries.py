@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from mktcrm.db import rollups
+from mktcrm.db.dialect import flag, least, ms_between, of
 from mktcrm.db.disputes import RESOLVED_SQL, STATUS_SQL
 from mktcrm.timeutil import parse_time
 
@@ -32,9 +33,8 @@ _SOLD = f"{_ST} NOT IN ({', '.join(repr(s) for s in NOT_SOLD)})"
 _PAID = f"{_SOLD} AND {_ST} NOT IN ({', '.join(repr(s) for s in REFUNDED)})"
 _TICKET = f"kind IN ({', '.join(repr(k) for k in TICKET_KINDS)})"
 _SENT = "('sent', 'manual_done')"
-# Milliseconds from a to b in SQL (julianday's error at today's dates is ~0.04 ms, so the rounding is exact);
-# parsing 100,000 stamps in Python cost more than the rest of a year's KPIs.
-_MS = "CAST(round((julianday({b}) - julianday({a})) * 86400000) AS INTEGER)"
+# Milliseconds between stamps are computed in SQL (`dialect.ms_between`; julianday's error at today's dates is
+# ~0.04 ms, so the rounding is exact): parsing 100,000 stamps in Python cost more than the rest of a year's KPIs.
 
 
 def period_inputs(db: sqlite3.Connection, account: str, windows: Sequence[Window]) -> list[dict[str, Any]]:
@@ -79,13 +79,13 @@ def _period(db: sqlite3.Connection, account: str, start: str, end: str) -> dict[
     )
     s["reply_hours"] = _ms_hours(
         db.execute(
-            f"SELECT {_MS.format(a='created_at', b='replied_at')} FROM reviews WHERE account = ? AND created_at >= ?"
+            f"SELECT {ms_between(db, 'created_at', 'replied_at')} FROM reviews WHERE account = ? AND created_at >= ?"
             " AND created_at < ? AND replied_at IS NOT NULL",
             (account, start, end),
         )
     ) + _ms_hours(
         db.execute(
-            f"SELECT {_MS.format(a='v.created_at', b='p.sent_at')} FROM replies p CROSS JOIN reviews v"
+            f"SELECT {ms_between(db, 'v.created_at', 'p.sent_at')} FROM replies p CROSS JOIN reviews v"
             f" ON v.account = p.account AND v.id = p.review_id WHERE p.account = ? AND p.state IN {_SENT}"
             " AND v.created_at >= ? AND v.created_at < ? AND v.replied_at IS NULL",
             (account, start, end),
@@ -119,7 +119,7 @@ def _sums(db: sqlite3.Connection, table: str, account: str, a: str, b: str) -> l
     else:
         rollup = "kpi_order_days" if table == "orders" else "kpi_review_days"
         group = "coalesce(currency, '')" if table == "orders" else "''"
-        cols = ", ".join(f"sum({e})" for e in rollups.ROLLUPS[rollup][2](table).values())
+        cols = ", ".join(f"sum({e})" for e in rollups.ROLLUPS[rollup][2](table, of(db)).values())
         where = "account = ? AND created_at >= ? AND created_at < ?"
     return db.execute(f"SELECT {group}, {cols} FROM {table} WHERE {where} GROUP BY 1", (account, a, b)).fetchall()
 
@@ -127,7 +127,7 @@ def _sums(db: sqlite3.Connection, table: str, account: str, a: str, b: str) -> l
 def _disputes(db: sqlite3.Connection, account: str, start: str, end: str) -> dict[str, Any]:
     s: dict[str, Any] = {}
     s["tickets"], s["disputes"] = db.execute(
-        f"SELECT sum({_TICKET}), sum(NOT ({_TICKET})) FROM disputes"
+        f"SELECT sum({flag(db, _TICKET)}), sum({flag(db, f'NOT ({_TICKET})')}) FROM disputes"
         " WHERE account = ? AND opened_at >= ? AND opened_at < ?",
         (account, start, end),
     ).fetchone()
@@ -135,10 +135,7 @@ def _disputes(db: sqlite3.Connection, account: str, start: str, end: str) -> dic
     # First answer: a seller message in the thread (synced), or one we sent from mktcrm.
     s["first_response_hours"] = _hours(
         db.execute(
-            "SELECT d.opened_at, min(coalesce((SELECT min(e.at) FROM dispute_events e WHERE e.account = d.account"
-            " AND e.dispute_id = d.id AND e.kind = 'message' AND e.author = 'seller' AND e.at >= d.opened_at),"
-            " '9999'), coalesce((SELECT min(m.sent_at) FROM dispute_messages m WHERE m.account = d.account"
-            " AND m.dispute_id = d.id AND m.state = 'sent'), '9999')) FROM disputes d"
+            f"SELECT d.opened_at, {least(db, _SELLER_SAID, _WE_SENT)} FROM disputes d"
             f" WHERE d.account = ? AND d.opened_at >= ? AND d.opened_at < ? AND d.{_TICKET}",
             (account, start, end),
         )
@@ -160,6 +157,16 @@ def _disputes(db: sqlite3.Connection, account: str, start: str, end: str) -> dic
     return s
 
 
+_SELLER_SAID = (
+    "coalesce((SELECT min(e.at) FROM dispute_events e WHERE e.account = d.account AND e.dispute_id = d.id"
+    " AND e.kind = 'message' AND e.author = 'seller' AND e.at >= d.opened_at), '9999')"
+)
+_WE_SENT = (
+    "coalesce((SELECT min(m.sent_at) FROM dispute_messages m WHERE m.account = d.account"
+    " AND m.dispute_id = d.id AND m.state = 'sent'), '9999')"
+)
+
+
 def _buyers(db: sqlite3.Connection, account: str, start: str, end: str, prev_start: str) -> dict[str, Any]:
     """Period buyers, their history up to the period's end, and last period's buyers who came back.
 
@@ -168,16 +175,20 @@ def _buyers(db: sqlite3.Connection, account: str, start: str, end: str, prev_sta
     bounded by its own end: sharing one pass between a period and its --compare period measured slower,
     as every aggregate of the earlier period then needs a CASE on the date.
     """
+
+    def f(condition: str) -> str:
+        return flag(db, condition)
+
     row = db.execute(
-        "SELECT sum(n_in > 0), sum(n_in > 0 AND n_all >= 2), sum(n_in >= 2), sum(n_prev > 0),"
-        " sum(n_prev > 0 AND n_in > 0), sum(CASE WHEN n_in > 0 THEN rev_all END),"
+        f"SELECT sum({f('n_in > 0')}), sum({f('n_in > 0 AND n_all >= 2')}), sum({f('n_in >= 2')}),"
+        f" sum({f('n_prev > 0')}), sum({f('n_prev > 0 AND n_in > 0')}), sum(CASE WHEN n_in > 0 THEN rev_all END),"
         " sum(CASE WHEN n_in > 0 THEN rev_12m END), min(CASE WHEN n_in > 0 THEN cur END),"
         " max(CASE WHEN n_in > 0 THEN top END) FROM ("
-        "  SELECT sum(created_at >= :start) AS n_in, count(*) AS n_all,"
-        "  sum(created_at >= :prev AND created_at < :start) AS n_prev, sum(paid_minor) AS rev_all,"
+        f"  SELECT sum({f('created_at >= :start')}) AS n_in, count(*) AS n_all,"
+        f"  sum({f('created_at >= :prev AND created_at < :start')}) AS n_prev, sum(paid_minor) AS rev_all,"
         "  sum(CASE WHEN created_at >= :year THEN paid_minor END) AS rev_12m,"
         "  min(currency) AS cur, max(currency) AS top"
-        "  FROM kpi_sales WHERE account = :account AND created_at < :end GROUP BY buyer_key)",
+        "  FROM kpi_sales WHERE account = :account AND created_at < :end GROUP BY buyer_key) AS per_buyer",
         {"account": account, "start": start, "end": end, "prev": prev_start, "year": _year_before(end)},
     ).fetchone()
     buyers, repeat_all, repeat_in, prev, retained, rev_all, rev_12m, cur, top = row
@@ -197,7 +208,8 @@ def _buyers(db: sqlite3.Connection, account: str, start: str, end: str, prev_sta
 def snapshot_inputs(db: sqlite3.Connection, account: str, now: str) -> dict[str, Any]:
     """What is waiting right now, whatever the period: open manual tasks, and tasks or disputes past due."""
     tasks, late_tasks = db.execute(
-        "SELECT count(*), sum(due_at < ?) FROM tasks WHERE account = ? AND state = 'open'", (now, account)
+        f"SELECT count(*), sum({flag(db, 'due_at < ?')}) FROM tasks WHERE account = ? AND state = 'open'",
+        (now, account),
     ).fetchone()
     late_disputes = db.execute(
         f"SELECT count(*) FROM disputes WHERE account = ? AND respond_by < ?"

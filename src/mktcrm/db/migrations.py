@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 Migration = Callable[[sqlite3.Connection], None]
+MIGRATION_LOCK = 0x6D6B7463  # "mktc": the PostgreSQL advisory lock held while migrating
 MIGRATIONS: list[tuple[str, Migration]] = []
 
 
@@ -116,6 +117,19 @@ def applied(db: sqlite3.Connection) -> list[str]:
 
 def migrate(db: sqlite3.Connection, upto: str | None = None) -> list[str]:
     """Apply every missing migration (or up to and including `upto`); returns the names applied."""
+    from mktcrm.db import dialect
+
+    if dialect.of(db) == dialect.POSTGRESQL:
+        # Several team members may open a fresh database at once: one migrates, the others wait and see it done.
+        db.execute("SELECT pg_advisory_lock(?)", (MIGRATION_LOCK,))
+        try:
+            return _migrate(db, upto)
+        finally:
+            db.execute("SELECT pg_advisory_unlock(?)", (MIGRATION_LOCK,))
+    return _migrate(db, upto)
+
+
+def _migrate(db: sqlite3.Connection, upto: str | None) -> list[str]:
     done = set(applied(db))
     ran: list[str] = []
     for name, fn in MIGRATIONS:
@@ -242,7 +256,7 @@ def m009_solicitations(db: sqlite3.Connection) -> None:
         db,
         """
         CREATE TABLE solicitations (
-            id INTEGER PRIMARY KEY,
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
             account TEXT NOT NULL, order_id TEXT NOT NULL, marketplace TEXT NOT NULL,
             body TEXT NOT NULL, template TEXT, findings TEXT,
             state TEXT NOT NULL CHECK (state IN ('draft', 'queued', 'sending', 'sent', 'failed', 'manual_done')),
@@ -263,12 +277,26 @@ def m010_automation_log(db: sqlite3.Connection) -> None:
         db,
         """
         CREATE TABLE automation_log (
-            id INTEGER PRIMARY KEY,
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
             rule TEXT NOT NULL, trigger_kind TEXT NOT NULL, account TEXT NOT NULL, ref_id TEXT NOT NULL,
             action TEXT NOT NULL, state TEXT NOT NULL, detail TEXT, text TEXT,
             outbox_table TEXT, outbox_id INTEGER, task_id INTEGER, at TEXT NOT NULL
         );
         CREATE INDEX automation_log_item ON automation_log (rule, account, ref_id, state);
         CREATE INDEX automation_log_at ON automation_log (at)
+        """,
+    )
+
+
+@migration
+def m016_operator(db: sqlite3.Connection) -> None:
+    """Who did what in a team: the operator on each reply, dispute message, task and local dispute event."""
+    _script(
+        db,
+        """
+        ALTER TABLE replies ADD COLUMN operator TEXT;
+        ALTER TABLE dispute_messages ADD COLUMN operator TEXT;
+        ALTER TABLE tasks ADD COLUMN operator TEXT;
+        ALTER TABLE dispute_events ADD COLUMN operator TEXT
         """,
     )

@@ -73,14 +73,18 @@ def enqueue(
     template: str | None,
     findings: list[dict[str, Any]],
     at: str,
+    operator: str | None = None,
 ) -> int:
-    """Insert a queued row; its idempotency key exists before any network call."""
+    """Insert a queued row; its idempotency key exists before any network call. A review has one reply ever
+    (UNIQUE): when another run inserted it first, nothing is inserted and 0 is returned."""
     cur = db.execute(
         f"INSERT INTO {table} (account, {_ref_column(table)}, marketplace, body, template, findings, state,"
-        " idempotency_key, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)",
-        (account, ref, marketplace, body, template, json.dumps(findings), uuid.uuid4().hex, at, at),
+        " idempotency_key, created_at, updated_at, operator) VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)"
+        " ON CONFLICT DO NOTHING RETURNING id",
+        (account, ref, marketplace, body, template, json.dumps(findings), uuid.uuid4().hex, at, at, operator),
     )
-    return int(cur.lastrowid or 0)
+    row = cur.fetchone()
+    return int(row[0]) if row else 0  # 0: a teammate queued this review's reply a moment before us
 
 
 def move(
@@ -100,7 +104,7 @@ def move(
         raise RuntimeError(f"{table} {row_id}: cannot go from {current} to {to}")
     cur = db.execute(
         f"UPDATE {table} SET state = ?, error = ?, remote_id = coalesce(?, remote_id), updated_at = ?,"
-        " attempts = attempts + (? = 'sending'),"
+        " attempts = attempts + CASE WHEN ? = 'sending' THEN 1 ELSE 0 END,"
         " sent_at = CASE WHEN ? IN ('sent', 'manual_done') THEN ? ELSE sent_at END"
         " WHERE id = ? AND state = ?",
         (to, error, remote_id, at, to, to, at, row_id, row["state"]),
@@ -137,7 +141,7 @@ def replies(db: sqlite3.Connection, states: list[str], accounts: list[str]) -> l
     """`replies list`: the review-reply outbox with each review's rating."""
     sql = (
         "SELECT r.id, r.account, r.marketplace, r.review_id, r.state, r.template, r.body, r.error, r.attempts,"
-        " r.task_id, r.created_at, r.updated_at, r.sent_at, v.rating FROM replies r"
+        " r.task_id, r.created_at, r.updated_at, r.sent_at, r.operator, v.rating FROM replies r"
         " LEFT JOIN reviews v ON v.account = r.account AND v.id = r.review_id WHERE 1 = 1"
     )
     where, params = _state_and_account("r.", states, accounts)
@@ -167,12 +171,13 @@ def create_task(
     instructions: str,
     at: str,
     due_at: str | None = None,
+    operator: str | None = None,
 ) -> int:
     cur = db.execute(
-        "INSERT INTO tasks (account, marketplace, kind, ref_id, title, body, instructions, state, created_at, due_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)"
+        "INSERT INTO tasks (account, marketplace, kind, ref_id, title, body, instructions, state, created_at, due_at,"
+        " operator) VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?)"
         " ON CONFLICT (account, kind, ref_id) DO UPDATE SET body = excluded.body RETURNING id",
-        (account, marketplace, kind, ref_id, title, body, instructions, at, due_at),
+        (account, marketplace, kind, ref_id, title, body, instructions, at, due_at, operator),
     )
     return int(cur.fetchone()[0])
 

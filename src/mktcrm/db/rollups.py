@@ -25,6 +25,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from mktcrm.db.dialect import POSTGRESQL, SQLITE, flag, of
+
 if TYPE_CHECKING:
     import sqlite3
 
@@ -39,31 +41,31 @@ def _sale_class(r: str) -> str:
     return f"(CASE lower(coalesce({r}.status, '')) {whens} ELSE 2 END)"
 
 
-def _order_columns(r: str) -> dict[str, str]:
-    """Column -> contribution of one orders row `r` (NEW, OLD or a table alias)."""
+def _order_columns(r: str, d: str = SQLITE) -> dict[str, str]:
+    """Column -> contribution of one orders row `r` (NEW, OLD or a table alias), as an integer in dialect `d`."""
     sold = f"({_sale_class(r)} > 0)"
     paid = f"({_sale_class(r)} = 2)"
     best = f"(SELECT f.best FROM kpi_feedback f WHERE f.account = {r}.account AND f.order_id = {r}.id)"
     return {
         "placed": "1",
-        "sold": sold,
-        "paid": paid,
+        "sold": flag(d, sold),
+        "paid": flag(d, paid),
         "revenue": f"CASE WHEN {paid} THEN coalesce({r}.total_minor, 0) ELSE 0 END",
-        "revenue_n": f"({paid} AND {r}.total_minor IS NOT NULL)",
-        "not_sold": f"(NOT {sold})",
-        "refunded": f"({sold} AND NOT {paid})",
-        "rated_orders": f"({sold} AND {best} IS NOT NULL)",
-        "happy_orders": f"({sold} AND coalesce({best} >= 4, 0))",
+        "revenue_n": flag(d, f"{paid} AND {r}.total_minor IS NOT NULL"),
+        "not_sold": flag(d, f"NOT {sold}"),
+        "refunded": flag(d, f"{sold} AND NOT {paid}"),
+        "rated_orders": flag(d, f"{sold} AND {best} IS NOT NULL"),
+        "happy_orders": flag(d, f"{sold} AND coalesce({best}, 0) >= 4"),
     }
 
 
-def _review_columns(r: str) -> dict[str, str]:
+def _review_columns(r: str, d: str = SQLITE) -> dict[str, str]:
     return {
         "reviews": "1",
-        "rated": f"({r}.rating IS NOT NULL)",
+        "rated": flag(d, f"{r}.rating IS NOT NULL"),
         "rating_sum": f"coalesce({r}.rating, 0)",
-        "positive": f"coalesce({r}.rating >= 4, 0)",
-        "replied": f"({r}.replied_at IS NOT NULL OR {r}.reply_body IS NOT NULL)",
+        "positive": flag(d, f"coalesce({r}.rating, 0) >= 4"),
+        "replied": flag(d, f"{r}.replied_at IS NOT NULL OR {r}.reply_body IS NOT NULL"),
     }
 
 
@@ -85,13 +87,13 @@ def _keys(r: str, keys: tuple[str, ...]) -> list[str]:
     return [exprs[k] for k in keys]
 
 
-def _add(table: str, r: str, sign: str) -> str:
+def _add(table: str, r: str, sign: str, d: str) -> str:
     """One statement adding (`+`) or subtracting (`-`) row `r`'s contribution to `table`."""
     _base, keys, columns = ROLLUPS[table]
-    cols = columns(r)
+    cols = columns(r, d)
     names = [*keys, *cols]
     values = [*_keys(r, keys), *(f"{sign}({e})" for e in cols.values())]
-    sets = ", ".join(f"{c} = {c} + excluded.{c}" for c in cols)
+    sets = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in cols)
     return (
         f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join(values)})"
         f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {sets};"
@@ -108,15 +110,16 @@ def _feedback(r: str) -> str:
     )
 
 
-def _feedback_moves(sign: str, best: str, r: str) -> str:
+def _feedback_moves(sign: str, best: str, r: str, d: str) -> str:
     """Add or take the CSAT counts of a feedback row's order (only a sold order that exists counts)."""
     return (
         "INSERT INTO kpi_order_days (account, day, currency, rated_orders, happy_orders)"
-        f" SELECT o.account, substr(o.created_at, 1, 10), coalesce(o.currency, ''), {sign}({best} IS NOT NULL),"
-        f" {sign}coalesce({best} >= 4, 0) FROM orders o WHERE o.account = {r}.account AND o.id = {r}.order_id"
-        f" AND {_sale_class('o')} > 0"
-        " ON CONFLICT (account, day, currency) DO UPDATE SET rated_orders = rated_orders + excluded.rated_orders,"
-        " happy_orders = happy_orders + excluded.happy_orders;"
+        f" SELECT o.account, substr(o.created_at, 1, 10), coalesce(o.currency, ''),"
+        f" {sign}{flag(d, f'{best} IS NOT NULL')}, {sign}{flag(d, f'coalesce({best}, 0) >= 4')}"
+        f" FROM orders o WHERE o.account = {r}.account AND o.id = {r}.order_id AND {_sale_class('o')} > 0"
+        " ON CONFLICT (account, day, currency) DO UPDATE SET"
+        " rated_orders = kpi_order_days.rated_orders + excluded.rated_orders,"
+        " happy_orders = kpi_order_days.happy_orders + excluded.happy_orders;"
     )
 
 
@@ -137,34 +140,56 @@ def _unsale(r: str) -> str:
     )
 
 
-def _triggers() -> list[str]:
+def _bodies(d: str) -> list[tuple[str, str, str, str]]:
+    """Every trigger as (name, event, table, statements); `WHEN` conditions are inside the statements."""
     out = [
-        f"CREATE TRIGGER kpi_sales_ins AFTER INSERT ON orders BEGIN {_sale('NEW')} END",
-        f"CREATE TRIGGER kpi_sales_upd AFTER UPDATE ON orders BEGIN {_unsale('OLD')} {_sale('NEW')} END",
-        f"CREATE TRIGGER kpi_sales_del AFTER DELETE ON orders BEGIN {_unsale('OLD')} END",
+        ("kpi_sales_ins", "INSERT", "orders", _sale("NEW")),
+        ("kpi_sales_upd", "UPDATE", "orders", f"{_unsale('OLD')} {_sale('NEW')}"),
+        ("kpi_sales_del", "DELETE", "orders", _unsale("OLD")),
     ]
     for table, (base, *_rest) in ROLLUPS.items():
         out += [
-            f"CREATE TRIGGER {table}_ins AFTER INSERT ON {base} BEGIN {_add(table, 'NEW', '+')} END",
-            f"CREATE TRIGGER {table}_upd AFTER UPDATE ON {base} BEGIN {_add(table, 'OLD', '-')}"
-            f" {_add(table, 'NEW', '+')} END",
-            f"CREATE TRIGGER {table}_del AFTER DELETE ON {base} BEGIN {_add(table, 'OLD', '-')} END",
+            (f"{table}_ins", "INSERT", base, _add(table, "NEW", "+", d)),
+            (f"{table}_upd", "UPDATE", base, f"{_add(table, 'OLD', '-', d)} {_add(table, 'NEW', '+', d)}"),
+            (f"{table}_del", "DELETE", base, _add(table, "OLD", "-", d)),
         ]
-    out += [
-        f"CREATE TRIGGER kpi_feedback_review_ins AFTER INSERT ON reviews BEGIN {_feedback('NEW')} END",
-        f"CREATE TRIGGER kpi_feedback_review_upd AFTER UPDATE ON reviews BEGIN {_feedback('OLD')}"
-        f" {_feedback('NEW')} END",
-        f"CREATE TRIGGER kpi_feedback_review_del AFTER DELETE ON reviews BEGIN {_feedback('OLD')} END",
-        "CREATE TRIGGER kpi_feedback_ins AFTER INSERT ON kpi_feedback BEGIN"
-        f" {_feedback_moves('+', 'NEW.best', 'NEW')} END",
-        "CREATE TRIGGER kpi_feedback_upd AFTER UPDATE ON kpi_feedback WHEN OLD.best IS NOT NEW.best BEGIN"
-        f" {_feedback_moves('-', 'OLD.best', 'OLD')} {_feedback_moves('+', 'NEW.best', 'NEW')} END",
+    return [
+        *out,
+        ("kpi_feedback_review_ins", "INSERT", "reviews", _feedback("NEW")),
+        ("kpi_feedback_review_upd", "UPDATE", "reviews", f"{_feedback('OLD')} {_feedback('NEW')}"),
+        ("kpi_feedback_review_del", "DELETE", "reviews", _feedback("OLD")),
+        ("kpi_feedback_ins", "INSERT", "kpi_feedback", _feedback_moves("+", "NEW.best", "NEW", d)),
+        (
+            "kpi_feedback_upd",
+            "UPDATE",
+            "kpi_feedback",
+            f"{_feedback_moves('-', 'OLD.best', 'OLD', d)} {_feedback_moves('+', 'NEW.best', 'NEW', d)}",
+        ),
     ]
+
+
+# Triggers that fire only when a column really changed.
+_WHEN = {"kpi_feedback_upd": "OLD.best IS DISTINCT FROM NEW.best"}
+
+
+def _triggers(d: str) -> list[str]:
+    """SQLite triggers hold their statements; PostgreSQL's call a PL/pgSQL function holding the same ones."""
+    out = []
+    for name, event, table, body in _bodies(d):
+        when = f" WHEN ({_WHEN[name]})" if name in _WHEN else ""
+        if d == POSTGRESQL:
+            out += [
+                f"CREATE FUNCTION {name}_fn() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {body} RETURN NULL; END $$",
+                f"CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW{when} EXECUTE FUNCTION {name}_fn()",
+            ]
+        else:
+            out.append(f"CREATE TRIGGER {name} AFTER {event} ON {table}{when} BEGIN {body} END")
     return out
 
 
 def create(db: sqlite3.Connection) -> None:
     """The rollup tables, their triggers, the index the feedback trigger reads and the one reply delays read."""
+    d = of(db)
     order_cols = ", ".join(f"{c} INTEGER NOT NULL DEFAULT 0" for c in _order_columns("o"))
     review_cols = ", ".join(f"{c} INTEGER NOT NULL DEFAULT 0" for c in _review_columns("r"))
     for sql in (
@@ -179,7 +204,7 @@ def create(db: sqlite3.Connection) -> None:
         " PRIMARY KEY (account, buyer_key, created_at, order_id)) WITHOUT ROWID",
         "CREATE INDEX reviews_account_order ON reviews (account, order_id, kind, rating)",
         "CREATE INDEX reviews_account_created_reply ON reviews (account, created_at, replied_at)",
-        *_triggers(),
+        *_triggers(d),
     ):
         db.execute(sql)
 
@@ -200,7 +225,7 @@ def rebuild(db: sqlite3.Connection) -> dict[str, int]:
     )
     db.execute("DELETE FROM kpi_order_days")
     for table, (base, keys, columns) in ROLLUPS.items():
-        cols = columns("b")
+        cols = columns("b", of(db))
         db.execute(
             f"INSERT INTO {table} ({', '.join([*keys, *cols])}) SELECT {', '.join(_keys('b', keys))},"
             f" {', '.join(f'sum({e})' for e in cols.values())} FROM {base} b GROUP BY {', '.join(_keys('b', keys))}"
@@ -212,7 +237,7 @@ def _kept() -> dict[str, tuple[tuple[str, ...], str]]:
     """Each derived table's key and which of its rows say something (zero rows and empty feedback do not)."""
     out = {t: (keys, " OR ".join(f"{c} != 0" for c in cols("x"))) for t, (_b, keys, cols) in ROLLUPS.items()}
     out["kpi_feedback"] = (("account", "order_id"), "best IS NOT NULL")
-    out["kpi_sales"] = (("account", "buyer_key", "created_at", "order_id"), "1")
+    out["kpi_sales"] = (("account", "buyer_key", "created_at", "order_id"), "1 = 1")
     return out
 
 
@@ -229,8 +254,8 @@ def rebuild_and_compare(db: sqlite3.Connection) -> list[dict[str, object]]:
         key = ", ".join(keys)
         now = f"SELECT * FROM {table} WHERE {said}"
         changed = db.execute(
-            f"SELECT count(*) FROM (SELECT {key} FROM ({now} EXCEPT SELECT * FROM kept_{table})"
-            f" UNION SELECT {key} FROM (SELECT * FROM kept_{table} EXCEPT {now}))"
+            f"SELECT count(*) FROM (SELECT {key} FROM ({now} EXCEPT SELECT * FROM kept_{table}) AS a"
+            f" UNION SELECT {key} FROM (SELECT * FROM kept_{table} EXCEPT {now}) AS b) AS c"
         ).fetchone()[0]
         rows = db.execute(f"SELECT count(*) FROM {table} WHERE {said}").fetchone()[0]
         db.execute(f"DROP TABLE temp.kept_{table}")

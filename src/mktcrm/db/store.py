@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from mktcrm.db import dialect
+
 # Table -> (primary key, synced columns). Schema extras as data, as github-to-sqlite does.
 TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "listings": (
@@ -97,25 +99,26 @@ def now_iso() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _upsert_sql(table: str) -> str:
+def _upsert_sql(table: str, d: str = dialect.SQLITE) -> str:
     pk, cols = TABLES[table]
     allcols = pk + cols
     updates = []
     for c in cols:
         if c in KEEP_MIN.get(table, ()):
-            updates.append(f"{c} = min(coalesce({table}.{c}, excluded.{c}), coalesce(excluded.{c}, {table}.{c}))")
+            old, new = f"coalesce({table}.{c}, excluded.{c})", f"coalesce(excluded.{c}, {table}.{c})"
+            updates.append(f"{c} = {dialect.least(d, old, new)}")
         elif c in KEEP_IF_NULL.get(table, ()):
             updates.append(f"{c} = coalesce(excluded.{c}, {table}.{c})")
         else:
             updates.append(f"{c} = excluded.{c}")
-    guard = f" WHERE {table}.raw IS NOT excluded.raw" if "raw" in cols else ""
+    guard = f" WHERE {table}.raw {dialect.distinct(d)} excluded.raw" if "raw" in cols else ""
     return (
         f"INSERT INTO {table} ({', '.join(allcols)}) VALUES ({', '.join('?' * len(allcols))}) "
         f"ON CONFLICT ({', '.join(pk)}) DO UPDATE SET {', '.join(updates)}{guard}"
     )
 
 
-_SQL = {table: _upsert_sql(table) for table in TABLES}
+_SQL = {(d, table): _upsert_sql(table, d) for table in TABLES for d in (dialect.SQLITE, dialect.POSTGRESQL)}
 _COLUMNS = {table: frozenset(pk + cols) for table, (pk, cols) in TABLES.items()}
 
 
@@ -130,6 +133,7 @@ class Store:
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
+        self.dialect = dialect.of(db)
         self._salt: bytes | None = None
 
     @contextmanager
@@ -156,7 +160,7 @@ class Store:
                 raise ValueError(f"{table}: no column {bad}; columns: {', '.join(allcols)}")
             params.append(tuple(row.get(c) for c in allcols))
         if params:
-            self.db.executemany(_SQL[table], params)
+            self.db.executemany(_SQL[(self.dialect, table)], params)
         return len(params)
 
     def buyer_key(self, marketplace: str, customer_id: str) -> str:
@@ -185,17 +189,24 @@ class Store:
         )
 
     def start_run(self, accounts: list[str]) -> int:
-        """A new `running` row. Called under the sync lock, so any other `running` row is a killed run's."""
-        self.db.execute(
+        """A new `running` row. Called under the sync lock(s): a `running` row whose accounts we all hold is a
+        killed run's (on PostgreSQL another person's run of other accounts may be running right now)."""
+        mine = set(accounts)
+        dead = [
+            row[0]
+            for row in self.db.execute("SELECT id, accounts FROM sync_runs WHERE status = 'running'")
+            if self.dialect == dialect.SQLITE or set(json.loads(row[1])) <= mine
+        ]
+        self.db.executemany(
             "UPDATE sync_runs SET status = 'killed', finished_at = ?, error = 'the process ended without finishing'"
-            " WHERE status = 'running'",
-            (now_iso(),),
+            " WHERE id = ? AND status = 'running'",
+            [(now_iso(), run_id) for run_id in dead],
         )
         cur = self.db.execute(
-            "INSERT INTO sync_runs (started_at, status, accounts) VALUES (?, 'running', ?)",
+            "INSERT INTO sync_runs (started_at, status, accounts) VALUES (?, 'running', ?) RETURNING id",
             (now_iso(), json.dumps(accounts)),
         )
-        return int(cur.lastrowid or 0)
+        return int(cur.fetchone()[0])
 
     def finish_run(self, run_id: int, status: str, report: Any, error: str | None = None) -> None:
         self.db.execute(
@@ -223,7 +234,7 @@ class Store:
         conds = "".join(f" AND {c} = ?" for c in only_when)
         cur = self.db.execute(
             f"UPDATE {table} SET {sets} WHERE account = ? AND id NOT IN (SELECT id FROM _seen){conds}"
-            f" AND NOT ({' AND '.join(f'{c} IS ?' for c in values)})",
+            f" AND NOT ({' AND '.join(f'{c} {dialect.same(self.dialect)} ?' for c in values)})",
             (*values.values(), account, *only_when.values(), *values.values()),
         )
         return cur.rowcount

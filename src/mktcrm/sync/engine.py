@@ -103,6 +103,15 @@ def run(
     progress: Progress | None = None,
 ) -> SyncReport:
     """Sync the given accounts under the cache lock; returns the report (it never raises for one account)."""
+    from mktcrm.db import dialect
+
+    db = app.store().db
+    if dialect.of(db) == dialect.POSTGRESQL:  # team mode: one lock per account, on the server
+        from mktcrm.db.locks import sync_locks
+
+        with sync_locks(db, [a.name for a in accounts], app.settings.lock_timeout_seconds):
+            return _run_locked(app, accounts, streams, full, progress)
+
     from filelock import FileLock, Timeout
 
     lock = FileLock(f"{app.paths.db}.lock")
