@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
 from mktcrm import __version__
-from mktcrm.context import AppContext
 from mktcrm.errors import ExitCode, MktcrmError, from_environment
 from mktcrm.text import one_line
+
+if TYPE_CHECKING:
+    from mktcrm.context import AppContext
 
 # Every top-level command: its module under mktcrm.commands (each exposes `app: typer.Typer`) and the one-line
 # help `mktcrm --help` shows without importing it. tests/test_cli_lazy.py checks each line against the
@@ -154,6 +155,8 @@ class ErrorMappingGroup(TyperGroup):
             raise
         except Exception as exc:
             if _verbose(ctx):
+                import traceback
+
                 traceback.print_exc()
             known = from_environment(exc)
             if known is not None:
@@ -164,13 +167,23 @@ class ErrorMappingGroup(TyperGroup):
             print("Hint: run again with --verbose for the traceback, and report it", file=sys.stderr)
             raise typer.Exit(ExitCode.ERROR) from None
         finally:
-            app_ctx = ctx.obj
-            if isinstance(app_ctx, AppContext):
+            app_ctx: AppContext | None = _app_context(ctx)
+            if app_ctx is not None:
                 app_ctx.close()
 
 
+def _app_context(ctx: Any) -> AppContext | None:
+    """The invocation's AppContext, if the root callback built one (`--help` never imports the module)."""
+    if ctx.obj is None:
+        return None
+    from mktcrm.context import AppContext
+
+    return ctx.obj if isinstance(ctx.obj, AppContext) else None
+
+
 def _verbose(ctx: Any) -> bool:
-    return bool(isinstance(ctx.obj, AppContext) and ctx.obj.verbose) or os.environ.get("MKTCRM_DEBUG") == "1"
+    app_ctx = _app_context(ctx)
+    return bool(app_ctx and app_ctx.verbose) or os.environ.get("MKTCRM_DEBUG") == "1"
 
 
 def _silence_stdout() -> None:
@@ -217,6 +230,8 @@ def root(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
 ) -> None:
+    from mktcrm.context import AppContext
+
     ctx.obj = AppContext.create(config, db, verbose=verbose or os.environ.get("MKTCRM_DEBUG") == "1", no_color=no_color)
 
 
