@@ -64,7 +64,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "mktcrm.commands.charter",
         "Check texts against the communication charter: brand rules plus each marketplace's policy.",
     ),
-    "db": ("mktcrm.commands.db", "The cache file: check it, back it up, rebuild its derived tables."),
+    "db": (
+        "mktcrm.commands.db",
+        "The cache file: check it, see what it weighs, back it up, rebuild its derived tables.",
+    ),
     "privacy": ("mktcrm.commands.privacy", "Personal data kept in the cache."),
     "sandbox": ("mktcrm.commands.sandbox", "Fake marketplaces that follow the real API contracts."),
 }
