@@ -263,7 +263,8 @@ def plain_executemany(replay: Replay, source: Path, target: Path, batch: int | N
     schema = [
         sql
         for (sql,) in src.execute(
-            "SELECT sql FROM sqlite_master WHERE tbl_name = 'orders' AND sql IS NOT NULL ORDER BY type DESC"
+            "SELECT sql FROM sqlite_master WHERE tbl_name = 'orders' AND type IN ('table', 'index') AND sql IS NOT NULL"
+            " ORDER BY type DESC"
         )
     ]
     columns = [row[1] for row in src.execute("PRAGMA table_info(orders)")]

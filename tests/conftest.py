@@ -17,6 +17,8 @@ from typing import Any
 
 import pytest
 import tomli_w
+import typer.main
+import typer.testing
 from typer.testing import CliRunner
 
 from contract import ContractChecker
@@ -26,6 +28,20 @@ from mktcrm.sandbox import OBSERVERS, open_sandbox, reset_sandboxes
 
 ANCHOR = "2026-11-20"
 SPECS = Path(__file__).resolve().parents[1].parent / "shared" / "specs"
+
+
+# typer's CliRunner rebuilds the root click command on every invoke, and the root group then rebuilds the
+# invoked command's tree (~10–20 ms each, thousands of invokes). mktcrm's own app is built once per process:
+# its group loads each command on first use and keeps it, as one `mktcrm` process does. Other apps (tests that
+# build their own) are built as before.
+_ROOT_COMMAND = typer.main.get_command(app)
+
+
+def _command_of(typer_app: typer.Typer) -> Any:
+    return _ROOT_COMMAND if typer_app is app else typer.main.get_command(typer_app)
+
+
+typer.testing._get_command = _command_of  # type: ignore[attr-defined]
 
 
 def sandbox_url(name: str = "shop1", orders: int = 40, seed: int = 3) -> str:

@@ -70,3 +70,26 @@ def test_purge_forgets_names_and_texts_but_keeps_every_figure(synced: Home) -> N
     assert synced.sql("SELECT count(*) FROM orders WHERE raw != '{}'") == [(0,)]
     assert synced.ok("kpi", "--period", "2000-01-01..2099-12-31", "--json").stdout == kpi_before
     assert synced.count("orders") == 40 and synced.count("reviews") > 0
+
+
+def test_db_stats_counts_rows_and_weighs_each_table(synced: Home) -> None:
+    rows = json.loads(synced.ok("db", "stats", "--json").stdout)
+    by_table = {r["table"]: r for r in rows}
+    assert by_table["orders"]["rows"] == synced.count("orders") == 40
+    assert by_table["order_lines"]["rows"] == synced.count("order_lines")
+    page = synced.sql("PRAGMA page_size")[0][0]
+    file_bytes = synced.sql("PRAGMA page_count")[0][0] * page
+    # Pages of the tables and their indexes: most of the file (the rest: schema, free pages, SQLite's own tables).
+    total = sum(r["bytes"] + r["index_bytes"] for r in rows)
+    assert 0.8 * file_bytes <= total <= file_bytes
+    assert by_table["orders"]["bytes"] % page == 0 and by_table["orders"]["bytes"] >= page
+    assert rows[0]["share_pct"] >= rows[-1]["share_pct"]  # biggest first
+    assert "KiB per order" in synced.ok("db", "stats").stderr
+
+
+def test_db_stats_without_a_cache_creates_none(home: Home) -> None:
+    home.configure()
+    result = home.ok("db", "stats", "--json")
+    assert json.loads(result.stdout) == []
+    assert "No cache" in result.stderr
+    assert not home.db_path.exists()

@@ -22,6 +22,7 @@ import tomli_w
 import typer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from typer.main import TyperPath
 from typer.testing import CliRunner
 
 from conftest import Home, mirakl_account
@@ -99,7 +100,7 @@ def _targets() -> list[Target]:
         if path in SKIP:
             return
         params = [p for p in command.params if not getattr(p, "is_flag", False)]
-        params = [p for p in params if getattr(p.type_descriptor, "annotation", None) is not Path]  # no file writes
+        params = [p for p in params if not isinstance(p.type, TyperPath)]  # no file writes
         for param in params:
             name = param.opts[0]
             is_argument = type(param).__name__.endswith("Argument")

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
 from mktcrm import __version__
-from mktcrm.context import AppContext
 from mktcrm.errors import ExitCode, MktcrmError, from_environment
 from mktcrm.text import one_line
+
+if TYPE_CHECKING:
+    from mktcrm.context import AppContext
 
 # Every top-level command: its module under mktcrm.commands (each exposes `app: typer.Typer`) and the one-line
 # help `mktcrm --help` shows without importing it. tests/test_cli_lazy.py checks each line against the
@@ -76,7 +77,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "mktcrm.commands.charter",
         "Check texts against the communication charter: brand rules plus each marketplace's policy.",
     ),
-    "db": ("mktcrm.commands.db", "The cache file: check it, back it up, rebuild its derived tables."),
+    "db": (
+        "mktcrm.commands.db",
+        "The cache file: check it, see what it weighs, back it up, rebuild its derived tables.",
+    ),
     "privacy": ("mktcrm.commands.privacy", "Personal data kept in the cache."),
     "sandbox": ("mktcrm.commands.sandbox", "Fake marketplaces that follow the real API contracts."),
 }
@@ -167,6 +171,8 @@ class ErrorMappingGroup(TyperGroup):
             raise
         except Exception as exc:
             if _verbose(ctx):
+                import traceback
+
                 traceback.print_exc()
             known = from_environment(exc)
             if known is not None:
@@ -177,13 +183,23 @@ class ErrorMappingGroup(TyperGroup):
             print("Hint: run again with --verbose for the traceback, and report it", file=sys.stderr)
             raise typer.Exit(ExitCode.ERROR) from None
         finally:
-            app_ctx = ctx.obj
-            if isinstance(app_ctx, AppContext):
+            app_ctx: AppContext | None = _app_context(ctx)
+            if app_ctx is not None:
                 app_ctx.close()
 
 
+def _app_context(ctx: Any) -> AppContext | None:
+    """The invocation's AppContext, if the root callback built one (`--help` never imports the module)."""
+    if ctx.obj is None:
+        return None
+    from mktcrm.context import AppContext
+
+    return ctx.obj if isinstance(ctx.obj, AppContext) else None
+
+
 def _verbose(ctx: Any) -> bool:
-    return bool(isinstance(ctx.obj, AppContext) and ctx.obj.verbose) or os.environ.get("MKTCRM_DEBUG") == "1"
+    app_ctx = _app_context(ctx)
+    return bool(app_ctx and app_ctx.verbose) or os.environ.get("MKTCRM_DEBUG") == "1"
 
 
 def _silence_stdout() -> None:
@@ -244,6 +260,8 @@ def root(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
 ) -> None:
+    from mktcrm.context import AppContext
+
     ctx.obj = AppContext.create(config, db, verbose=verbose or os.environ.get("MKTCRM_DEBUG") == "1", no_color=no_color)
     ctx.obj.acting_as = acting_as.strip() if acting_as and acting_as.strip() else None
 

@@ -8,7 +8,6 @@ cannot give a figure is left out of the total's figure rather than pulling it do
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -235,7 +234,11 @@ def _pct(part: float | None, whole: float | None) -> float | None:
 
 
 def _median(values: list[float] | None) -> float | None:
-    return round(statistics.median(values), 1) if values else None
+    if not values:
+        return None
+    import statistics  # imports random and hashlib: only when there is a delay to take the median of
+
+    return round(statistics.median(values), 1)
 
 
 def _per_buyer(revenue: int | None, buyers: int, currency: str | None) -> str | None:

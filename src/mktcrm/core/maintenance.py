@@ -135,3 +135,28 @@ def purge(db: sqlite3.Connection, before: datetime, *, dry_run: bool = False) ->
         raise
     db.execute("ROLLBACK" if dry_run else "COMMIT")
     return counts
+
+
+def stats(db_path: Path) -> tuple[list[dict[str, object]], str]:
+    """Rows and bytes per table, biggest first, each with its share of the file; and a one-line summary with
+    the bytes per order (the whole file over the orders it holds: lines, reviews, disputes, buyers included).
+
+    Opens the file read-only: looking at a cache never creates or migrates one (none yet: no rows)."""
+    if not db_path.exists():
+        return [], f"No cache at {db_path} yet: `mktcrm sync` creates it."
+    db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        rows, file_bytes, exact = sql.table_sizes(db)
+    finally:
+        db.close()
+    for row in rows:
+        size = row["bytes"]
+        if isinstance(size, int) and isinstance(row["index_bytes"], int):
+            row["share_pct"] = round(100 * (size + row["index_bytes"]) / file_bytes, 1) if file_bytes else None
+        else:
+            row["share_pct"] = None
+    rows.sort(key=lambda r: (-(r["share_pct"] or 0), str(r["table"])))
+    orders = next((int(r["rows"]) for r in rows if r["table"] == "orders"), 0)  # type: ignore[call-overload]
+    per_order = f", {file_bytes / orders / 1024:.1f} KiB per order" if orders else ""
+    how = "" if exact else " (this SQLite has no dbstat: bytes per table unknown)"
+    return rows, f"Cache file: {file_bytes / 1048576:.1f} MiB{per_order}{how}"

@@ -76,3 +76,40 @@ def purge_personal_data(db: sqlite3.Connection, before: str) -> dict[str, int]:
         table: db.execute(f"UPDATE {table} SET {sets} WHERE {where}", {"before": before}).rowcount
         for table, sets, where in PURGES
     }
+
+
+def table_sizes(db: sqlite3.Connection) -> tuple[list[dict[str, object]], int, bool]:
+    """Rows and bytes on disk per table (its indexes counted apart), the file's bytes, and whether the bytes are
+    exact: from SQLite's `dbstat` table when the build has it, else None per table (the file size stays exact).
+
+    `dbstat` reads every page, so this takes about as long as a scan of the whole cache.
+    """
+    tables = [
+        str(r[0])
+        for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+    ]
+    owner = {str(name): str(table) for name, table in db.execute("SELECT name, tbl_name FROM sqlite_master")}
+    page_size = int(db.execute("PRAGMA page_size").fetchone()[0])
+    file_bytes = int(db.execute("PRAGMA page_count").fetchone()[0]) * page_size
+    data: dict[str, int] = {}
+    index: dict[str, int] = {}
+    try:
+        for name, size in db.execute("SELECT name, sum(pgsize) FROM dbstat GROUP BY name"):
+            table = owner.get(str(name), str(name))
+            bucket = data if table == name else index
+            bucket[table] = bucket.get(table, 0) + int(size)
+        exact = True
+    except sqlite3.OperationalError:  # SQLite built without SQLITE_ENABLE_DBSTAT_VTAB
+        exact = False
+    rows = []
+    for table in sorted(tables):
+        count = int(db.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0])  # names from sqlite_master
+        rows.append(
+            {
+                "table": table,
+                "rows": count,
+                "bytes": data.get(table, 0) if exact else None,
+                "index_bytes": index.get(table, 0) if exact else None,
+            }
+        )
+    return rows, file_bytes, exact

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 from mktcrm.connectors.base import UNKNOWN, Posted
 from mktcrm.connectors.mirakl.disputes import state_of
 from mktcrm.errors import NotSupportedError, RemoteError, TemporaryError, UsageError
-from mktcrm.http.client import error_message
 from mktcrm.records import Dispute
 
 if TYPE_CHECKING:
@@ -191,6 +190,8 @@ class DisputeActions:
             allow=(400,),
         )
         if response.status_code == 400 and self._line_state(order_id, line) == "INCIDENT_OPEN":
+            from mktcrm.http.client import error_message  # httpx only where a request was made
+
             raise RemoteError(
                 f"{self.ctx.account.name}: Mirakl refused to resolve {line}: {error_message(response)}",
                 hint="check the reason code against `dispute_reasons('resolve')`",
