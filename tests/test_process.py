@@ -130,5 +130,10 @@ def test_demo_runs_in_a_throwaway_home(home: Home, tmp_path: Path) -> None:
     assert "PII-EMAIL" in result.stderr and "never sent" in result.stderr
     con.close()
     assert names == {"intermarche", "leclerc", "amazon-fr", "ebay-fr", "etsy"}
-    again = home.run("demo", "--home", str(demo_home))
-    assert again.exit_code == 2 and "not empty" in again.stderr
+    (demo_home / "notes.txt").write_text("mine", encoding="utf-8")
+    again = home.ok("demo", "--home", str(demo_home), "--orders", "20")  # a demo home is built again
+    assert (demo_home / "notes.txt").read_text(encoding="utf-8") == "mine"  # only the demo's own files go
+    rebuilt = sqlite3.connect(demo_home / "mktcrm.db")
+    assert rebuilt.execute("SELECT count(*) FROM orders WHERE account = 'leclerc'").fetchone()[0] == 20
+    rebuilt.close()
+    assert f"MKTCRM_HOME={demo_home}" in again.stderr
