@@ -96,6 +96,8 @@ def test_open_without_an_api_is_local_and_says_so(shops: Home) -> None:
     result = shops.ok("disputes", "open", order_id, "--reason", "damaged", "--message", "Colis abîmé")
     dispute_id = result.stdout.strip()
     assert dispute_id.startswith("local-") and "not supported by etsy" in result.stderr
+    warning = result.stderr.splitlines()[0]  # said before anything is stored
+    assert warning.startswith("Warning: etsy has no API to open a dispute") and "NOT sent to the buyer" in warning
     row = json.loads(shops.ok("disputes", "show", dispute_id, "--json").stdout)
     assert row["kind"] == "local" and row["status"] == "awaiting_seller" and row["order_id"] == order_id
     assert [e["kind"] for e in row["events"]] == ["action", "note"]

@@ -107,7 +107,8 @@ def disputes_open(
     message: Annotated[str | None, typer.Option("--message", "-m", help="First message to the buyer.")] = None,
 ) -> None:
     """Open a dispute on an order: on the marketplace where its API allows (Mirakl: a message thread, OR43),
-    otherwise a local dispute to track, and it says so.
+    otherwise a local dispute to track, and it says so before doing it (there, --message stays a local note).
+    The reason codes each account accepts: `mktcrm disputes reasons`.
 
     \b
     Examples:
@@ -116,6 +117,9 @@ def disputes_open(
     app_ = app_ctx(ctx)
     out = output(ctx)
     acc = dispute_views.account_for_order(app_, order_id, account)
+    notice = disputes.open_notice(acc, message)
+    if notice:
+        out.warn(notice)
     action = disputes.open_dispute(app_, acc, order_id, reason, message)
     print(action.dispute_id)
     out.note(action.detail)
