@@ -103,10 +103,8 @@ def open_notice(account: Account, message: str | None) -> str | None:
         return None
     kept = "; the --message is kept as a local note and is NOT sent to the buyer" if message else ""
     instead = connector.instead.get("open_dispute")
-    return (
-        f"{account.marketplace} has no API to open a dispute: this creates a local dispute to track{kept}"
-        + (f" (to reach the buyer: {instead})" if instead else "")
-    )
+    reach = f" (to reach the buyer: {instead})" if instead else ""
+    return f"{account.marketplace} has no API to open a dispute: this creates a local dispute to track{kept}{reach}"
 
 
 def open_dispute(app: Services, account: Account, order_id: str, reason: str, message: str | None) -> Action:

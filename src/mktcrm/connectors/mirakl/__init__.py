@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from mktcrm.connectors.base import API, MANUAL, NONE, CheckResult, Connector
+from mktcrm.connectors.base import API, MANUAL, CheckResult, Connector
 from mktcrm.connectors.deadline_rule import CHECKED, LAST_MESSAGE, DeadlineRule
 from mktcrm.connectors.kpi_limit import KpiLimit
 from mktcrm.connectors.mirakl.actions import DisputeActions
