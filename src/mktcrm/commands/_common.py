@@ -68,13 +68,17 @@ _OUTPUT_PARAMS = (
     inspect.Parameter("fields", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=FieldsOpt),
 )
 
+_LIMIT_PARAM = inspect.Parameter("limit", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=LimitOpt)
 
-def rows_command(fields: Sequence[Field], *more: tuple[str, Sequence[Field]]) -> Callable[[F], F]:
-    """Give a row-printing command `--format/--json/--fields`, and its help the field list.
 
-    The command takes `ctx: typer.Context` and `out: Output` (built from the three options) instead of
+def rows_command(fields: Sequence[Field], *more: tuple[str, Sequence[Field]], limit: bool = True) -> Callable[[F], F]:
+    """Give a row-printing command `--format/--json/--fields` and `-n/--limit`, and its help the field list.
+
+    The command takes `ctx: typer.Context` and `out: Output` (built from the options) instead of
     the options themselves. The help gains "Fields: …" from the `Field` tuple it prints, so help and
     output cannot disagree; `more` adds ("With --capabilities", OTHER_FIELDS) lines for other shapes.
+    A command that declares its own `limit` (to pass it to SQL) keeps it; any other gets one applied to
+    the rows it prints (`limit=False`: a command that prints one record).
     """
 
     def wrap(func: F) -> F:
@@ -84,11 +88,14 @@ def rows_command(fields: Sequence[Field], *more: tuple[str, Sequence[Field]]) ->
             for p in inspect.signature(func).parameters.values()
             if p.name != "out"
         ]
-        params = [*own, *_OUTPUT_PARAMS]
+        added = limit and not any(p.name == "limit" for p in own)
+        params = [*own, *_OUTPUT_PARAMS, *((_LIMIT_PARAM,) if added else ())]
 
         @functools.wraps(func)
         def command(**kwargs: Any) -> Any:
             kwargs["out"] = output(kwargs["ctx"], kwargs.pop("fmt"), kwargs.pop("json_"), kwargs.pop("fields"))
+            if added:
+                kwargs["out"].limit = kwargs.pop("limit")
             return func(**kwargs)
 
         lines = [f"Fields: {', '.join(f.name for f in fields)}."]

@@ -210,14 +210,23 @@ def disputes_close(ctx: typer.Context, dispute_id: DisputeId, account: AccountOn
 def disputes_note(
     ctx: typer.Context,
     dispute_id: DisputeId,
-    text: Annotated[str, typer.Argument(help="The note (kept locally, never sent).")],
+    text: Annotated[str | None, typer.Option("--text", help="The note (kept locally, never sent).")] = None,
+    old_text: Annotated[
+        str | None, typer.Argument(metavar="[TEXT]", help="Deprecated: the note as a second argument; use --text.")
+    ] = None,
     account: AccountOne = None,
 ) -> None:
-    """Add an internal note to a dispute's timeline.
+    """Add an internal note to a dispute's timeline (kept locally, never sent).
+
+    --text as in `disputes message`; the note as a second argument still works, with a warning.
 
     \b
     Examples:
-      $ mktcrm disputes note 5009076452 "Photos du colis demandées au transporteur"
+      $ mktcrm disputes note LEC01939925-A-1 --text "Photos du colis demandées au transporteur"
     """
+    if (text is None) == (old_text is None):
+        raise UsageError("give the note once, with --text", hint='e.g. mktcrm disputes note ID --text "…"')
+    if old_text is not None:
+        output(ctx).warn("the note as an argument is deprecated: use --text (it will go in a later version)")
     app_ = app_ctx(ctx)
-    disputes.note(app_, disputes.find(app_, dispute_id, account), text)
+    disputes.note(app_, disputes.find(app_, dispute_id, account), text or old_text or "")

@@ -79,7 +79,7 @@ def reviews_list(
 
 
 @app.command("show")
-@rows_command(REVIEW_FIELDS)
+@rows_command(REVIEW_FIELDS, limit=False)
 def reviews_show(
     ctx: typer.Context,
     out: Output,

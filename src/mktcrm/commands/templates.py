@@ -31,18 +31,28 @@ def templates_list(ctx: typer.Context, out: Output) -> None:
 
 
 @app.command("show")
-def templates_show(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Template name.")]) -> None:
-    """Print a template's source.
+def templates_show(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Template name, as --template takes it (thanks, or thanks.fr).")],
+) -> None:
+    """Print a template's source; a name without a language suffix prints every language it has.
+
+    Each language variant is headed by a Jinja comment ({# thanks.en #}), so the output stays a template.
 
     \b
     Examples:
+      $ mktcrm templates show thanks
       $ mktcrm templates show thanks.fr
     """
     app_ = app_ctx(ctx)
     found = templates.available(app_.paths.config.parent / "templates", app_.settings.templates)
-    if name not in found:
+    variants = templates.variants(found, name)
+    if not variants:
         raise UsageError(f"no template named {name!r}", hint=f"available: {', '.join(sorted(found))}")
-    print(found[name].source)
+    for template in variants:
+        if len(variants) > 1:
+            print(f"{{# {template.name} #}}")
+        print(template.source)
 
 
 @app.command("render")
