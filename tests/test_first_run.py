@@ -31,3 +31,23 @@ def test_demo_refuses_a_file_as_home(home: Home, tmp_path: Path) -> None:
     target.write_text("x", encoding="utf-8")
     result = home.run("demo", "--home", str(target))
     assert result.exit_code == 2 and "is not a folder" in result.stderr
+
+
+def test_lists_on_a_cache_never_synced_say_what_to_run(home: Home) -> None:
+    for args in (("reviews", "list"), ("orders", "list"), ("disputes", "list"), ("listings", "list")):
+        before = home.ok(*args, "--json")
+        assert before.stdout == "[]\n"  # scripts still read an empty list, exit 0
+        assert before.stderr.splitlines() == [
+            "Nothing is synced yet, and there is no config.",
+            "Hint: run `mktcrm init`, or try `mktcrm demo`",
+        ]
+    home.configure()
+    configured = home.ok("reviews", "list")
+    assert configured.stdout == ""
+    assert configured.stderr.splitlines() == [
+        "Nothing is synced yet.",
+        "Hint: run `mktcrm sync` to pull listings, orders, reviews and disputes",
+    ]
+    home.ok("sync", "--quiet")
+    after = home.ok("reviews", "list", "--rating", "1", "--since", "1d", "--json")  # empty because of filters
+    assert after.stdout == "[]\n" and after.stderr == ""
