@@ -20,8 +20,8 @@ from mktcrm.commands._common import (
     rows_command,
 )
 from mktcrm.commands._fields import DISPUTE_FIELDS
-from mktcrm.core import dispute_messages, dispute_views, disputes, outbox
-from mktcrm.errors import UsageError
+from mktcrm.core import dispute_messages, dispute_reasons, dispute_views, disputes, outbox
+from mktcrm.errors import ExitCode, UsageError
 from mktcrm.output import Field, Output, is_tty
 
 app = new_app("Disputes: incidents, returns, claims, payment disputes, with deadlines.")
@@ -29,6 +29,13 @@ app = new_app("Disputes: incidents, returns, claims, payment disputes, with dead
 KINDS = ("incident", "return", "inquiry", "case", "payment_dispute", "claim", "local")
 STATES = ("open", "awaiting_seller", "awaiting_buyer", "escalated", "resolved", "closed")
 EVENT_FIELDS = (Field("at", "time"), Field("kind"), Field("author"), Field("body", max_width=80))
+REASON_FIELDS = (Field("account", "id"), Field("marketplace"), Field("action"), Field("code", "id"), Field("label"))
+
+
+def _actions(incomplete: str) -> list[str]:
+    return [a for a in dispute_reasons.ACTIONS if a.startswith(incomplete)]
+
+
 DisputeId = Annotated[str, typer.Argument(metavar="ID", help="The dispute id (see `disputes list`).")]
 
 
@@ -72,6 +79,42 @@ def disputes_list(
         limit=limit,
     )
     out.rows(DISPUTE_FIELDS, rows, empty="No disputes match.")
+
+
+@app.command("reasons")
+@rows_command(REASON_FIELDS)
+def disputes_reasons(
+    ctx: typer.Context,
+    out: Output,
+    account: AccountOpt = None,
+    action: Annotated[
+        str | None, typer.Option("--action", help="Only the codes to: open, resolve.", autocompletion=_actions)
+    ] = None,
+) -> None:
+    """The reason codes `disputes open` and `disputes resolve` accept, per account, with their labels.
+
+    Asked from each marketplace (Mirakl: the instance's RE01 list), so they are the codes it will accept.
+    Where a marketplace takes any code (the dispute is kept locally), stderr says so.
+
+    \b
+    Examples:
+      $ mktcrm disputes reasons
+      $ mktcrm disputes reasons --account leclerc --action resolve --json | jq -r '.[].code'
+    """
+    app_ = app_ctx(ctx)
+    if action is not None and action not in dispute_reasons.ACTIONS:
+        raise UsageError(f"unknown action {action!r}", hint=f"use one of: {', '.join(dispute_reasons.ACTIONS)}")
+    names = check_accounts(app_, account)
+    chosen = [app_.settings.account(n) for n in names] if names else app_.settings.accounts
+    found = dispute_reasons.collect(app_, chosen, (action,) if action else dispute_reasons.ACTIONS)
+    out.rows(REASON_FIELDS, found.rows, empty="No reason codes.")
+    for line in found.free:
+        out.note(line)
+    for exc in found.failed:
+        out.error(exc.message, exc.hint)
+    if found.failed:  # some accounts listed, some not: partial; none listed: the failure's own code
+        partial = len(found.failed) < len(chosen)
+        raise typer.Exit(int(ExitCode.PARTIAL) if partial else int(found.failed[0].exit_code))
 
 
 @app.command("show")

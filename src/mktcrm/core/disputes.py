@@ -91,7 +91,10 @@ def _validate_reason(connector: Any, purpose: str, code: str) -> str | None:
     reasons = connector.dispute_reasons(purpose)
     if reasons and code not in reasons:
         shown = ", ".join(f"{c} ({label})" for c, label in list(reasons.items())[:12])
-        raise UsageError(f"reason {code!r} is not one the marketplace accepts here", hint=f"use one of: {shown}")
+        raise UsageError(
+            f"reason {code!r} is not one the marketplace accepts here",
+            hint=f"use one of: {shown} (all of them: mktcrm disputes reasons)",
+        )
     return reasons.get(code) if reasons else None
 
 
