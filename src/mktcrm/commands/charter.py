@@ -133,7 +133,7 @@ def check(
     \b
     Examples:
       $ mktcrm charter check --marketplace ebay reply.txt
-      $ echo "Merci pour votre avis" | mktcrm charter check -m amazon -t buyer_message -
+      $ echo "Merci pour votre avis. L'équipe Maison Dupont" | mktcrm charter check -m amazon -t buyer_message -
       $ mktcrm charter check --account leclerc --json message.txt | jq '.[].rule'
     """
     market, brand = _scope(app_ctx(ctx), account, marketplace)

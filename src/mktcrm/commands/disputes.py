@@ -155,7 +155,7 @@ def disputes_open(
 
     \b
     Examples:
-      $ mktcrm disputes open LEC01939925-A --reason OTHER --message "Bonjour, …"
+      $ mktcrm disputes open LEC01939925-A --reason 26 --message "Bonjour, colis reparti. L'équipe Maison Dupont"
     """
     app_ = app_ctx(ctx)
     out = output(ctx)
@@ -183,7 +183,7 @@ def disputes_message(
 
     \b
     Examples:
-      $ mktcrm disputes message thread-1234 --text "Bonjour, nous vous renvoyons l'article aujourd'hui."
+      $ mktcrm disputes message thread-139ab98c --text "Bonjour, l'article part ce jour. L'équipe Maison Dupont"
     """
     if (text is None) == (template is None):
         raise UsageError("give exactly one of --text or --template")
@@ -217,8 +217,8 @@ def disputes_resolve(
 
     \b
     Examples:
-      $ mktcrm disputes resolve LEC01939925-A-1 --reason 32 --dry-run
-      $ mktcrm disputes resolve LEC01939925-A-1 --reason 32 --yes
+      $ mktcrm disputes resolve LEC01939925-A-1 --reason 12 --dry-run
+      $ mktcrm disputes resolve LEC01939925-A-1 --reason 12 --yes
     """
     app_ = app_ctx(ctx)
     out = output(ctx)
@@ -242,7 +242,7 @@ def disputes_close(ctx: typer.Context, dispute_id: DisputeId, account: AccountOn
 
     \b
     Examples:
-      $ mktcrm disputes close LEC01939925-A-1
+      $ mktcrm disputes close 5009076284
     """
     app_ = app_ctx(ctx)
     action = disputes.close(app_, disputes.find(app_, dispute_id, account))

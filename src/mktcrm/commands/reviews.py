@@ -90,8 +90,8 @@ def reviews_show(
 
     \b
     Examples:
-      $ mktcrm reviews show 100045-A
-      $ mktcrm reviews show 100045-A --account leclerc --json | jq -r .body
+      $ mktcrm reviews show LEC01940186-A
+      $ mktcrm reviews show LEC01940186-A --account leclerc --json | jq -r .body
     """
     app_ = app_ctx(ctx)
     if account:
@@ -130,7 +130,7 @@ def reviews_reply(
 
     \b
     Examples:
-      $ mktcrm reviews reply INT08177186-A --template apology
+      $ mktcrm reviews reply LEC01940183-A --template apology
       $ mktcrm reviews reply --unanswered --rating 4..5 --template thanks --dry-run
       $ mktcrm reviews reply --unanswered --rating 4..5 --template thanks --yes
     """

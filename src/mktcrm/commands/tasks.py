@@ -56,7 +56,7 @@ def tasks_done(
 
     \b
     Examples:
-      $ mktcrm tasks done 12
+      $ mktcrm tasks done 1
     """
     out = output(ctx)
     task = tasks.done(app_ctx(ctx).deps(), task_id)

@@ -67,7 +67,7 @@ def templates_render(
 
     \b
     Examples:
-      $ mktcrm templates render thanks --review INT08177189-A
+      $ mktcrm templates render thanks --review INT01999692-A
     """
     deps = app_ctx(ctx).deps()
     out = output(ctx)
