@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
+from mktcrm.commands import _complete
 from mktcrm.context import AppContext
 from mktcrm.errors import UsageError
 from mktcrm.output import FORMATS, Field, Output
@@ -29,8 +30,14 @@ FormatOpt = Annotated[
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON (same as --format json).")]
 FieldsOpt = Annotated[str | None, typer.Option("--fields", help="Comma-separated fields to print, in this order.")]
-AccountOpt = Annotated[list[str] | None, typer.Option("--account", "-a", help="Only this account (repeatable).")]
-AccountOne = Annotated[str | None, typer.Option("--account", "-a", help="The account, if the id is ambiguous.")]
+AccountOpt = Annotated[
+    list[str] | None,
+    typer.Option("--account", "-a", help="Only this account (repeatable).", autocompletion=_complete.accounts),
+]
+AccountOne = Annotated[
+    str | None,
+    typer.Option("--account", "-a", help="The account, if the id is ambiguous.", autocompletion=_complete.accounts),
+]
 # Row counts and ids above SQLite's 64-bit integers are typos: refused as usage errors, not overflows.
 MAX_INT = 2**63 - 1
 LimitOpt = Annotated[int | None, typer.Option("--limit", "-n", min=1, max=MAX_INT, help="At most this many rows.")]

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from mktcrm.commands import _complete
 from mktcrm.commands._common import (
     AccountOne,
     AccountOpt,
@@ -36,7 +37,14 @@ def _actions(incomplete: str) -> list[str]:
     return [a for a in dispute_reasons.ACTIONS if a.startswith(incomplete)]
 
 
-DisputeId = Annotated[str, typer.Argument(metavar="ID", help="The dispute id (see `disputes list`).")]
+DisputeId = Annotated[
+    str,
+    typer.Argument(
+        metavar="ID",
+        help="The dispute id, or any unique start of it (see `disputes list`).",
+        autocompletion=_complete.dispute_ids,
+    ),
+]
 
 
 @app.command("list")
@@ -144,7 +152,13 @@ def disputes_open(
     ctx: typer.Context,
     order_id: Annotated[str, typer.Argument(metavar="ORDER", help="The order id.")],
     reason: Annotated[
-        str, typer.Option("--reason", "-r", help="Reason code (the marketplace's own where it has them).")
+        str,
+        typer.Option(
+            "--reason",
+            "-r",
+            help="Reason code (the marketplace's own where it has them: `disputes reasons`).",
+            autocompletion=_complete.reasons,
+        ),
     ],
     account: AccountOne = None,
     message: Annotated[str | None, typer.Option("--message", "-m", help="First message to the buyer.")] = None,
@@ -173,7 +187,10 @@ def disputes_message(
     ctx: typer.Context,
     dispute_id: DisputeId,
     text: Annotated[str | None, typer.Option("--text", help="The message.")] = None,
-    template: Annotated[str | None, typer.Option("--template", "-t", help="A template instead of --text.")] = None,
+    template: Annotated[
+        str | None,
+        typer.Option("--template", "-t", help="A template instead of --text.", autocompletion=_complete.templates),
+    ] = None,
     account: AccountOne = None,
 ) -> None:
     """Send a message on a dispute, checked against the marketplace's message rules, exactly once.
@@ -201,7 +218,15 @@ def disputes_message(
 def disputes_resolve(
     ctx: typer.Context,
     dispute_id: DisputeId,
-    reason: Annotated[str, typer.Option("--reason", "-r", help="Reason code (Mirakl: from RE01; eBay: accept).")],
+    reason: Annotated[
+        str,
+        typer.Option(
+            "--reason",
+            "-r",
+            help="Reason code (Mirakl: from RE01; eBay: accept; all: `disputes reasons`).",
+            autocompletion=_complete.reasons,
+        ),
+    ],
     account: AccountOne = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Check and say what would happen; change nothing.")

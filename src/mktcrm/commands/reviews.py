@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from mktcrm.commands import _complete
 from mktcrm.commands._common import (
     AccountOne,
     AccountOpt,
@@ -103,9 +104,15 @@ def reviews_show(
 def reviews_reply(
     ctx: typer.Context,
     review_id: Annotated[str | None, typer.Argument(metavar="[ID]", help="The review to answer.")] = None,
-    account: Annotated[list[str] | None, typer.Option("--account", "-a", help="Account (repeatable).")] = None,
+    account: Annotated[
+        list[str] | None,
+        typer.Option("--account", "-a", help="Account (repeatable).", autocompletion=_complete.accounts),
+    ] = None,
     template: Annotated[
-        str | None, typer.Option("--template", "-t", help="Template name (see `templates list`).")
+        str | None,
+        typer.Option(
+            "--template", "-t", help="Template name (see `templates list`).", autocompletion=_complete.templates
+        ),
     ] = None,
     text: Annotated[str | None, typer.Option("--text", help="The reply text itself.")] = None,
     edit: Annotated[bool, typer.Option("--edit", help="Edit the text in $EDITOR before it is checked.")] = False,

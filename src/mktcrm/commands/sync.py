@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from mktcrm import connectors
+from mktcrm.commands import _complete
 from mktcrm.commands._common import app_ctx, new_app, output
 from mktcrm.core.disputes import refresh_deadlines
 from mktcrm.errors import ConfigError, ExitCode, UsageError
@@ -20,7 +21,10 @@ app = new_app()
 @app.command("sync")
 def sync(
     ctx: typer.Context,
-    accounts: Annotated[list[str] | None, typer.Argument(help="Accounts to sync (default: all enabled).")] = None,
+    accounts: Annotated[
+        list[str] | None,
+        typer.Argument(help="Accounts to sync (default: all enabled).", autocompletion=_complete.accounts),
+    ] = None,
     stream: Annotated[
         list[str] | None,
         typer.Option(

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from mktcrm.commands import _complete
 from mktcrm.commands._common import AccountOne, JsonOpt, app_ctx, new_app, output, rows_command
 from mktcrm.core import replies, templates
 from mktcrm.errors import ExitCode, UsageError
@@ -33,7 +34,12 @@ def templates_list(ctx: typer.Context, out: Output) -> None:
 @app.command("show")
 def templates_show(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="Template name, as --template takes it (thanks, or thanks.fr).")],
+    name: Annotated[
+        str,
+        typer.Argument(
+            help="Template name, as --template takes it (thanks, or thanks.fr).", autocompletion=_complete.templates
+        ),
+    ],
 ) -> None:
     """Print a template's source; a name without a language suffix prints every language it has.
 
@@ -58,7 +64,12 @@ def templates_show(
 @app.command("render")
 def templates_render(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="Template name (a language suffix is picked from the review).")],
+    name: Annotated[
+        str,
+        typer.Argument(
+            help="Template name (a language suffix is picked from the review).", autocompletion=_complete.templates
+        ),
+    ],
     review: Annotated[str, typer.Option("--review", "-r", help="Review id to fill the template with.")],
     account: AccountOne = None,
     json_: JsonOpt = False,
