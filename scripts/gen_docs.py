@@ -38,7 +38,8 @@ hand. `tests/test_docs.py` fails when this file no longer matches the code.
 
 Every command also accepts the global options of `mktcrm` (`--config`, `--db`, `--verbose`,
 `--no-color`) *before* the command name: `mktcrm --db /tmp/x.db reviews list`.
-See also: [output formats](output.md), [exit codes](exit-codes.md), [config](config.md).
+See also: [conventions and completion](cli-conventions.md), [output formats](output.md),
+[exit codes](exit-codes.md), [config](config.md).
 """
 
 

@@ -15,7 +15,8 @@ def test_marketplaces_matrix_matches_the_research(home: Home) -> None:
     assert rows["ebay"]["reply"] == "api" and rows["ebay"]["disputes"] == "api"
     assert rows["amazon"]["reply"] == "manual" and rows["amazon"]["disputes"] == "none"
     assert rows["etsy"]["reply"] == "manual" and rows["etsy"]["message"] == "none"
-    assert rows["mirakl"]["open"] == "none" and rows["mirakl"]["resolve"] == "api"
+    assert rows["mirakl"]["open"] == "api" and rows["mirakl"]["resolve"] == "api"  # OR43 opens a thread
+    assert rows["amazon"]["open"] == "none"
 
 
 def test_accounts_capabilities_is_one_column_per_action(home: Home) -> None:
@@ -72,3 +73,10 @@ def test_unsupported_action_names_what_to_do_instead() -> None:
         connectors.get("etsy").require("message_dispute")
     assert "not supported by etsy" in caught.value.message and "Shop Manager" in (caught.value.hint or "")
     connectors.get("ebay").require("reply_review")  # supported: no error
+
+
+def test_marketplaces_says_what_none_means_for_a_local_open(home: Home) -> None:
+    shown = home.run("marketplaces", env={"MKTCRM_FORCE_TTY": "1", "NO_COLOR": "1", "COLUMNS": "200"})
+    assert shown.exit_code == 0
+    assert "its --message is a local note, never sent to the buyer" in " ".join(shown.stderr.split())
+    assert home.ok("marketplaces", "--json").stderr == ""  # scripts get the data only

@@ -18,7 +18,7 @@ from conftest import Home
 from mktcrm.cli import COMMANDS, app, load_command
 
 COMMANDS_DIR = Path(__file__).resolve().parents[1] / "src" / "mktcrm" / "commands"
-SHARED = {"_common", "_fields"}  # what command modules may share; never another command
+SHARED = {"_common", "_fields", "_complete"}  # what command modules may share; never another command
 
 
 def _modules() -> dict[str, ast.Module]:

@@ -53,13 +53,20 @@ def test_list_is_sorted_by_deadline_with_time_left(shops: Home) -> None:
 
 def test_show_has_the_timeline_and_the_deadline_rule(shops: Home) -> None:
     dispute = _list(shops)[0]
-    shops.ok("disputes", "note", dispute["id"], "Photos demandées au transporteur")
+    noted = shops.ok("disputes", "note", dispute["id"], "--text", "Photos demandées au transporteur")
+    assert noted.stderr == ""
     shown = json.loads(shops.ok("disputes", "show", dispute["id"], "--json").stdout)
     assert shown["id"] == dispute["id"] and "5 calendar days" in (shown["deadline_rule"] or "")
     assert [e["kind"] for e in shown["events"]] == ["note"] and "transporteur" in shown["events"][0]["body"]
     table = shops.run("disputes", "show", dispute["id"], env={"MKTCRM_FORCE_TTY": "1", "NO_COLOR": "1"})
     assert table.exit_code == 0 and "transporteur" in table.stdout + table.stderr
     assert shops.run("disputes", "show", "NOPE").exit_code == 1
+    old_style = shops.ok("disputes", "note", dispute["id"], "Relance transporteur")  # the positional still works
+    assert old_style.stderr.startswith("Warning: the note as an argument is deprecated: use --text")
+    both = shops.run("disputes", "note", dispute["id"], "x", "--text", "y")
+    assert both.exit_code == 2 and both.stderr.startswith("Error: give the note once, with --text")
+    shown = json.loads(shops.ok("disputes", "show", dispute["id"], "--json").stdout)
+    assert [e["body"] for e in shown["events"]][-1] == "Relance transporteur"
 
 
 def test_resolve_through_ebay_accept_then_refuse_a_second_time(shops: Home) -> None:
@@ -100,6 +107,8 @@ def test_open_without_an_api_is_local_and_says_so(shops: Home) -> None:
     result = shops.ok("disputes", "open", order_id, "--reason", "damaged", "--message", "Colis abîmé")
     dispute_id = result.stdout.strip()
     assert dispute_id.startswith("local-") and "not supported by etsy" in result.stderr
+    warning = result.stderr.splitlines()[0]  # said before anything is stored
+    assert warning.startswith("Warning: etsy has no API to open a dispute") and "NOT sent to the buyer" in warning
     row = json.loads(shops.ok("disputes", "show", dispute_id, "--json").stdout)
     assert row["kind"] == "local" and row["status"] == "awaiting_seller" and row["order_id"] == order_id
     assert [e["kind"] for e in row["events"]] == ["action", "note"]

@@ -351,6 +351,7 @@ def test_cli_open_checks_the_message_first_and_records_the_thread(shop: Home) ->
     opened = shop.ok("disputes", "open", order_id, "--reason", code, "--message", "Bonjour, votre colis est reparti.")
     dispute_id = opened.stdout.strip()
     assert dispute_id.startswith("thread-") and len(_requests("/threads")) == 1
+    assert "Warning" not in opened.stderr  # a real thread: nothing to warn about
     shown = json.loads(shop.ok("disputes", "show", dispute_id, "--json").stdout)
     assert shown["kind"] == "inquiry" and shown["order_id"] == order_id
 

@@ -130,5 +130,34 @@ def test_demo_runs_in_a_throwaway_home(home: Home, tmp_path: Path) -> None:
     assert "PII-EMAIL" in result.stderr and "never sent" in result.stderr
     con.close()
     assert names == {"intermarche", "leclerc", "amazon-fr", "ebay-fr", "etsy"}
-    again = home.run("demo", "--home", str(demo_home))
-    assert again.exit_code == 2 and "not empty" in again.stderr
+    (demo_home / "notes.txt").write_text("mine", encoding="utf-8")
+    again = home.ok("demo", "--home", str(demo_home), "--orders", "20")  # a demo home is built again
+    assert (demo_home / "notes.txt").read_text(encoding="utf-8") == "mine"  # only the demo's own files go
+    rebuilt = sqlite3.connect(demo_home / "mktcrm.db")
+    assert rebuilt.execute("SELECT count(*) FROM orders WHERE account = 'leclerc'").fetchone()[0] == 20
+    rebuilt.close()
+    assert f"MKTCRM_HOME={demo_home}" in again.stderr
+
+
+def test_sandbox_serve_prints_shell_values_quoted(home: Home) -> None:
+    """`export NAME=value` lines paste into bash as is: a `|` in a sandbox token never starts a pipe."""
+    from mktcrm.sandbox.accounts import sandbox_account
+
+    proc = cli("sandbox", "serve", "--port", "0", "--sandbox", "amazon/amazon-fr", "--orders", "1", env={})
+    assert proc.stderr is not None
+    exports: list[str] = []
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        line = proc.stderr.readline()
+        if line.startswith("# export "):
+            exports.append(line[2:].rstrip("\n"))
+        if "Serving on" in line:
+            break
+    proc.send_signal(signal.SIGINT)
+    proc.wait(timeout=10)
+    _account, secrets = sandbox_account("amazon", "amazon-fr", "orders=1")
+    assert any("|" in value for value in secrets.values())  # the trap the quoting is for
+    assert len(exports) == len(secrets)
+    script = "; ".join(exports) + "; " + "; ".join(f'printf "%s\\n" "${name}"' for name in secrets)
+    shell = subprocess.run(["bash", "-c", script], capture_output=True, text=True, check=True)
+    assert shell.stdout.splitlines() == list(secrets.values()) and shell.stderr == ""

@@ -246,3 +246,30 @@ def test_disputes_closed_remotely_are_marked_resolved(synced: Home) -> None:
     )[0]
     assert status == "resolved" and resolved
     assert synced.sql(f"SELECT count(*) {open_incidents}")[0][0] == open_before - 1
+
+
+def test_sync_counts_new_and_changed_records_per_stream(synced: Home) -> None:
+    sb = sandbox()
+    cursor = synced.sql("SELECT cursor FROM sync_state WHERE stream = 'orders'")[0][0]
+    later = datetime.fromisoformat(cursor.replace("Z", "+00:00")) + timedelta(hours=1)
+    first, second = (r[0] for r in synced.sql("SELECT id FROM orders ORDER BY id LIMIT 2"))
+    sb.update_order(first, at=later, state="SHIPPED")
+    sb.update_order(second, at=later, state="SHIPPED")
+    result = synced.ok("sync", "--stream", "orders", "--json")
+    stream = json.loads(result.stdout)["accounts"][0]["streams"][0]
+    # Read: the 2 updated orders plus whatever the lookback re-read; only the 2 differ from the cache.
+    assert (stream["new"], stream["changed"]) == (0, 2)
+    assert stream["unchanged"] == stream["records"] - 2
+    assert "0 new, 2 changed (orders " in result.stderr and "(2 changed)" in result.stderr
+    assert synced.sql("SELECT count(*) FROM orders WHERE status = 'SHIPPED' AND id IN (?, ?)", first, second) == [(2,)]
+    added = sb.add_orders(3, at=later + timedelta(hours=1))
+    again = json.loads(synced.ok("sync", "--stream", "orders", "--json").stdout)["accounts"][0]["streams"][0]
+    assert (again["new"], again["changed"]) == (3, 0) and len(added) == 3
+
+
+def test_first_sync_counts_everything_as_new(home: Home) -> None:
+    home.configure()
+    report = json.loads(home.ok("sync", "--json").stdout)["accounts"][0]
+    by_stream = {s["stream"]: s for s in report["streams"]}
+    assert by_stream["orders"]["new"] == home.count("orders") == 40
+    assert all(s["changed"] == 0 and s["new"] == s["records"] for s in report["streams"])

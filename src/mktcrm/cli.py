@@ -153,6 +153,14 @@ class ErrorMappingGroup(TyperGroup):
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
+    def shell_complete(self, ctx: Any, incomplete: str) -> list[Any]:
+        """Command names and their help from the static table: completing `mktcrm <Tab>` imports no command."""
+        from typer._click.core import Command
+        from typer._click.shell_completion import CompletionItem
+
+        names = [CompletionItem(n, help=h) for n, (_m, h) in COMMANDS.items() if n.startswith(incomplete)]
+        return names + Command.shell_complete(self, ctx, incomplete)  # the root's own options
+
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
@@ -219,7 +227,7 @@ app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish); see docs/cli-conventions.md
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 

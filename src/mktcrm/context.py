@@ -67,7 +67,20 @@ class AppContext:
     def output(
         self, fmt: str = "auto", fields: str | None = None, *, json_: bool = False, quiet: bool = False
     ) -> Output:
-        return Output("json" if json_ else fmt, fields, no_color=self.no_color, quiet=quiet)
+        out = Output("json" if json_ else fmt, fields, no_color=self.no_color, quiet=quiet)
+        out.why_empty = self.nothing_synced
+        return out
+
+    def nothing_synced(self) -> tuple[str, str] | None:
+        """(what, what to run) when the cache a command just read has never been synced: a first run's
+        empty list is not "no rows match". None when the command never opened the cache."""
+        if self._db is None:
+            return None
+        if self._db.execute("SELECT 1 FROM sync_state LIMIT 1").fetchone() is not None:
+            return None
+        if not self.paths.config.exists():
+            return "Nothing is synced yet, and there is no config.", "run `mktcrm init`, or try `mktcrm demo`"
+        return "Nothing is synced yet.", "run `mktcrm sync` to pull listings, orders, reviews and disputes"
 
     def now(self) -> datetime:
         return datetime.now(UTC)

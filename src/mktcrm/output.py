@@ -10,6 +10,7 @@ everything else to stderr. Rich is imported only when a table is drawn.
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import os
 import sys
@@ -73,6 +74,9 @@ class Output:
         self.fields_option = fields
         self.no_color = no_color or "NO_COLOR" in os.environ or os.environ.get("TERM") == "dumb"
         self.quiet = quiet
+        self.limit: int | None = None  # -n/--limit of a command that does not pass it to its query
+        # Asked when a list comes out empty: why, when the reason is not the filters (nothing synced yet).
+        self.why_empty: Callable[[], tuple[str, str] | None] | None = None
 
     # ---- messages (stderr) -------------------------------------------------------------
     def note(self, message: str) -> None:
@@ -122,10 +126,15 @@ class Output:
     ) -> int:
         """Print rows in the chosen format; returns how many were printed."""
         chosen = self.select(fields)
+        if self.limit is not None:
+            rows = itertools.islice(rows, self.limit)
         writer = getattr(self, f"_write_{self.format}")
         count: int = writer(chosen, (_project(chosen, r) for r in rows), title)
         if count == 0 and self.tty and not self.machine:
             self.note(empty)
+        reason = self.why_empty() if count == 0 and self.why_empty and not self.quiet else None
+        if reason:
+            print(f"{reason[0]}\nHint: {reason[1]}", file=self.stderr)
         return count
 
     def record(self, fields: Sequence[Field], row: Mapping[str, Any]) -> None:

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
+from mktcrm.commands import _complete
 from mktcrm.context import AppContext
 from mktcrm.errors import UsageError
 from mktcrm.output import FORMATS, Field, Output
@@ -30,8 +31,14 @@ FormatOpt = Annotated[
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON (same as --format json).")]
 FieldsOpt = Annotated[str | None, typer.Option("--fields", help="Comma-separated fields to print, in this order.")]
-AccountOpt = Annotated[list[str] | None, typer.Option("--account", "-a", help="Only this account (repeatable).")]
-AccountOne = Annotated[str | None, typer.Option("--account", "-a", help="The account, if the id is ambiguous.")]
+AccountOpt = Annotated[
+    list[str] | None,
+    typer.Option("--account", "-a", help="Only this account (repeatable).", autocompletion=_complete.accounts),
+]
+AccountOne = Annotated[
+    str | None,
+    typer.Option("--account", "-a", help="The account, if the id is ambiguous.", autocompletion=_complete.accounts),
+]
 # Row counts and ids above SQLite's 64-bit integers are typos: refused as usage errors, not overflows.
 MAX_INT = 2**63 - 1
 LimitOpt = Annotated[int | None, typer.Option("--limit", "-n", min=1, max=MAX_INT, help="At most this many rows.")]
@@ -69,13 +76,17 @@ _OUTPUT_PARAMS = (
     inspect.Parameter("fields", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=FieldsOpt),
 )
 
+_LIMIT_PARAM = inspect.Parameter("limit", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=LimitOpt)
 
-def rows_command(fields: Sequence[Field], *more: tuple[str, Sequence[Field]]) -> Callable[[F], F]:
-    """Give a row-printing command `--format/--json/--fields`, and its help the field list.
 
-    The command takes `ctx: typer.Context` and `out: Output` (built from the three options) instead of
+def rows_command(fields: Sequence[Field], *more: tuple[str, Sequence[Field]], limit: bool = True) -> Callable[[F], F]:
+    """Give a row-printing command `--format/--json/--fields` and `-n/--limit`, and its help the field list.
+
+    The command takes `ctx: typer.Context` and `out: Output` (built from the options) instead of
     the options themselves. The help gains "Fields: …" from the `Field` tuple it prints, so help and
     output cannot disagree; `more` adds ("With --capabilities", OTHER_FIELDS) lines for other shapes.
+    A command that declares its own `limit` (to pass it to SQL) keeps it; any other gets one applied to
+    the rows it prints (`limit=False`: a command that prints one record).
     """
 
     def wrap(func: F) -> F:
@@ -85,11 +96,14 @@ def rows_command(fields: Sequence[Field], *more: tuple[str, Sequence[Field]]) ->
             for p in inspect.signature(func).parameters.values()
             if p.name != "out"
         ]
-        params = [*own, *_OUTPUT_PARAMS]
+        added = limit and not any(p.name == "limit" for p in own)
+        params = [*own, *_OUTPUT_PARAMS, *((_LIMIT_PARAM,) if added else ())]
 
         @functools.wraps(func)
         def command(**kwargs: Any) -> Any:
             kwargs["out"] = output(kwargs["ctx"], kwargs.pop("fmt"), kwargs.pop("json_"), kwargs.pop("fields"))
+            if added:
+                kwargs["out"].limit = kwargs.pop("limit")
             return func(**kwargs)
 
         lines = [f"Fields: {', '.join(f.name for f in fields)}."]

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from mktcrm.commands import _complete
 from mktcrm.commands._common import app_ctx, new_app, rows_command
 from mktcrm.core import charter
 from mktcrm.errors import ExitCode, MktcrmError, UsageError
@@ -115,7 +116,13 @@ def check(
     out: Output,
     path: Annotated[str, typer.Argument(metavar="[FILE|-]", help="Text file to check; - or nothing: stdin.")] = "-",
     account: Annotated[
-        str | None, typer.Option("--account", "-a", help="Use this account's marketplace and the config's [brand].")
+        str | None,
+        typer.Option(
+            "--account",
+            "-a",
+            help="Use this account's marketplace and the config's [brand].",
+            autocompletion=_complete.accounts,
+        ),
     ] = None,
     marketplace: MarketplaceOpt = None,
     target: Annotated[
@@ -133,7 +140,7 @@ def check(
     \b
     Examples:
       $ mktcrm charter check --marketplace ebay reply.txt
-      $ echo "Merci pour votre avis" | mktcrm charter check -m amazon -t buyer_message -
+      $ echo "Merci pour votre avis. L'équipe Maison Dupont" | mktcrm charter check -m amazon -t buyer_message -
       $ mktcrm charter check --account leclerc --json message.txt | jq '.[].rule'
     """
     market, brand = _scope(app_ctx(ctx), account, marketplace)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,7 +18,6 @@ from mktcrm.context import AppContext
 from mktcrm.core import demo as script
 from mktcrm.core import dispute_views, kpi_view, reviews
 from mktcrm.core.disputes import refresh_deadlines
-from mktcrm.errors import UsageError
 from mktcrm.output import Output, is_tty
 from mktcrm.sync import engine
 
@@ -30,14 +29,17 @@ WORST_FIELDS = [f for f in REVIEW_FIELDS if f.name in ("account", "id", "rating"
 def demo(
     ctx: typer.Context,
     home: Annotated[
-        Path | None, typer.Option("--home", help="Folder for the demo (default: a new temporary folder).")
+        Path | None,
+        typer.Option("--home", help="Folder for the demo (default: MKTCRM_HOME if set, else a new temporary folder)."),
     ] = None,
     orders: Annotated[int, typer.Option("--orders", min=1, max=20000, help="Orders per operator.")] = 300,
     seed: Annotated[int, typer.Option("--seed", min=0, max=2**31 - 1, help="Data seed: same seed, same data.")] = 7,
 ) -> None:
     """Try mktcrm with no account: sandbox marketplaces, a sync, what needs attention, KPIs.
 
-    Never touches your real config or cache: everything goes to a new folder it prints at the end.
+    Never touches your real config or cache: everything goes to --home, or MKTCRM_HOME when set, or a new
+    temporary folder, printed at the end. A folder that already holds something other than a demo is
+    refused; a demo folder is built again from scratch.
 
     \b
     Examples:
@@ -45,12 +47,7 @@ def demo(
       $ mktcrm demo --home ./demo && MKTCRM_HOME=./demo mktcrm reviews list --unanswered
     """
     parent = app_ctx(ctx)
-    if home is None:
-        home = Path(tempfile.mkdtemp(prefix="mktcrm-demo-"))
-    elif home.exists() and any(home.iterdir()):
-        raise UsageError(f"{home} is not empty", hint="give --home a new or empty folder")
-    home = home.resolve()
-    home.mkdir(parents=True, exist_ok=True)
+    home = script.demo_folder(home or parent.paths.home)
     started = time.monotonic()
     paths = script.write_home(home, orders, seed, datetime.now(UTC).date().isoformat())
     app_ = AppContext(paths=paths, verbose=parent.verbose, no_color=parent.no_color)
@@ -82,7 +79,7 @@ def demo(
     out.rows(kpi_view.fields("account", compare=False), rows)
     out.note("")
     out.note(f"Done in {time.monotonic() - started:.1f} s. Keep exploring this demo's cache:")
-    out.note(f"  export MKTCRM_HOME={home}")
+    out.note(f"  export MKTCRM_HOME={shlex.quote(str(home))}")
     out.note("  mktcrm reviews list --unanswered --rating 1..2")
     out.note("  mktcrm tasks list                  # replies to paste where there is no API")
     out.note("  mktcrm replies list                # the outbox")

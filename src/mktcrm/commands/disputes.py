@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from mktcrm.commands import _complete
 from mktcrm.commands._common import (
     AccountOne,
     AccountOpt,
@@ -20,8 +21,8 @@ from mktcrm.commands._common import (
     rows_command,
 )
 from mktcrm.commands._fields import DISPUTE_FIELDS
-from mktcrm.core import dispute_messages, dispute_views, disputes, outbox
-from mktcrm.errors import UsageError
+from mktcrm.core import dispute_messages, dispute_reasons, dispute_views, disputes, outbox
+from mktcrm.errors import ExitCode, UsageError
 from mktcrm.output import Field, Output, is_tty
 
 app = new_app("Disputes: incidents, returns, claims, payment disputes, with deadlines.")
@@ -29,7 +30,21 @@ app = new_app("Disputes: incidents, returns, claims, payment disputes, with dead
 KINDS = ("incident", "return", "inquiry", "case", "payment_dispute", "claim", "local")
 STATES = ("open", "awaiting_seller", "awaiting_buyer", "escalated", "resolved", "closed")
 EVENT_FIELDS = (Field("at", "time"), Field("kind"), Field("author"), Field("body", max_width=80))
-DisputeId = Annotated[str, typer.Argument(metavar="ID", help="The dispute id (see `disputes list`).")]
+REASON_FIELDS = (Field("account", "id"), Field("marketplace"), Field("action"), Field("code", "id"), Field("label"))
+
+
+def _actions(incomplete: str) -> list[str]:
+    return [a for a in dispute_reasons.ACTIONS if a.startswith(incomplete)]
+
+
+DisputeId = Annotated[
+    str,
+    typer.Argument(
+        metavar="ID",
+        help="The dispute id, or any unique start of it (see `disputes list`).",
+        autocompletion=_complete.dispute_ids,
+    ),
+]
 
 
 @app.command("list")
@@ -74,6 +89,42 @@ def disputes_list(
     out.rows(DISPUTE_FIELDS, rows, empty="No disputes match.")
 
 
+@app.command("reasons")
+@rows_command(REASON_FIELDS)
+def disputes_reasons(
+    ctx: typer.Context,
+    out: Output,
+    account: AccountOpt = None,
+    action: Annotated[
+        str | None, typer.Option("--action", help="Only the codes to: open, resolve.", autocompletion=_actions)
+    ] = None,
+) -> None:
+    """The reason codes `disputes open` and `disputes resolve` accept, per account, with their labels.
+
+    Asked from each marketplace (Mirakl: the instance's RE01 list), so they are the codes it will accept.
+    Where a marketplace takes any code (the dispute is kept locally), stderr says so.
+
+    \b
+    Examples:
+      $ mktcrm disputes reasons
+      $ mktcrm disputes reasons --account leclerc --action resolve --json | jq -r '.[].code'
+    """
+    app_ = app_ctx(ctx)
+    if action is not None and action not in dispute_reasons.ACTIONS:
+        raise UsageError(f"unknown action {action!r}", hint=f"use one of: {', '.join(dispute_reasons.ACTIONS)}")
+    names = check_accounts(app_, account)
+    chosen = [app_.settings.account(n) for n in names] if names else app_.settings.accounts
+    found = dispute_reasons.collect(app_, chosen, (action,) if action else dispute_reasons.ACTIONS)
+    out.rows(REASON_FIELDS, found.rows, empty="No reason codes.")
+    for line in found.free:
+        out.note(line)
+    for exc in found.failed:
+        out.error(exc.message, exc.hint)
+    if found.failed:  # some accounts listed, some not: partial; none listed: the failure's own code
+        partial = len(found.failed) < len(chosen)
+        raise typer.Exit(int(ExitCode.PARTIAL) if partial else int(found.failed[0].exit_code))
+
+
 @app.command("show")
 def disputes_show(
     ctx: typer.Context, dispute_id: DisputeId, account: AccountOne = None, json_: JsonOpt = False
@@ -101,21 +152,31 @@ def disputes_open(
     ctx: typer.Context,
     order_id: Annotated[str, typer.Argument(metavar="ORDER", help="The order id.")],
     reason: Annotated[
-        str, typer.Option("--reason", "-r", help="Reason code (the marketplace's own where it has them).")
+        str,
+        typer.Option(
+            "--reason",
+            "-r",
+            help="Reason code (the marketplace's own where it has them: `disputes reasons`).",
+            autocompletion=_complete.reasons,
+        ),
     ],
     account: AccountOne = None,
     message: Annotated[str | None, typer.Option("--message", "-m", help="First message to the buyer.")] = None,
 ) -> None:
     """Open a dispute on an order: on the marketplace where its API allows (Mirakl: a message thread, OR43),
-    otherwise a local dispute to track, and it says so.
+    otherwise a local dispute to track, and it says so before doing it (there, --message stays a local note).
+    The reason codes each account accepts: `mktcrm disputes reasons`.
 
     \b
     Examples:
-      $ mktcrm disputes open LEC01939925-A --reason OTHER --message "Bonjour, …"
+      $ mktcrm disputes open LEC01939925-A --reason 26 --message "Bonjour, colis reparti. L'équipe Maison Dupont"
     """
     app_ = app_ctx(ctx)
     out = output(ctx)
     acc = dispute_views.account_for_order(app_, order_id, account)
+    notice = disputes.open_notice(acc, message)
+    if notice:
+        out.warn(notice)
     action = disputes.open_dispute(app_, acc, order_id, reason, message)
     print(action.dispute_id)
     out.note(action.detail)
@@ -126,7 +187,10 @@ def disputes_message(
     ctx: typer.Context,
     dispute_id: DisputeId,
     text: Annotated[str | None, typer.Option("--text", help="The message.")] = None,
-    template: Annotated[str | None, typer.Option("--template", "-t", help="A template instead of --text.")] = None,
+    template: Annotated[
+        str | None,
+        typer.Option("--template", "-t", help="A template instead of --text.", autocompletion=_complete.templates),
+    ] = None,
     account: AccountOne = None,
 ) -> None:
     """Send a message on a dispute, checked against the marketplace's message rules, exactly once.
@@ -136,7 +200,7 @@ def disputes_message(
 
     \b
     Examples:
-      $ mktcrm disputes message thread-1234 --text "Bonjour, nous vous renvoyons l'article aujourd'hui."
+      $ mktcrm disputes message thread-139ab98c --text "Bonjour, l'article part ce jour. L'équipe Maison Dupont"
     """
     if (text is None) == (template is None):
         raise UsageError("give exactly one of --text or --template")
@@ -154,7 +218,15 @@ def disputes_message(
 def disputes_resolve(
     ctx: typer.Context,
     dispute_id: DisputeId,
-    reason: Annotated[str, typer.Option("--reason", "-r", help="Reason code (Mirakl: from RE01; eBay: accept).")],
+    reason: Annotated[
+        str,
+        typer.Option(
+            "--reason",
+            "-r",
+            help="Reason code (Mirakl: from RE01; eBay: accept; all: `disputes reasons`).",
+            autocompletion=_complete.reasons,
+        ),
+    ],
     account: AccountOne = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Check and say what would happen; change nothing.")
@@ -170,8 +242,8 @@ def disputes_resolve(
 
     \b
     Examples:
-      $ mktcrm disputes resolve LEC01939925-A-1 --reason 32 --dry-run
-      $ mktcrm disputes resolve LEC01939925-A-1 --reason 32 --yes
+      $ mktcrm disputes resolve LEC01939925-A-1 --reason 12 --dry-run
+      $ mktcrm disputes resolve LEC01939925-A-1 --reason 12 --yes
     """
     app_ = app_ctx(ctx)
     out = output(ctx)
@@ -195,7 +267,7 @@ def disputes_close(ctx: typer.Context, dispute_id: DisputeId, account: AccountOn
 
     \b
     Examples:
-      $ mktcrm disputes close LEC01939925-A-1
+      $ mktcrm disputes close 5009076284
     """
     app_ = app_ctx(ctx)
     action = disputes.close(app_, disputes.find(app_, dispute_id, account))
@@ -206,14 +278,23 @@ def disputes_close(ctx: typer.Context, dispute_id: DisputeId, account: AccountOn
 def disputes_note(
     ctx: typer.Context,
     dispute_id: DisputeId,
-    text: Annotated[str, typer.Argument(help="The note (kept locally, never sent).")],
+    text: Annotated[str | None, typer.Option("--text", help="The note (kept locally, never sent).")] = None,
+    old_text: Annotated[
+        str | None, typer.Argument(metavar="[TEXT]", help="Deprecated: the note as a second argument; use --text.")
+    ] = None,
     account: AccountOne = None,
 ) -> None:
-    """Add an internal note to a dispute's timeline.
+    """Add an internal note to a dispute's timeline (kept locally, never sent).
+
+    --text as in `disputes message`; the note as a second argument still works, with a warning.
 
     \b
     Examples:
-      $ mktcrm disputes note 5009076452 "Photos du colis demandées au transporteur"
+      $ mktcrm disputes note LEC01939925-A-1 --text "Photos du colis demandées au transporteur"
     """
+    if (text is None) == (old_text is None):
+        raise UsageError("give the note once, with --text", hint='e.g. mktcrm disputes note ID --text "…"')
+    if old_text is not None:
+        output(ctx).warn("the note as an argument is deprecated: use --text (it will go in a later version)")
     app_ = app_ctx(ctx)
-    disputes.note(app_, disputes.find(app_, dispute_id, account), text)
+    disputes.note(app_, disputes.find(app_, dispute_id, account), text or old_text or "")

@@ -10,6 +10,11 @@ from mktcrm.commands._fields import MATRIX_FIELDS, matrix_row
 from mktcrm.output import Output
 
 app = new_app()
+LEGEND = (
+    "api: done through the marketplace's API. manual: mktcrm checks the text and makes a task to paste by hand."
+    " none: no API; `disputes open` there only tracks a local dispute, and its --message is a local note,"
+    " never sent to the buyer."
+)
 
 
 @app.command("marketplaces")
@@ -17,7 +22,9 @@ app = new_app()
 def marketplaces(ctx: typer.Context, out: Output) -> None:
     """Every supported marketplace and what its API allows (api), what becomes a task (manual), or none.
 
-    Needs no config. The account column holds the marketplace's name.
+    Needs no config. The account column holds the marketplace's name. Where a column says none, mktcrm
+    never pretends: `disputes open` there creates a local dispute only, and its --message stays a local
+    note that is not sent to the buyer; manual replies become tasks to paste by hand.
 
     \b
     Examples:
@@ -26,3 +33,5 @@ def marketplaces(ctx: typer.Context, out: Output) -> None:
     """
     rows = [matrix_row(name, name, dict(connectors.get(name).capabilities)) for name in connectors.names()]
     out.rows(MATRIX_FIELDS, rows)
+    if not out.machine:
+        out.note(LEGEND)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from mktcrm.commands import _complete
 from mktcrm.commands._common import (
     AccountOne,
     AccountOpt,
@@ -83,7 +84,7 @@ def reviews_list(
 
 
 @app.command("show")
-@rows_command(REVIEW_FIELDS)
+@rows_command(REVIEW_FIELDS, limit=False)
 def reviews_show(
     ctx: typer.Context,
     out: Output,
@@ -94,8 +95,8 @@ def reviews_show(
 
     \b
     Examples:
-      $ mktcrm reviews show 100045-A
-      $ mktcrm reviews show 100045-A --account leclerc --json | jq -r .body
+      $ mktcrm reviews show LEC01940186-A
+      $ mktcrm reviews show LEC01940186-A --account leclerc --json | jq -r .body
     """
     app_ = app_ctx(ctx)
     if account:
@@ -107,9 +108,15 @@ def reviews_show(
 def reviews_reply(
     ctx: typer.Context,
     review_id: Annotated[str | None, typer.Argument(metavar="[ID]", help="The review to answer.")] = None,
-    account: Annotated[list[str] | None, typer.Option("--account", "-a", help="Account (repeatable).")] = None,
+    account: Annotated[
+        list[str] | None,
+        typer.Option("--account", "-a", help="Account (repeatable).", autocompletion=_complete.accounts),
+    ] = None,
     template: Annotated[
-        str | None, typer.Option("--template", "-t", help="Template name (see `templates list`).")
+        str | None,
+        typer.Option(
+            "--template", "-t", help="Template name (see `templates list`).", autocompletion=_complete.templates
+        ),
     ] = None,
     text: Annotated[str | None, typer.Option("--text", help="The reply text itself.")] = None,
     edit: Annotated[bool, typer.Option("--edit", help="Edit the text in $EDITOR before it is checked.")] = False,
@@ -141,7 +148,7 @@ def reviews_reply(
 
     \b
     Examples:
-      $ mktcrm reviews reply INT08177186-A --template apology
+      $ mktcrm reviews reply LEC01940183-A --template apology
       $ mktcrm reviews reply --unanswered --rating 4..5 --since 7d --template thanks --dry-run
       $ mktcrm reviews reply --unanswered --rating 4..5 --template thanks --yes
     """

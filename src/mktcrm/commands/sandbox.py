@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
 from typing import Annotated, Any
 
@@ -95,4 +96,4 @@ def _print_config(configs: list[tuple[Any, dict[str, Any], dict[str, str]]], por
         print(f"# {sb.marketplace} sandbox {sb.name}: {url}", file=sys.stderr)
         print(tomli_w.dumps({"accounts": [account]}), file=sys.stderr)
         for env, value in secrets.items():
-            print(f"# export {env}={value}", file=sys.stderr)
+            print(f"# export {env}={shlex.quote(value)}", file=sys.stderr)  # `|` in a token must not pipe

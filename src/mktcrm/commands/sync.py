@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from mktcrm import connectors
+from mktcrm.commands import _complete
 from mktcrm.commands._common import app_ctx, new_app, output
 from mktcrm.core.disputes import refresh_deadlines
 from mktcrm.errors import ConfigError, ExitCode, UsageError
@@ -20,7 +21,10 @@ app = new_app()
 @app.command("sync")
 def sync(
     ctx: typer.Context,
-    accounts: Annotated[list[str] | None, typer.Argument(help="Accounts to sync (default: all enabled).")] = None,
+    accounts: Annotated[
+        list[str] | None,
+        typer.Argument(help="Accounts to sync (default: all enabled).", autocompletion=_complete.accounts),
+    ] = None,
     stream: Annotated[
         list[str] | None,
         typer.Option(
@@ -34,6 +38,9 @@ def sync(
     json_: Annotated[bool, typer.Option("--json", help="Print the run report as JSON on stdout.")] = False,
 ) -> None:
     """Pull listings, orders, reviews and disputes into the local cache.
+
+    Says per account and stream how many records were read, and of those how many were new and how many
+    changed since the last sync (JSON: records, new, changed, unchanged per stream).
 
     Incremental: each stream resumes from its cursor (minus a lookback margin). Each page is
     committed with its position, so an interrupted sync resumes where it stopped. Safe from cron:
@@ -67,14 +74,20 @@ def sync(
         out.json(report.as_dict())
     for acc in report.accounts:
         records = sum(s.records for s in acc.streams)
+        new, changed = sum(s.new for s in acc.streams), sum(s.changed for s in acc.streams)
         detail = ", ".join(
-            f"{s.stream} {s.records}" + (" (resumed)" if s.resumed else "") for s in acc.streams if s.status == "ok"
+            f"{s.stream} {s.records}{_what_moved(s)}" + (" (resumed)" if s.resumed else "")
+            for s in acc.streams
+            if s.status == "ok"
         )
         for s in acc.streams:
             if s.status == "unsupported":
                 out.note(f"{acc.account}: {s.stream}: {s.error}" + (f" ({s.hint})" if s.hint else ""))
         if acc.status == "ok":
-            out.note(f"{acc.account}: ok, {records} records in {acc.seconds:.1f} s ({detail}), 0 unparseable")
+            out.note(
+                f"{acc.account}: ok, {records} records in {acc.seconds:.1f} s, {new} new, {changed} changed"
+                f" ({detail}), 0 unparseable"
+            )
         else:
             error = acc.error or "failed"
             out.error(error if acc.account in error else f"{acc.account}: {error}", acc.hint)
@@ -83,3 +96,9 @@ def sync(
         out.note("Some accounts or streams failed; the rest is stored. Run `mktcrm sync` again to retry them.")
     if code:
         raise typer.Exit(code)
+
+
+def _what_moved(stream: engine.StreamReport) -> str:
+    """` (2 new, 3 changed)` for a stream that brought something; nothing when all it read was known."""
+    parts = [f"{n} {what}" for n, what in ((stream.new, "new"), (stream.changed, "changed")) if n]
+    return f" ({', '.join(parts)})" if parts else ""

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from mktcrm.commands import _complete
 from mktcrm.commands._common import AccountOne, JsonOpt, app_ctx, new_app, output, rows_command
 from mktcrm.core import replies, templates
 from mktcrm.errors import ExitCode, UsageError
@@ -31,24 +32,44 @@ def templates_list(ctx: typer.Context, out: Output) -> None:
 
 
 @app.command("show")
-def templates_show(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Template name.")]) -> None:
-    """Print a template's source.
+def templates_show(
+    ctx: typer.Context,
+    name: Annotated[
+        str,
+        typer.Argument(
+            help="Template name, as --template takes it (thanks, or thanks.fr).", autocompletion=_complete.templates
+        ),
+    ],
+) -> None:
+    """Print a template's source; a name without a language suffix prints every language it has.
+
+    Each language variant is headed by a Jinja comment ({# thanks.en #}), so the output stays a template.
 
     \b
     Examples:
+      $ mktcrm templates show thanks
       $ mktcrm templates show thanks.fr
     """
     app_ = app_ctx(ctx)
     found = templates.available(app_.paths.config.parent / "templates", app_.settings.templates)
-    if name not in found:
+    variants = templates.variants(found, name)
+    if not variants:
         raise UsageError(f"no template named {name!r}", hint=f"available: {', '.join(sorted(found))}")
-    print(found[name].source)
+    for template in variants:
+        if len(variants) > 1:
+            print(f"{{# {template.name} #}}")
+        print(template.source)
 
 
 @app.command("render")
 def templates_render(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="Template name (a language suffix is picked from the review).")],
+    name: Annotated[
+        str,
+        typer.Argument(
+            help="Template name (a language suffix is picked from the review).", autocompletion=_complete.templates
+        ),
+    ],
     review: Annotated[str, typer.Option("--review", "-r", help="Review id to fill the template with.")],
     account: AccountOne = None,
     json_: JsonOpt = False,
@@ -57,7 +78,7 @@ def templates_render(
 
     \b
     Examples:
-      $ mktcrm templates render thanks --review INT08177189-A
+      $ mktcrm templates render thanks --review INT01999692-A
     """
     deps = app_ctx(ctx).deps()
     out = output(ctx)

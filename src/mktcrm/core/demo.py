@@ -14,15 +14,51 @@ from mktcrm import connectors
 from mktcrm.connectors.base import API
 from mktcrm.core import replies
 from mktcrm.core.reviews import listing as reviews
+from mktcrm.errors import UsageError
 
 if TYPE_CHECKING:
     from mktcrm.config import Account
     from mktcrm.core.deps import Deps
 
+HEADER = "# Written by `mktcrm demo`: sandbox marketplaces served in-process, no network.\n"
+# The files a demo home holds: rebuilding a demo removes these and nothing else.
+DEMO_FILES = ("config.toml", "secrets.toml", "mktcrm.db", "mktcrm.db-wal", "mktcrm.db-shm", "mktcrm.db.lock")
+
 BLOCKED_EXAMPLE = (
     "Merci !! Écrivez-nous à contact@maison-dupont.fr : un bon de réduction de 10 % vous attend"
     " si vous passez votre avis à 5 étoiles."
 )
+
+
+def is_demo_home(folder: Path) -> bool:
+    """A folder `write_home` made: its config starts with the demo's header."""
+    try:
+        with (folder / "config.toml").open(encoding="utf-8") as fh:
+            return fh.readline() == HEADER
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def demo_folder(wanted: Path | None) -> Path:
+    """The folder to build the demo in: a new temporary one, an empty one, or a demo home (its demo files
+    removed, so the same seed gives the same data); anything else is refused — never a seller's real home."""
+    import tempfile
+
+    if wanted is None:
+        return Path(tempfile.mkdtemp(prefix="mktcrm-demo-")).resolve()
+    folder = wanted.expanduser().resolve()
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"{folder} is not a folder", hint="give --home (or MKTCRM_HOME) a new or empty folder")
+    if folder.exists() and any(folder.iterdir()):
+        if not is_demo_home(folder):
+            raise UsageError(
+                f"{folder} is not empty and holds no demo",
+                hint="give --home a new or empty folder, or unset MKTCRM_HOME for a temporary one",
+            )
+        for name in DEMO_FILES:
+            (folder / name).unlink(missing_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def write_home(home: Path, orders: int, seed: int, anchor: str) -> cfg.Paths:
@@ -42,8 +78,7 @@ def write_home(home: Path, orders: int, seed: int, anchor: str) -> cfg.Paths:
         "brand": {"signature": "L'équipe Maison Dupont", "forbidden": ["pas de chance"]},
         "accounts": accounts,
     }
-    header = "# Written by `mktcrm demo`: sandbox marketplaces served in-process, no network.\n"
-    cfg.write_private(home / "config.toml", header + tomli_w.dumps(doc))
+    cfg.write_private(home / "config.toml", HEADER + tomli_w.dumps(doc))
     cfg.write_private(home / "secrets.toml", tomli_w.dumps(secrets))
     return cfg.Paths(config=home / "config.toml", secrets=home / "secrets.toml", db=home / "mktcrm.db", home=home)
 

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from mktcrm import connectors
+from mktcrm.connectors.base import API
 from mktcrm.db import disputes as store
 from mktcrm.errors import MktcrmError, NotFoundError, NotSupportedError, UsageError
 from mktcrm.records import Dispute
@@ -90,8 +91,23 @@ def _validate_reason(connector: Any, purpose: str, code: str) -> str | None:
     reasons = connector.dispute_reasons(purpose)
     if reasons and code not in reasons:
         shown = ", ".join(f"{c} ({label})" for c, label in list(reasons.items())[:12])
-        raise UsageError(f"reason {code!r} is not one the marketplace accepts here", hint=f"use one of: {shown}")
+        raise UsageError(
+            f"reason {code!r} is not one the marketplace accepts here",
+            hint=f"use one of: {shown} (all of them: mktcrm disputes reasons)",
+        )
     return reasons.get(code) if reasons else None
+
+
+def open_notice(account: Account, message: str | None) -> str | None:
+    """What `disputes open` will really do where the marketplace has no API to open one: said before it runs,
+    so nobody believes a buyer was written to."""
+    connector = connectors.get(account.marketplace)
+    if connector.capabilities.get("open_dispute") == API:
+        return None
+    kept = "; the --message is kept as a local note and is NOT sent to the buyer" if message else ""
+    instead = connector.instead.get("open_dispute")
+    reach = f" (to reach the buyer: {instead})" if instead else ""
+    return f"{account.marketplace} has no API to open a dispute: this creates a local dispute to track{kept}{reach}"
 
 
 def open_dispute(app: Services, account: Account, order_id: str, reason: str, message: str | None) -> Action:

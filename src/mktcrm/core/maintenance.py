@@ -90,6 +90,7 @@ def backup(db: sqlite3.Connection, target: Path, *, force: bool) -> int:
         raise UsageError(f"{target} is a folder", hint="give a file name, e.g. mktcrm-backup.db")
     tmp = target.with_name(f".{target.name}.partial")
     try:
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # `~/backups/…`: a folder only its owner reads
         tmp.unlink(missing_ok=True)
         os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         pages = sql.backup(db, tmp)

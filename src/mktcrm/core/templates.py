@@ -107,6 +107,13 @@ def resolve(templates: dict[str, Template], name: str, language: str) -> Templat
     raise UsageError(f"no template named {name!r}", hint=f"available: {', '.join(names)}")
 
 
+def variants(templates: dict[str, Template], name: str) -> list[Template]:
+    """What `name` can mean, as `resolve` reads it: the exact template, else each `name.<language>` one."""
+    if name in templates:
+        return [templates[name]]
+    return [t for n, t in sorted(templates.items()) if n.startswith(f"{name}.")]
+
+
 def render(template: Template, variables: dict[str, Any]) -> str:
     """Render in Jinja2's sandbox; any failure is a TemplateError naming the template and line."""
     from jinja2 import StrictUndefined, TemplateSyntaxError

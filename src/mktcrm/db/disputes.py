@@ -41,15 +41,32 @@ def get(db: sqlite3.Connection, dispute_id: str, account: str | None) -> list[di
     return [_row(r) for r in db.execute(sql, params)]
 
 
+def _like_prefix(prefix: str) -> str:
+    """`prefix` for `LIKE ? ESCAPE '\\'` with `%` and `_` in it matching themselves."""
+    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def ids_starting_with(db: sqlite3.Connection, prefix: str, account: str | None, limit: int = 10) -> list[str]:
     """Dispute ids that begin with `prefix` (like git's short hashes); `%` and `_` in it match themselves."""
-    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    escaped = _like_prefix(prefix)
     sql = "SELECT DISTINCT id FROM disputes WHERE id LIKE ? ESCAPE '\\'"
     params: list[Any] = [escaped + "%"]
     if account:
         sql += " AND account = ?"
         params.append(account)
     return [r[0] for r in db.execute(sql + " ORDER BY id LIMIT ?", [*params, limit])]
+
+
+def completion_candidates(db: sqlite3.Connection, prefix: str, account: str | None, limit: int) -> list[Any]:
+    """Disputes whose id starts with `prefix`, open ones first (what a seller acts on), for shell completion."""
+    escaped = _like_prefix(prefix)
+    sql = "SELECT account, id, kind, status FROM disputes WHERE id LIKE ? ESCAPE '\\'"
+    params: list[Any] = [escaped + "%"]
+    if account:
+        sql += " AND account = ?"
+        params.append(account)
+    order = " ORDER BY CASE WHEN status IN ('resolved', 'closed') THEN 1 ELSE 0 END, id LIMIT ?"
+    return list(db.execute(sql + order, [*params, limit]))
 
 
 def listing(

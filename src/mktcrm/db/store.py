@@ -149,7 +149,8 @@ class Store:
         self.db.execute("COMMIT")
 
     def upsert(self, table: str, rows: Iterable[Mapping[str, Any]]) -> int:
-        """Insert or update rows; a key that is not a column is refused, never silently dropped."""
+        """Insert or update rows; how many were new or changed (an unchanged payload is skipped). A key
+        that is not a column is refused, never silently dropped."""
         pk, cols = TABLES[table]
         allcols = pk + cols
         known = _COLUMNS[table]
@@ -159,9 +160,21 @@ class Store:
                 bad = ", ".join(sorted(set(row) - known))
                 raise ValueError(f"{table}: no column {bad}; columns: {', '.join(allcols)}")
             params.append(tuple(row.get(c) for c in allcols))
-        if params:
-            self.db.executemany(_SQL[(self.dialect, table)], params)
-        return len(params)
+        if not params:
+            return 0
+        # The rows written by this statement; the triggers' own writes are not counted.
+        return max(self.db.executemany(_SQL[(self.dialect, table)], params).rowcount, 0)
+
+    def count_existing(self, table: str, account: str, ids: list[str]) -> int:
+        """How many of `ids` this account already has in `table` (before an upsert: the rest are new)."""
+        found = 0
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            found += self.db.execute(
+                f"SELECT count(*) FROM {table} WHERE account = ? AND id IN ({marks})", (account, *chunk)
+            ).fetchone()[0]
+        return int(found)
 
     def buyer_key(self, marketplace: str, customer_id: str) -> str:
         """HMAC of the marketplace's customer id with this install's salt: joinable, not reversible."""

@@ -52,7 +52,10 @@ class SyncHost(Protocol):
 class StreamReport:
     stream: str
     status: str = "ok"  # ok | partial (records skipped as unparseable) | failed | skipped | unsupported
-    records: int = 0
+    records: int = 0  # read from the marketplace (a lookback re-reads some): new + changed + unchanged
+    new: int = 0  # not in the cache before this run
+    changed: int = 0  # in the cache, and the marketplace's payload differs
+    unchanged: int = 0
     skipped: int = 0  # records the marketplace sent that could not be read: counted, never stored
     first_bad: str | None = None  # the first such record's position and problem
     pages: int = 0
@@ -258,7 +261,7 @@ def _sync_stream(
         if page.cursor:
             max_seen = max(max_seen or "", page.cursor)
         with store.transaction():
-            writer.write(page.records)
+            new, changed = writer.write(page.records)
             if page.next_token is not None:
                 moved = min(max_seen, signpost) if stream.is_sorted and max_seen else cursor
                 store.set_state(
@@ -276,6 +279,9 @@ def _sync_stream(
                         store.mark_missing(table, account, seen, mark.values, mark.only_when)
                 store.set_state(account, stream.name, cursor, None)
         report.records += page.count
+        report.new += new
+        report.changed += changed
+        report.unchanged += max(page.count - new - changed, 0)
         report.pages += 1
         report.skipped += page.skipped
         report.first_bad = report.first_bad or page.first_bad

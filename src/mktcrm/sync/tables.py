@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 Row = dict[str, Any]
 # Top-level record kind -> its table; tables are written in this order (a page's orders before their lines).
 TABLE_OF: dict[type[Record], str] = {Listing: "listings", Order: "orders", Review: "reviews", Dispute: "disputes"}
+TOP_LEVEL = frozenset(TABLE_OF.values())
 WRITE_ORDER = ("listings", "orders", "order_lines", "buyers", "reviews", "disputes", "dispute_events")
 
 
@@ -45,9 +46,17 @@ class TableRows:
         self.account = account
         self.marketplace = marketplace
 
-    def write(self, records: Iterable[Record]) -> None:
+    def write(self, records: Iterable[Record]) -> tuple[int, int]:
+        """Store the records; (new, changed) among the top-level ones (lines and events belong to those)."""
+        new = changed = 0
         for table, rows in self.rows(records).items():
-            self.store.upsert(table, rows)
+            if table not in TOP_LEVEL:
+                self.store.upsert(table, rows)
+                continue
+            fresh = len(rows) - self.store.count_existing(table, self.account, [r["id"] for r in rows])
+            touched = self.store.upsert(table, rows)
+            new, changed = new + fresh, changed + max(touched - fresh, 0)
+        return new, changed
 
     def rows(self, records: Iterable[Record]) -> dict[str, list[Row]]:
         tables: dict[str, list[Row]] = {table: [] for table in WRITE_ORDER}

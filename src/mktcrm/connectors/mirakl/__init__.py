@@ -66,16 +66,15 @@ class MiraklConnector(DisputeActions, Connector):
         "sync_reviews": API,  # OR51, one call per order
         "reply_review": MANUAL,  # OR51's reply is read-only: paste it in the back office
         "sync_disputes": API,  # OR11 incidents, M11 threads, RT11 returns
-        # An incident is opened by the customer or operator (no OR62 in the shop API); `open_dispute()` still
-        # starts a message thread on the order (OR43), which is what `disputes open` does here.
-        "open_dispute": NONE,
+        # An incident is opened by the customer or operator (no OR62 in the shop API), but `disputes open`
+        # starts a message thread on the order (OR43) with an ORDER_MESSAGING reason: a real remote action.
+        "open_dispute": API,
         "message_dispute": API,  # M12 in the thread / OR43 on the order
         "resolve_dispute": API,  # OR64, incidents only
         "solicit_review": NONE,  # no review-request API
     }
     instead: ClassVar[dict[str, str]] = {
         "reply_review": "answer the evaluation in the operator's back office (Orders > evaluations)",
-        "open_dispute": "start a message thread on the order instead (OR43: `mktcrm disputes open`)",
         "solicit_review": "Mirakl has no review-request API: the operator asks buyers to evaluate orders itself",
     }
     streams = (ListingsStream, OrdersStream, ReviewsStream, DisputesStream, ThreadsStream, ReturnsStream)
