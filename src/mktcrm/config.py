@@ -66,6 +66,17 @@ SECTION_KEYS: dict[str, dict[str, tuple[type | tuple[type, ...], str]]] = {
         "backoff_seconds": ((int, float), "first wait between tries; doubles each time"),
         "retry_budget_seconds": ((int, float), "most time spent waiting on retries for one request"),
     },
+    "segments": {
+        "new_days": (int, "a buyer is new for this many days after their first order (30)"),
+        "repeat_orders": (int, "orders that make a repeat buyer (2)"),
+        "loyal_orders": (int, "orders that make a loyal buyer, with a recent one (3)"),
+        "loyal_days": (int, "a loyal buyer's last order is at most this many days old (180)"),
+        "high_value_pct": ((int, float), "the top this-many percent of an account's buyers by revenue (10)"),
+        "at_risk_factor": ((int, float), "a repeat buyer is at risk after this many times their usual gap (2)"),
+        "lost_days": (int, "a buyer is lost after this many days without an order (365)"),
+        "unhappy_days": (int, "a low rating or a dispute this recent makes a buyer unhappy (90)"),
+        "custom": (dict, "your own segments: [segments.custom.NAME] with filters (docs/segments.md)"),
+    },
     "brand": {
         "signature": (str, "text every reply must end with"),
         "forbidden": (list, "words or phrases replies must never contain"),
@@ -137,6 +148,7 @@ class Settings:
     backoff_seconds: float = 0.5
     retry_budget_seconds: float = 120.0
     brand: dict[str, Any] = field(default_factory=dict)
+    segments: dict[str, Any] = field(default_factory=dict)  # checked by core.segments (thresholds, custom)
     templates: dict[str, str] = field(default_factory=dict)
     exists: bool = True
 
@@ -267,6 +279,7 @@ def _validate(
         backoff_seconds=float(sync.get("backoff_seconds", 0.5)),
         retry_budget_seconds=float(sync.get("retry_budget_seconds", 120)),
         brand=sections["brand"],
+        segments=sections["segments"],
         templates=dict(inline),
     )
 
