@@ -277,3 +277,14 @@ def test_property_every_buyer_is_in_the_segments_its_figures_say(pinned: Home, d
     for key, segs in want.items():
         if segs is not None:
             assert got[key] == segs, (key, data[int(key[1:])])
+
+
+def test_every_plugin_maps_onto_the_one_vocabulary_and_the_sandbox_statuses_all_map(synced: Home) -> None:
+    from mktcrm import connectors
+    from mktcrm.connectors.base import ORDER_STATES
+
+    for name in connectors.names():
+        states = connectors.get(name).order_states
+        assert states and set(states.values()) <= set(ORDER_STATES), name
+    assert synced.sql("SELECT DISTINCT status FROM orders WHERE state IS NULL") == []
+    assert synced.sql("SELECT count(*) FROM orders WHERE state IS NOT NULL")[0][0] == synced.count("orders")
