@@ -96,7 +96,8 @@ def duckdb_reference(db: sqlite3.Connection, runs: int) -> tuple[list[float], li
         " - CAST(last AS TIMESTAMP)) > 2 * greatest((epoch(CAST(last AS TIMESTAMP)) - epoch(CAST(first AS TIMESTAMP)))"
         " / (n - 1), 86400) THEN 'at-risk' END,"
         f" CASE WHEN last < '{cut[365]}' THEN 'lost' END,"
-        f" CASE WHEN low >= '{cut[90]}' OR last_dispute >= '{cut[90]}' THEN 'unhappy' END, 'all'], x -> x IS NOT NULL))"
+        f" CASE WHEN low >= '{cut[90]}' OR last_dispute >= '{cut[90]}' THEN 'unhappy' END, 'all'],"
+        " lambda x: x IS NOT NULL))"
         " AS segment FROM f)"
         " SELECT account, segment, count(*), sum(revenue), count(*) FILTER (WHERE n >= 2), sum(total) / sum(rated),"
         " count(*) FILTER (WHERE disputes > 0) FROM s GROUP BY ALL"
@@ -169,7 +170,7 @@ def main() -> None:
     if duck:
         d_list, d_sum, d_rows = duck
         refs = {0: d_list, 1: d_sum, 2: d_list, 3: d_sum}
-        print(f"(DuckDB repeat buyers: {d_rows:,} rows)", file=sys.stderr)
+        print(f"DuckDB repeat buyers: {d_rows:,} rows (mktcrm: {repeat:,})\n")
     for i, (name, times) in enumerate(results):
         med = statistics.median(times)
         ratio = f"{med / statistics.median(refs[i]):.1f}" if refs else "—"
