@@ -67,13 +67,14 @@ INSERT = f"INSERT INTO buyer_stats (account, buyer_key, {', '.join(COLUMNS)})"
 UPSERT = f" ON CONFLICT (account, buyer_key) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in COLUMNS)};"
 
 
-def _refresh(a: str, k: str) -> str:
-    """Recompute buyer (`a`, `k`) from its own rows (three indexed reads) and drop it when nothing is left."""
+def _refresh(a: str, k: str, *, drop: bool = True) -> str:
+    """Recompute buyer (`a`, `k`) from its own rows (three indexed reads) and drop it when nothing is left
+    (`drop=False` after adding a sale or a review: something is left)."""
+    gone = f" DELETE FROM buyer_stats WHERE account = {a} AND buyer_key = {k} AND NOT ({SAYS});" if drop else ""
     return (
         f"{INSERT} SELECT {a}, {k}, {SELECT} FROM ({_sales(f's.account = {a} AND s.buyer_key = {k}')}) s,"
         f" ({_reviews(f'r.account = {a} AND r.buyer_key = {k}')}) r,"
-        f" ({_disputes(f'o.account = {a} AND o.buyer_key = {k}')}) d WHERE {k} IS NOT NULL{UPSERT}"
-        f" DELETE FROM buyer_stats WHERE account = {a} AND buyer_key = {k} AND NOT ({SAYS});"
+        f" ({_disputes(f'o.account = {a} AND o.buyer_key = {k}')}) d WHERE {k} IS NOT NULL{UPSERT}{gone}"
     )
 
 
@@ -85,10 +86,12 @@ def _dispute_buyer(r: str) -> str:
 
 def _triggers() -> list[str]:
     old, new = _refresh("OLD.account", "OLD.buyer_key"), _refresh("NEW.account", "NEW.buyer_key")
+    added = _refresh("NEW.account", "NEW.buyer_key", drop=False)
     return [
-        f"CREATE TRIGGER buyer_stats_sale_ins AFTER INSERT ON kpi_sales BEGIN {new} END",
+        f"CREATE TRIGGER buyer_stats_sale_ins AFTER INSERT ON kpi_sales BEGIN {added} END",
         f"CREATE TRIGGER buyer_stats_sale_del AFTER DELETE ON kpi_sales BEGIN {old} END",
-        f"CREATE TRIGGER buyer_stats_review_ins AFTER INSERT ON reviews WHEN NEW.buyer_key IS NOT NULL BEGIN {new} END",
+        "CREATE TRIGGER buyer_stats_review_ins AFTER INSERT ON reviews WHEN NEW.buyer_key IS NOT NULL"
+        f" BEGIN {added} END",
         "CREATE TRIGGER buyer_stats_review_upd AFTER UPDATE OF buyer_key, rating, created_at ON reviews"
         f" BEGIN {old} {new} END",
         f"CREATE TRIGGER buyer_stats_review_del AFTER DELETE ON reviews WHEN OLD.buyer_key IS NOT NULL BEGIN {old} END",
