@@ -288,3 +288,13 @@ def test_every_plugin_maps_onto_the_one_vocabulary_and_the_sandbox_statuses_all_
         assert states and set(states.values()) <= set(ORDER_STATES), name
     assert synced.sql("SELECT DISTINCT status FROM orders WHERE state IS NULL") == []
     assert synced.sql("SELECT count(*) FROM orders WHERE state IS NOT NULL")[0][0] == synced.count("orders")
+
+
+def test_templates_see_the_buyers_segment_and_order_count(pinned: Home) -> None:
+    write(pinned, [*HAND, Review(id="R-X", kind="seller_feedback", created_at="2026-05-30T10:00:00Z", rating=4)])
+    text = (pinned.path / "config.toml").read_text()
+    text += "\n[templates]\nseg = \"{{ buyer.segment }}|{{ buyer.orders }}|{{ buyer.segments | join(',') }}\"\n"
+    (pinned.path / "config.toml").write_text(text)
+    assert pinned.ok("templates", "render", "seg", "--review", "R-C").stdout.strip() == "loyal|3|repeat,loyal,at-risk"
+    assert pinned.ok("templates", "render", "seg", "--review", "R-E").stdout.strip() == "unhappy|1|unhappy"
+    assert pinned.ok("templates", "render", "seg", "--review", "R-X").stdout.strip() == "|0|"  # no buyer named

@@ -111,7 +111,7 @@ def create(db: sqlite3.Connection) -> None:
         "CREATE TABLE buyer_stats (account TEXT NOT NULL, buyer_key TEXT NOT NULL, orders INTEGER NOT NULL,"
         " revenue_minor INTEGER, currency TEXT, first_order_at TEXT, last_order_at TEXT, reviews INTEGER NOT NULL,"
         " rated INTEGER NOT NULL, rating_sum INTEGER NOT NULL, low_rating_at TEXT, disputes INTEGER NOT NULL,"
-        " last_dispute_at TEXT, PRIMARY KEY (account, buyer_key))"
+        " last_dispute_at TEXT, PRIMARY KEY (account, buyer_key)) WITHOUT ROWID"
     )
     db.execute("CREATE INDEX reviews_account_buyer ON reviews (account, buyer_key, rating, created_at)")
     # The high-value floor: the revenue at rank N of an account, read from the index instead of a sort.
