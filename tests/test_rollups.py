@@ -18,7 +18,7 @@ from mktcrm.db.store import Store
 from mktcrm.records import Dispute, Order, Review
 from mktcrm.sync.tables import TableRows
 
-ROLLUP_TABLES = ("kpi_order_days", "kpi_review_days", "kpi_feedback", "kpi_sales")
+ROLLUP_TABLES = ("kpi_order_days", "kpi_review_days", "kpi_feedback", "kpi_sales", "buyer_stats")
 
 
 def rows(home: Home) -> dict[str, list[tuple[Any, ...]]]:
@@ -30,6 +30,8 @@ def rows(home: Home) -> dict[str, list[tuple[Any, ...]]]:
             cols = [c[1] for c in db.execute(f"PRAGMA table_info({table})")]
             counts = [c for c in cols if c not in ("account", "day", "currency", "order_id")]
             said = " OR ".join(f"{c} IS NOT NULL AND {c} != 0" for c in counts) if table != "kpi_sales" else "1"
+            if table == "buyer_stats":
+                said = "orders > 0 OR reviews > 0 OR disputes > 0"
             out[table] = db.execute(f"SELECT * FROM {table} WHERE {said} ORDER BY 1, 2, 3").fetchall()
         return out
     finally:

@@ -91,6 +91,7 @@ def test_an_order_writes_its_lines_and_its_buyer_under_a_keyed_hash(db: sqlite3.
             "currency": None,
             "buyer_key": key,
             "raw": '{"a":1}',
+            "state": None,  # no status, no normal status
         }
     ]
     assert "C-42" not in json.dumps(stored)

@@ -57,6 +57,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "config": ("mktcrm.commands.config", "Where the config is, and whether it is valid."),
     "listings": ("mktcrm.commands.listings", "Listings (offers) in the cache."),
     "orders": ("mktcrm.commands.orders", "Orders in the cache."),
+    "buyers": ("mktcrm.commands.buyers", "Buyers in the cache: orders, revenue, ratings, disputes and segments."),
+    "segments": (
+        "mktcrm.commands.segments",
+        "Buyers per segment and account: share of buyers and revenue, repurchase rate, rating, dispute rate.",
+    ),
     "disputes": (
         "mktcrm.commands.disputes",
         "Disputes: incidents, returns, claims, payment disputes, with deadlines.",

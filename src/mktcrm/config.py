@@ -77,6 +77,17 @@ SECTION_KEYS: dict[str, dict[str, tuple[type | tuple[type, ...], str]]] = {
     "team": {
         "operator": (str, "who you are in the team: recorded on each reply, message, task and note (default: OS user)"),
     },
+    "segments": {
+        "new_days": (int, "a buyer is new for this many days after their first order (30)"),
+        "repeat_orders": (int, "orders that make a repeat buyer (2)"),
+        "loyal_orders": (int, "orders that make a loyal buyer, with a recent one (3)"),
+        "loyal_days": (int, "a loyal buyer's last order is at most this many days old (180)"),
+        "high_value_pct": ((int, float), "the top this-many percent of an account's buyers by revenue (10)"),
+        "at_risk_factor": ((int, float), "a repeat buyer is at risk after this many times their usual gap (2)"),
+        "lost_days": (int, "a buyer is lost after this many days without an order (365)"),
+        "unhappy_days": (int, "a low rating or a dispute this recent makes a buyer unhappy (90)"),
+        "custom": (dict, "your own segments: [segments.custom.NAME] with filters (docs/segments.md)"),
+    },
     "brand": {
         "signature": (str, "text every reply must end with"),
         "forbidden": (list, "words or phrases replies must never contain"),
@@ -158,6 +169,7 @@ class Settings:
     backoff_seconds: float = 0.5
     retry_budget_seconds: float = 120.0
     brand: dict[str, Any] = field(default_factory=dict)
+    segments: dict[str, Any] = field(default_factory=dict)  # checked by core.segments (thresholds, custom)
     templates: dict[str, str] = field(default_factory=dict)
     rules: dict[str, Rule] = field(default_factory=dict)  # [automation.rules.NAME] (automation_rules.py)
     exists: bool = True
@@ -295,6 +307,7 @@ def _validate(
         backoff_seconds=float(sync.get("backoff_seconds", 0.5)),
         retry_budget_seconds=float(sync.get("retry_budget_seconds", 120)),
         brand=sections["brand"],
+        segments=sections["segments"],
         templates=dict(inline),
         rules=rules,
         cache_url=_cache_url(sections["cache"], path, text),

@@ -82,12 +82,14 @@ class DisputeMessage:
 def draft_text(deps: Deps, dispute: dict[str, Any], *, text: str | None, template: str | None) -> str:
     if text is not None:
         return text.strip()
+    from mktcrm.core import segments
     from mktcrm.core import templates as tpl
 
     found = tpl.available(deps.templates_dir, deps.settings.templates)
     pseudo = {"account": dispute["account"], "marketplace": dispute["marketplace"], "order_id": dispute["order_id"]}
     variables = tpl.variables_for(pseudo, str(deps.settings.brand.get("signature", "")))
     variables["reason"] = dispute.get("reason") or dispute.get("reason_code") or ""
+    variables["buyer"] = segments.for_template(deps, dispute["account"], order_id=dispute.get("order_id"))
     return tpl.render(tpl.resolve(found, template or "", variables["language"]), variables)
 
 

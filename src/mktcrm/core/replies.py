@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from mktcrm import connectors
-from mktcrm.core import outbox
+from mktcrm.core import outbox, segments
 from mktcrm.core import templates as tpl
 from mktcrm.db import outbox as rows
 from mktcrm.db import queries
@@ -128,6 +128,7 @@ def make_draft(deps: Deps, review: dict[str, Any], *, template: str | None, text
         found = tpl.available(deps.templates_dir, deps.settings.templates)
         listing = queries.first_line_title(deps.db, review["account"], review.get("order_id"))
         variables = tpl.variables_for(review, str(deps.settings.brand.get("signature", "")), listing)
+        variables["buyer"] = segments.for_template(deps, review["account"], review_id=review["id"])
         chosen = tpl.resolve(found, template, variables["language"])
         text = tpl.render(chosen, variables)
         template = chosen.name

@@ -27,6 +27,9 @@ VARIABLES = {
     "marketplace": "mirakl, amazon, ebay or etsy",
     "signature": "[brand] signature from the config",
     "language": "fr or en: the review's language",
+    "buyer.segment": "the buyer's main segment (loyal, high-value, repeat, at-risk, lost, unhappy, new), or empty",
+    "buyer.segments": "every segment the buyer is in (docs/segments.md)",
+    "buyer.orders": "the buyer's orders on this account (sales), 0 when the marketplace names no buyer",
 }
 
 # No name (Amazon, eBay pseudonyms): "Bonjour," rather than "Bonjour ,".

@@ -289,6 +289,28 @@ def m010_automation_log(db: sqlite3.Connection) -> None:
 
 
 @migration
+def m013_order_state_and_buyer_rollups(db: sqlite3.Connection) -> None:
+    """Orders get mktcrm's normal status beside the raw one (mapped by each plug-in, backfilled here), and
+    per-buyer rollups kept by triggers (db/buyer_rollup.py), filled from what the cache already holds."""
+    from importlib import import_module
+
+    from mktcrm.db import buyer_rollup
+
+    db.execute("ALTER TABLE orders ADD COLUMN state TEXT")
+    # The plug-in registry is a higher layer, reached by name like every plug-in; a marketplace no longer
+    # installed keeps NULL states until its plug-in is back and its orders sync again.
+    states = import_module("mktcrm.sync.tables").order_states
+    for (marketplace,) in db.execute("SELECT DISTINCT marketplace FROM orders").fetchall():
+        for raw, state in states(marketplace).items():
+            db.execute(
+                "UPDATE orders SET state = ? WHERE marketplace = ? AND lower(status) = ?", (state, marketplace, raw)
+            )
+    db.execute("CREATE INDEX orders_account_state ON orders (account, state, created_at)")
+    buyer_rollup.create(db)
+    buyer_rollup.rebuild(db)
+
+
+@migration
 def m016_operator(db: sqlite3.Connection) -> None:
     """Who did what in a team: the operator on each reply, dispute message, task and local dispute event."""
     _script(

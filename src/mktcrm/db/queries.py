@@ -64,11 +64,11 @@ def listings(db: sqlite3.Connection, f: Filters) -> Iterator[dict[str, Any]]:
 def orders(db: sqlite3.Connection, f: Filters) -> Iterator[dict[str, Any]]:
     where, params = _where(f, "created_at", "o.")
     if f.status:
-        where += (" AND " if where else " WHERE ") + "o.status = ?"
+        where += (" AND " if where else " WHERE ") + "o.state = ?"
         params.append(f.status)
     sql = (
-        "SELECT o.account, o.marketplace, o.id AS order_id, o.status, o.created_at, o.updated_at, o.total_minor,"
-        " o.currency, o.buyer_key, (SELECT count(*) FROM order_lines l WHERE l.account = o.account"
+        "SELECT o.account, o.marketplace, o.id AS order_id, o.state, o.status, o.created_at, o.updated_at,"
+        " o.total_minor, o.currency, o.buyer_key, (SELECT count(*) FROM order_lines l WHERE l.account = o.account"
         f" AND l.order_id = o.id) AS lines FROM orders o{where} ORDER BY o.created_at DESC, o.id{_limit(f)}"
     )
     for row in db.execute(sql, params):

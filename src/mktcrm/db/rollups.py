@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from mktcrm.db import buyer_rollup
 from mktcrm.db.dialect import POSTGRESQL, SQLITE, flag, of
 
 if TYPE_CHECKING:
@@ -238,6 +239,7 @@ def _kept() -> dict[str, tuple[tuple[str, ...], str]]:
     out = {t: (keys, " OR ".join(f"{c} != 0" for c in cols("x"))) for t, (_b, keys, cols) in ROLLUPS.items()}
     out["kpi_feedback"] = (("account", "order_id"), "best IS NOT NULL")
     out["kpi_sales"] = (("account", "buyer_key", "created_at", "order_id"), "1 = 1")
+    out["buyer_stats"] = (("account", "buyer_key"), buyer_rollup.SAYS)
     return out
 
 
@@ -249,6 +251,7 @@ def rebuild_and_compare(db: sqlite3.Connection) -> list[dict[str, object]]:
         db.execute(f"DROP TABLE IF EXISTS temp.kept_{table}")
         db.execute(f"CREATE TEMP TABLE kept_{table} AS SELECT * FROM {table} WHERE {said}")
     rebuild(db)
+    buyer_rollup.rebuild(db)  # after kpi_sales, which it reads
     out = []
     for table, (keys, said) in kept.items():
         key = ", ".join(keys)

@@ -38,7 +38,7 @@ TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
     "orders": (
         ("account", "id"),
-        ("marketplace", "status", "created_at", "updated_at", "total_minor", "currency", "buyer_key", "raw"),
+        ("marketplace", "status", "state", "created_at", "updated_at", "total_minor", "currency", "buyer_key", "raw"),
     ),
     "order_lines": (
         ("account", "order_id", "id"),

@@ -2,7 +2,8 @@
 
 A connector's records carry no account and no buyer key. Here each gets its account and marketplace,
 its marketplace buyer id becomes the install's keyed hash (`Store.buyer_key`), every order with a buyer
-adds a `buyers` row (display name, first order — the store keeps the earliest), lines and events get
+adds a `buyers` row (display name, first order — the store keeps the earliest), each order's status is
+mapped onto mktcrm's one vocabulary by the plug-in's `order_states` (raw status kept), lines and events get
 their parent's id, and `raw` is stored as compact JSON in the API's own key order.
 """
 
@@ -13,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import fields
 from typing import TYPE_CHECKING, Any
 
+from mktcrm import connectors
 from mktcrm.records import Dispute, Listing, Order, Record, Review
 
 if TYPE_CHECKING:
@@ -45,6 +47,7 @@ class TableRows:
         self.store = store
         self.account = account
         self.marketplace = marketplace
+        self._states: dict[str, str] | None = None
 
     def write(self, records: Iterable[Record]) -> tuple[int, int]:
         """Store the records; (new, changed) among the top-level ones (lines and events belong to those)."""
@@ -77,6 +80,12 @@ class TableRows:
     def buyer_key(self, buyer_id: str | None) -> str | None:
         return self.store.buyer_key(self.marketplace, buyer_id) if buyer_id else None
 
+    def order_state(self, status: str | None) -> str | None:
+        """The normal status (pending, paid, shipped…) of a raw one; None when the plug-in does not map it."""
+        if self._states is None:
+            self._states = order_states(self.marketplace)
+        return self._states.get(status.lower()) if status else None
+
     def listing(self, item: Listing) -> Row:
         return {
             "account": self.account,
@@ -102,6 +111,7 @@ class TableRows:
                 "id": order.id,
                 "marketplace": self.marketplace,
                 "status": order.status,
+                "state": self.order_state(order.status),
                 "created_at": order.created_at,
                 "updated_at": order.updated_at,
                 "total_minor": order.total_minor,
@@ -193,3 +203,11 @@ class TableRows:
             }
             for event in dispute.events
         )
+
+
+def order_states(marketplace: str) -> dict[str, str]:
+    """The plug-in's raw status (lower case) -> normal status map; none for a marketplace no longer installed."""
+    try:
+        return {k.lower(): v for k, v in connectors.get(marketplace).order_states.items()}
+    except KeyError:
+        return {}

@@ -107,6 +107,18 @@ class AmazonConnector(Connector):
         DeadlineRule("amazon", "return", 48, "hours", "opened_at", _48H, CHECKED, "secondary source"),
     )
     _FEEDBACK_ONLY_LOW = "Amazon's feedback report (GET_SELLER_FEEDBACK_DATA) holds only 1-3 star feedback"
+    # fulfillmentStatus (Orders API 2026-01-01, research §1) -> mktcrm's order vocabulary; "returned" and
+    # "refunded" are not order statuses on Amazon (returns come through reports), so none maps there.
+    order_states: ClassVar[dict[str, str]] = {
+        "pending_availability": "pending",
+        "pending": "pending",
+        "unshipped": "paid",
+        "partially_shipped": "shipped",
+        "shipped": "shipped",
+        "cancelled": "cancelled",
+        "canceled": "cancelled",
+        "unfulfillable": "cancelled",
+    }
     kpi_gaps: ClassVar[dict[str, str]] = {
         "satisfaction_pct": _FEEDBACK_ONLY_LOW + "; see Seller Central > Performance > Feedback",
         "csat_pct": _FEEDBACK_ONLY_LOW + "; see Seller Central > Performance > Feedback",

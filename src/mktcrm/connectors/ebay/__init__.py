@@ -95,6 +95,14 @@ class EbayConnector(Connector):
         DeadlineRule("ebay", "return", 3, "business_days", "opened_at", _STEP_IN, CHECKED, "then eBay may step in"),
         DeadlineRule("ebay", "inquiry", 3, "business_days", "opened_at", _STEP_IN, CHECKED, "item not received"),
     )
+    # orderFulfillmentStatus (Fulfillment API: an order is listed once paid), CANCELED set from cancelStatus;
+    # refunds live in orderPaymentStatus, not in the status the cache keeps.
+    order_states: ClassVar[dict[str, str]] = {
+        "not_started": "paid",
+        "in_progress": "shipped",
+        "fulfilled": "shipped",
+        "canceled": "cancelled",
+    }
     kpi_gaps: ClassVar[dict[str, str]] = {
         "tickets": "eBay member messages are not synced (no thread stream yet)",
         "median_first_response_h": "eBay member messages are not synced (no thread stream yet)",

@@ -70,6 +70,17 @@ class EtsyConnector(Connector):
     deadline_rules = (
         DeadlineRule("etsy", "case", 3, "calendar_days", "opened_at", _CASES, CHECKED, "then Etsy may step in"),
     )
+    # Receipt status (Open API v3: paid, completed, open, payment processing, canceled, fully/partially refunded);
+    # a partial refund leaves the order sold, so it stays "paid".
+    order_states: ClassVar[dict[str, str]] = {
+        "open": "pending",
+        "payment processing": "pending",
+        "paid": "paid",
+        "completed": "shipped",
+        "canceled": "cancelled",
+        "fully refunded": "refunded",
+        "partially refunded": "paid",
+    }
     kpi_gaps: ClassVar[dict[str, str]] = {
         "tickets": "Etsy has no API for conversations",
         "median_first_response_h": "Etsy has no API for conversations",

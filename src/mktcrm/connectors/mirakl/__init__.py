@@ -80,6 +80,22 @@ class MiraklConnector(DisputeActions, Connector):
     streams = (ListingsStream, OrdersStream, ReviewsStream, DisputesStream, ThreadsStream, ReturnsStream)
     # kind -> Mirakl status -> mktcrm state (incident, inquiry = thread by last sender, return).
     dispute_states: ClassVar[dict[str, dict[str, str]]] = DISPUTE_STATES
+    # order_state (OR11 order_state_codes; REFUNDED and INCIDENT_OPEN are line states) -> mktcrm's vocabulary.
+    # SHIPPING is Mirakl's "accepted and debited, to ship"; RECEIVED and CLOSED both follow delivery.
+    order_states: ClassVar[dict[str, str]] = {
+        "staging": "pending",
+        "waiting_acceptance": "pending",
+        "waiting_debit": "pending",
+        "waiting_debit_payment": "pending",
+        "shipping": "paid",
+        "shipped": "shipped",
+        "to_collect": "shipped",
+        "received": "delivered",
+        "closed": "delivered",
+        "refused": "cancelled",
+        "canceled": "cancelled",
+        "refunded": "refunded",
+    }
     charter_pack = "mktcrm.connectors.mirakl.charter:PACK"
     reply_target = "message"
     message_target = "message"
