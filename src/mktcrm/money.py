@@ -12,6 +12,7 @@ changes, update it here (tests/test_money.py pins each entry).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from mktcrm import timeutil
@@ -41,3 +42,22 @@ def to_minor(value: Any, currency: str | None) -> int | None:
 def from_minor(value: int | None, currency: str | None) -> str | None:
     """Minor units → the decimal string money leaves the tool as ("12.90", "1500" for yen)."""
     return timeutil.from_minor(value, exponent(currency))
+
+
+def net_of(
+    total: int | None, currency: str | None, refunds: Iterable[tuple[int | None, str | None]]
+) -> tuple[int | None, str | None]:
+    """`total` less the refunds made (each in minor units with its currency): what the seller kept.
+
+    A refund in another currency than the total leaves the total unknown (None), never a guess; a refund
+    without an amount gave nothing we can count.
+    """
+    if total is None:
+        return None, currency
+    for amount, refund_currency in refunds:
+        if amount is None:
+            continue
+        if refund_currency not in (None, currency):
+            return None, currency
+        total -= amount
+    return max(0, total), currency

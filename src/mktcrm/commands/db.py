@@ -35,7 +35,7 @@ def db_check(ctx: typer.Context, out: Output) -> None:
     """
     app_ = app_ctx(ctx)
     if app_.db_url:
-        checks = team.check_shared(app_.open_url(app_.db_url, apply=False), maintenance.known_migrations())
+        checks = team.check_shared(app_.open_url(app_.db_url, apply=False))
     else:
         path = app_.paths.db
         checks = maintenance.check(path, sync_running=maintenance.sync_running(path))

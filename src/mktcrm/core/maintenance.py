@@ -12,6 +12,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from mktcrm.db import maintenance as sql
 from mktcrm.errors import MktcrmError, UsageError
@@ -25,8 +26,14 @@ class Check:
     detail: str
 
 
-def known_migrations() -> list[str]:
-    return [name for name, _fn in sql.MIGRATIONS]
+def schema_check(db: Any) -> Check:
+    """Whether the cache's schema is this mktcrm's (either store: the migrations table reads the same)."""
+    missing, unknown = sql.schema_state(db)
+    if unknown:
+        return Check("schema", "fail", f"written by a newer mktcrm ({', '.join(unknown)}): upgrade mktcrm")
+    if missing:
+        return Check("schema", "warn", f"{len(missing)} migrations to apply; any other command applies them")
+    return Check("schema", "ok", f"up to date ({len(sql.MIGRATIONS)} migrations)")
 
 
 def sync_running(db_path: Path) -> bool:
@@ -65,13 +72,7 @@ def _checks(db: sqlite3.Connection, sync_running: bool) -> list[Check]:
     out: list[Check] = []
     problems = sql.integrity_problems(db)
     out.append(Check("integrity", "fail" if problems else "ok", "; ".join(problems) or "every page reads back"))
-    missing, unknown = sql.schema_state(db)
-    if unknown:
-        out.append(Check("schema", "fail", f"written by a newer mktcrm ({', '.join(unknown)}): upgrade mktcrm"))
-    elif missing:
-        out.append(Check("schema", "warn", f"{len(missing)} migrations to apply; any other command applies them"))
-    else:
-        out.append(Check("schema", "ok", f"up to date ({len(sql.MIGRATIONS)} migrations)"))
+    out.append(schema_check(db))
     running = sql.running_runs(db)
     stale = running if not sync_running else running[:-1]
     if stale:

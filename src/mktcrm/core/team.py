@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from mktcrm.core.maintenance import Check
+from mktcrm.core.maintenance import Check, schema_check
 
 
 def migrate_to(source: Any, target: Any, progress: Callable[[str, int], None]) -> list[dict[str, Any]]:
@@ -24,10 +24,9 @@ def migrate_to(source: Any, target: Any, progress: Callable[[str, int], None]) -
     return copy.counts(source, target, names)
 
 
-def check_shared(db: Any, known: list[str]) -> list[Check]:
+def check_shared(db: Any) -> list[Check]:
     """`db check` on PostgreSQL: the server, the collation text ordering relies on, the schema, stale runs."""
     from mktcrm.db import locks
-    from mktcrm.db import maintenance as sql
 
     out = [Check("server", "ok", str(db.execute("SELECT version()").fetchone()[0]).split(" on ")[0])]
     collation = db.execute("SELECT datcollate FROM pg_database WHERE datname = current_database()").fetchone()[0]
@@ -35,13 +34,7 @@ def check_shared(db: Any, known: list[str]) -> list[Check]:
         out.append(Check("collation", "ok", f"{collation}: text sorts as on SQLite"))
     else:
         out.append(Check("collation", "warn", f"{collation}: lists may sort names differently than on SQLite"))
-    missing, unknown = sql.schema_state(db)
-    if unknown:
-        out.append(Check("schema", "fail", f"written by a newer mktcrm ({', '.join(unknown)}): upgrade mktcrm"))
-    elif missing:
-        out.append(Check("schema", "warn", f"{len(missing)} migrations to apply; any other command applies them"))
-    else:
-        out.append(Check("schema", "ok", f"up to date ({len(known)} migrations)"))
+    out.append(schema_check(db))
     stale = [
         run_id
         for run_id, accounts in db.execute("SELECT id, accounts FROM sync_runs WHERE status = 'running' ORDER BY id")

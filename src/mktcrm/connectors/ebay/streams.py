@@ -8,7 +8,7 @@ from typing import Any
 
 from mktcrm.connectors.base import MarkMissing, NextLinkPaginator, Page, Paginator, Stream
 from mktcrm.errors import RemoteError
-from mktcrm.money import to_minor
+from mktcrm.money import net_of, to_minor
 from mktcrm.records import Listing, Order, OrderLine
 from mktcrm.timeutil import norm_time
 
@@ -56,23 +56,13 @@ def net_total(order: dict[str, Any]) -> tuple[int | None, str | None]:
     gave nothing back; a refund in another currency leaves the total unknown (None), never a guess.
     """
     total, currency = money((order.get("pricingSummary") or {}).get("total"))
-    if total is None:
-        return None, currency
     refunds = [r for line in order.get("lineItems") or [] for r in line.get("refunds") or []]
     refunds += (order.get("paymentSummary") or {}).get("refunds") or []
-    seen: set[str] = set()
-    for refund in refunds:
-        key = str(refund.get("refundId") or "")
-        if (key and key in seen) or str(refund.get("refundStatus") or "").upper() == "FAILED":
-            continue
-        seen.add(key)
-        amount, refund_currency = money(refund.get("amount"))
-        if amount is None:
-            continue
-        if refund_currency not in (None, currency):
-            return None, currency
-        total -= amount
-    return max(0, total), currency
+    made: dict[str, dict[str, Any]] = {}
+    for index, refund in enumerate(refunds):
+        if str(refund.get("refundStatus") or "").upper() != "FAILED":
+            made.setdefault(str(refund.get("refundId") or f"#{index}"), refund)
+    return net_of(total, currency, (money(r.get("amount")) for r in made.values()))
 
 
 class ListingsStream(Stream):

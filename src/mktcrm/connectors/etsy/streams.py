@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from mktcrm.connectors.base import MarkMissing, OffsetPaginator, Page, Paginator, Stream
-from mktcrm.money import to_minor
+from mktcrm.money import net_of, to_minor
 from mktcrm.records import Listing, Order, OrderLine, Review
 
 MAX_LIMIT = 100
@@ -58,18 +58,12 @@ def net_total(receipt: dict[str, Any]) -> tuple[int | None, str | None]:
     the total leaves the total unknown (None), never a guessed figure.
     """
     total, currency = money_minor(receipt.get("grandtotal"))
-    if total is None:
-        return None, currency
-    for refund in receipt.get("refunds") or []:
-        if not isinstance(refund, dict) or str(refund.get("status") or "").lower() in REFUND_NOT_MADE:
-            continue
-        amount, refund_currency = money_minor(refund.get("amount"))
-        if amount is None:
-            continue
-        if refund_currency not in (None, currency):
-            return None, currency
-        total -= amount
-    return max(0, total), currency
+    made = [
+        r
+        for r in receipt.get("refunds") or []
+        if isinstance(r, dict) and str(r.get("status") or "").lower() not in REFUND_NOT_MADE
+    ]
+    return net_of(total, currency, (money_minor(r.get("amount")) for r in made))
 
 
 def display_name(full: str | None) -> str | None:
