@@ -163,7 +163,9 @@ def _trend(name: str, change: str) -> str:
     return "up" if (delta > 0) == (better > 0) else "down"
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>&~])")
+# Inline markup, links, HTML and table cells; `#`, `-`, `+` and `1.` only count at a line's start, where
+# no escaped text goes (headings and cells start with our own words).
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|<>&~])")
 
 
 def _md(text: str) -> str:
