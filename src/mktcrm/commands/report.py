@@ -12,6 +12,8 @@ import typer
 
 from mktcrm import connectors
 from mktcrm.commands._common import AccountOpt, app_ctx, check_accounts, new_app, parse_span
+from mktcrm.core import report as core
+from mktcrm.core import report_html
 from mktcrm.errors import MktcrmError, UsageError
 
 app = new_app()
@@ -54,9 +56,6 @@ def report(
     for target in (html, md):
         if target is not None and str(target) != "-" and not target.parent.is_dir():
             raise UsageError(f"cannot write {target}: no folder {target.parent}", hint="create the folder first")
-    from mktcrm.core import report as core
-    from mktcrm.core import report_html
-
     app_ = app_ctx(ctx)
     names = check_accounts(app_, account)
     chosen = [a for a in app_.settings.accounts if not names or a.name in names]
