@@ -70,6 +70,9 @@ def insights(
     fields = core.SKU_FIELDS if by == "sku" else core.THEME_FIELDS
     if by == "marketplace":
         fields = tuple(f for f in fields if f.name != "account")
-    out.rows(list(fields), rows, title=title)
+    empty = (
+        "No SKU with enough orders in the period." if by == "sku" else "No negative review or dispute in the period."
+    )
+    out.rows(list(fields), rows, title=title, empty=empty)
     if left_out:
         out.note(f"{left_out} SKU(s) with fewer than {min_orders} orders in the period left out (--min-orders).")
