@@ -198,11 +198,15 @@ def sku_rows(
         themed = items(db, account, connector, period)
         disputes_known = connector.capabilities.get("sync_disputes") == "api"
         reviews_known = q.reviews_linked(db, account.name)
+        per_sku: dict[str, Counter[str]] = {}
+        for item in themed:
+            for sku in item.skus:
+                per_sku.setdefault(sku, Counter()).update(item.themes)
         for c in q.sku_cohorts(db, account.name, start, end):
             if c["orders"] < min_orders:
                 left_out += 1
                 continue
-            counts = Counter(t for i in themed if c["sku"] in i.skus for t in i.themes)
+            counts = per_sku.get(c["sku"], Counter())
             notes = []
             if not disputes_known:
                 notes.append(f"dispute_rate_pct: {account.marketplace} disputes are not synced")

@@ -118,7 +118,7 @@ def markdown(report: Report) -> str:
     out += ["", "## Monthly trends, last 12 months", ""]
     for account, series in report.trends.items():
         for name, points in series.items():
-            values = ", ".join(f"{m} {'–' if v is None else f'{v:g}'}" for m, v in points)
+            values = ", ".join(f"{m} {'–' if v is None else f'{v:.12g}'}" for m, v in points)
             out.append(f"- {_md(account)}, {_TREND_TITLES.get(name, name)}: {values}")
     for s in report.sections:
         out += ["", f"## {_md(s.title)}", ""]
