@@ -50,6 +50,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "mktcrm.commands.kpi",
         "Print KPIs per account: satisfaction, resolution delay, repurchase, sales, reviews, tickets, disputes.",
     ),
+    "insights": (
+        "mktcrm.commands.insights",
+        "Why buyers are unhappy: negative reviews (1-2 stars) and disputes grouped into themes.",
+    ),
+    "report": (
+        "mktcrm.commands.report",
+        "Write a report to open or mail: KPIs against the period before, monthly trends, what is due, friction.",
+    ),
     "demo": (
         "mktcrm.commands.demo",
         "Try mktcrm with no account: sandbox marketplaces, a sync, what needs attention, KPIs.",

@@ -41,6 +41,11 @@ ACCOUNT_KEYS: dict[str, tuple[type | tuple[type, ...], bool, str]] = {
         False,
         "your marketplace's KPI limits, e.g. { dispute_rate_pct = 5, median_resolution_h = 72 }",
     ),
+    "themes": (
+        dict,
+        False,
+        'friction theme words of your own and rules switched off, e.g. { damaged = ["rayure"], off = ["PRICE-EN"] }',
+    ),
 }
 # Dispute kinds (DESIGN §7) plus `review`, whose reply window a seller may promise per account.
 DEADLINE_KINDS = (*DISPUTE_KINDS, "review")  # plug-ins add the kinds their deadline rules name (see `load`)
@@ -150,6 +155,7 @@ class Account:
     country: str = "FR"
     deadlines: dict[str, str] = field(default_factory=dict)
     kpi_limits: dict[str, float] = field(default_factory=dict)
+    themes: dict[str, list[str]] = field(default_factory=dict)  # `mktcrm insights` lexicon additions (core/themes.py)
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.options.get(key, default)
@@ -401,6 +407,12 @@ def _account(
                 f"{_where(path, text, 'kpi_limits', name)}: {label}: kpi_limits.{key} must be a number, got {value!r}",
                 hint="e.g. kpi_limits = { dispute_rate_pct = 5 } (see `mktcrm kpi --explain`)",
             )
+    for key, value in raw.get("themes", {}).items():
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(
+                f"{_where(path, text, 'themes', name)}: {label}: themes.{key} must be a list of words, got {value!r}",
+                hint='e.g. themes = { damaged = ["rayure", "scratched"], off = ["PRICE-EN"] } (see docs/insights.md)',
+            )
     if "country" in raw:
         _check_country(str(raw["country"]), f"{_where(path, text, 'country', name)}: {label}")
     tz = raw.get("timezone", defaults.get("timezone", "Europe/Paris"))
@@ -417,6 +429,7 @@ def _account(
         country=raw.get("country", "FR"),
         deadlines={str(k): str(v) for k, v in raw.get("deadlines", {}).items()},
         kpi_limits={str(k): float(v) for k, v in raw.get("kpi_limits", {}).items()},
+        themes={str(k): [str(w) for w in v] for k, v in raw.get("themes", {}).items()},
     )
 
 

@@ -307,6 +307,10 @@ class Connector:
     # Reviews rated at or below this are never answered automatically, a person decides (None: any rating).
     negative_needs_human: ClassVar[int | None] = None
     deadline_rules: ClassVar[tuple[DeadlineRule, ...]] = ()  # time to act per dispute kind, with its source
+    # Dispute/return reason (code or label) -> friction theme (`mktcrm insights`), None: not a friction (a
+    # question). Undeclared reasons are read by the theme lexicon (mktcrm.core.themes), so only codes it would
+    # misread, or that carry no words, need a line.
+    reason_themes: ClassVar[dict[str, str | None]] = {}
     kpi_limits: ClassVar[tuple[KpiLimit, ...]] = ()  # published performance limits, with their source
     # KPI field -> why this marketplace's data cannot give it (the cell reads empty, `kpi --explain` says why).
     # Without `sync_disputes` the dispute and ticket figures are empty too, with `instead["sync_disputes"]`.

@@ -15,6 +15,7 @@ from mktcrm.connectors.deadline_rule import CHECKED, DeadlineRule
 from mktcrm.connectors.ebay.disputes import DisputesStream
 from mktcrm.connectors.ebay.feedback import ReviewsStream
 from mktcrm.connectors.ebay.streams import ListingsStream, OrdersStream
+from mktcrm.connectors.ebay.themes import REASON_THEMES
 from mktcrm.connectors.kpi_limit import KpiLimit
 from mktcrm.errors import ConflictError, NotSupportedError
 from mktcrm.http.rate_limit import RateLimit
@@ -90,6 +91,7 @@ class EbayConnector(Connector):
     reply_target = "feedback_reply"
     message_target = "dispute_response"
     negative_needs_human = 2  # eBay policy: no automated replies to negative feedback (RespondToFeedback)
+    reason_themes = REASON_THEMES  # payment dispute reasons (DisputeReasonEnum)
     deadline_rules = (
         DeadlineRule("ebay", "payment_dispute", 5, "calendar_days", "opened_at", _PAYMENT, CHECKED),
         DeadlineRule("ebay", "return", 3, "business_days", "opened_at", _STEP_IN, CHECKED, "then eBay may step in"),

@@ -17,6 +17,7 @@ from mktcrm.connectors.mirakl.actions import DisputeActions
 from mktcrm.connectors.mirakl.disputes import DISPUTE_STATES, ReturnsStream, ThreadsStream
 from mktcrm.connectors.mirakl.offers import ListingsStream
 from mktcrm.connectors.mirakl.streams import DisputesStream, OrdersStream, ReviewsStream
+from mktcrm.connectors.mirakl.themes import REASON_THEMES
 from mktcrm.http.rate_limit import RateLimit
 
 if TYPE_CHECKING:
@@ -99,6 +100,7 @@ class MiraklConnector(DisputeActions, Connector):
     charter_pack = "mktcrm.connectors.mirakl.charter:PACK"
     reply_target = "message"
     message_target = "message"
+    reason_themes = REASON_THEMES  # Mirakl's built-in return reasons; operator reasons (RE01) by their labels
     # The seller OpenAPI's "Maximum usage" per operation where it is a per-call pace (OF53: every 10 s); other
     # figures there are sync cadences, not request rates. OR51 documents none: the per-order fetches are bounded
     # by `[sync] concurrency` requests in flight, and a 429 is retried after its Retry-After.
