@@ -82,17 +82,24 @@ def test_no_config_and_no_cache_offer_nothing_and_create_nothing(home: Home) -> 
     assert not home.db_path.exists()  # completion never creates the cache
 
 
-def test_show_and_install_completion(home: Home, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # A terminal's shell is detected; here the shell is named, as `--show-completion zsh` allows without one.
-    monkeypatch.setenv("_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION", "1")
-    shown = home.run("--show-completion", "bash")
-    assert shown.exit_code == 0 and "_MKTCRM_COMPLETE=complete_bash" in shown.stdout
-    for shell in ("zsh", "fish"):
-        assert "_MKTCRM_COMPLETE=complete_" + shell in home.run("--show-completion", shell).stdout
+def test_show_and_install_completion(home: Home, tmp_path: Path) -> None:
+    # A terminal's shell is detected; here the shell is named, as Typer allows when detection is off. Typer reads
+    # that switch when it builds the command tree, so this runs a process of its own (the tests share one tree).
     user = tmp_path / "user"
     user.mkdir()
-    installed = home.run("--install-completion", "bash", env={"HOME": str(user)})
-    assert installed.exit_code == 0, installed.output
+    env = {**os.environ, "MKTCRM_HOME": str(home.path), "HOME": str(user)}
+    env["_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION"] = "1"
+
+    def mktcrm(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "mktcrm", *args]
+        return subprocess.run(command, env=env, capture_output=True, text=True, timeout=60, check=False)
+
+    shown = mktcrm("--show-completion", "bash")
+    assert shown.returncode == 0 and "_MKTCRM_COMPLETE=complete_bash" in shown.stdout, shown.stderr
+    for shell in ("zsh", "fish"):
+        assert "_MKTCRM_COMPLETE=complete_" + shell in mktcrm("--show-completion", shell).stdout
+    installed = mktcrm("--install-completion", "bash")
+    assert installed.returncode == 0, installed.stderr
     assert "mktcrm" in (user / ".bashrc").read_text(encoding="utf-8")
 
 

@@ -281,7 +281,7 @@ def test_property_every_buyer_is_in_the_segments_its_figures_say(pinned: Home, d
 
 def test_every_plugin_maps_onto_the_one_vocabulary_and_the_sandbox_statuses_all_map(synced: Home) -> None:
     from mktcrm import connectors
-    from mktcrm.connectors.base import ORDER_STATES
+    from mktcrm.records import ORDER_STATES
 
     for name in connectors.names():
         states = connectors.get(name).order_states

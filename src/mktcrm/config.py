@@ -204,14 +204,28 @@ def load(
     """
     if not path.exists():
         return Settings(path=path, exists=False)
+    text, data = _read(path)
+    return _validate(data, text, path, marketplace_keys, deadline_kinds)
+
+
+def cache_url(path: Path) -> str | None:
+    """Only `[cache] url` (team mode), checked as `load` checks it: opening the cache must not load every
+    marketplace plug-in to validate the whole config (read commands stay lean)."""
+    if not path.exists():
+        return None
+    text, data = _read(path)
+    cache = data.get("cache")
+    return _cache_url(cache, path, text) if isinstance(cache, dict) else None
+
+
+def _read(path: Path) -> tuple[str, dict[str, Any]]:
     try:
         text = path.read_text(encoding="utf-8")
-        data = tomllib.loads(text)
+        return text, tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}", hint="fix the syntax at that line and column") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read {path}: {exc}") from None
-    return _validate(data, text, path, marketplace_keys, deadline_kinds)
 
 
 def _where(path: Path, text: str, key: str, near: str | None = None) -> str:

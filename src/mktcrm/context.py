@@ -102,7 +102,9 @@ class AppContext:
         """The shared PostgreSQL database, when `--db` or `[cache] url` names one (team mode)."""
         if self.paths.db_url or self.paths.db_given:
             return self.paths.db_url
-        return self.settings.cache_url if self.paths.config.exists() else None
+        if self._settings is not None:
+            return self._settings.cache_url
+        return cfg.cache_url(self.paths.config)
 
     @property
     def db(self) -> sqlite3.Connection:

@@ -12,6 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+# mktcrm's one order vocabulary (issue 12): each plug-in maps its raw statuses onto it in `order_states`.
+ORDER_STATES = ("pending", "paid", "shipped", "delivered", "cancelled", "refunded", "returned")
+
 
 @dataclass(slots=True, kw_only=True)
 class Listing:

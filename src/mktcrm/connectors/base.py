@@ -230,8 +230,6 @@ class Stream:
 LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
 # mktcrm's one dispute state machine (DESIGN §7); connectors map their statuses onto it.
 DISPUTE_STATES = ("open", "awaiting_seller", "awaiting_buyer", "escalated", "resolved", "closed")
-# mktcrm's one order vocabulary (issue 12): each plug-in maps its raw statuses onto it in `order_states`.
-ORDER_STATES = ("pending", "paid", "shipped", "delivered", "cancelled", "refunded", "returned")
 
 
 def dispute_state(table: dict[str, dict[str, str]], kind: str, remote_status: str | None) -> str:
@@ -293,7 +291,7 @@ class Connector:
     url_key: ClassVar[str] = "base_url"  # the account key holding the API host
     # marketplace status -> mktcrm state, per dispute kind (see `dispute_state`)
     dispute_states: ClassVar[dict[str, dict[str, str]]] = {}
-    # The marketplace's order status (any case) -> one of ORDER_STATES; an unknown status stays unmapped (None).
+    # The marketplace's order status (any case) -> one of records.ORDER_STATES; an unknown status stays unmapped (None).
     order_states: ClassVar[dict[str, str]] = {}
     # dispute kinds `resolve_dispute` can close on the marketplace; others are resolved locally
     resolvable_kinds: ClassVar[tuple[str, ...]] = ()

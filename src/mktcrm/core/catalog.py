@@ -6,9 +6,9 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from mktcrm.connectors.base import ORDER_STATES
 from mktcrm.db import queries
 from mktcrm.errors import UsageError
+from mktcrm.records import ORDER_STATES
 from mktcrm.timeutil import iso
 
 if TYPE_CHECKING:

@@ -262,7 +262,7 @@ def m009_solicitations(db: sqlite3.Connection) -> None:
             state TEXT NOT NULL CHECK (state IN ('draft', 'queued', 'sending', 'sent', 'failed', 'manual_done')),
             idempotency_key TEXT NOT NULL UNIQUE, remote_id TEXT, error TEXT,
             attempts INTEGER NOT NULL DEFAULT 0, task_id INTEGER,
-            created_at TEXT NOT NULL, updated_at TEXT NOT NULL, sent_at TEXT,
+            created_at TEXT NOT NULL, updated_at TEXT NOT NULL, sent_at TEXT, operator TEXT,
             UNIQUE (account, order_id)
         );
         CREATE INDEX solicitations_state ON solicitations (state)
