@@ -126,19 +126,16 @@ def test_files_are_whole_or_absent_and_usage_errors(home: Home, tmp_path: Path) 
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".r.html")] == []
 
 
-def segments_section(app: Any, accounts: Any, now: Any) -> tuple[str, list[tuple[str, str]], list[dict[str, Any]]]:
-    """A stand-in for worker E's `mktcrm.core.segments.report_section` (same signature)."""
-    return "Segments", [("segment", "segment"), ("buyers", "buyers")], [{"segment": "<loyal>", "buyers": 7}]
-
-
-def test_extra_sections_plug_in_by_name(home: Home, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_segments_section_shows_what_mktcrm_segments_says(home: Home, tmp_path: Path) -> None:
     home.configure()
     home.ok("sync", "--quiet")
-    monkeypatch.setattr(report_core, "EXTRA_SECTIONS", (("Segments", "test_report:segments_section"),))
+    rows = json.loads(home.ok("segments", "--json").stdout)
+    everyone = next(r for r in rows if r["segment"] == "all")
+    assert everyone["buyers"] > 0
     target = tmp_path / "r.html"
     home.ok("report", "--html", str(target))
     html = target.read_text(encoding="utf-8")
-    assert "<h2>Segments</h2>" in html and "&lt;loyal&gt;" in html and "<td>7</td>" in html
-    monkeypatch.setattr(report_core, "EXTRA_SECTIONS", (("Segments", "mktcrm.core.no_such_module:f"),))
-    home.ok("report", "--html", str(target))
-    assert "<h2>Segments</h2>" not in target.read_text(encoding="utf-8")
+    section = html[html.index("<h2>Segments</h2>") :]
+    section = section[: section.index("</table>")]
+    assert f"<td>{everyone['buyers']}</td>" in section
+    assert all(f"<td>{r['segment']}</td>" in section for r in rows)

@@ -8,13 +8,12 @@ HTML or Markdown is report_html.py's job; this module only gathers plain data.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from mktcrm.core import due, insights, kpi_view, kpis
+from mktcrm.core import due, insights, kpi_view, kpis, segments
 from mktcrm.core.periods import parse_period
 
 if TYPE_CHECKING:
@@ -25,9 +24,6 @@ if TYPE_CHECKING:
 TREND_FIELDS = ("orders", "revenue", "satisfaction_pct")
 TREND_PERIOD = "365d"  # twelve months of bars, whatever the report's own period
 WORST_SKUS = 10
-# Extra sections, "module:function" → (title, columns, rows), loaded by name so the report runs before the
-# module exists: worker E's segments plug in here at merge with `report_section(app, accounts, now)`.
-EXTRA_SECTIONS: tuple[tuple[str, str], ...] = (("Segments", "mktcrm.core.segments:report_section"),)
 
 
 @dataclass
@@ -80,7 +76,7 @@ def build(
         _due(app, names, now, within),
         _friction(app, accounts, connector_of, spec, now),
         _worst_skus(app, accounts, connector_of, spec, now),
-        *_extra(app, accounts, now),
+        _segments(app, accounts),
     ]
     label = title.removeprefix("KPIs, ").removesuffix(" (± against the period before)")
     return Report(
@@ -135,15 +131,11 @@ def _worst_skus(
     return Section("Worst SKUs by dispute rate", columns, rows[:WORST_SKUS], note)
 
 
-def _extra(app: Services, accounts: Sequence[Account], now: datetime) -> list[Section]:
-    """Sections of modules that may not be installed yet: skipped when the module or function is absent."""
-    out = []
-    for title, target in EXTRA_SECTIONS:
-        module_name, _, func_name = target.partition(":")
-        try:
-            func = getattr(importlib.import_module(module_name), func_name)
-        except (ImportError, AttributeError):
-            continue
-        section_title, columns, rows = func(app, accounts, now)
-        out.append(Section(section_title or title, list(columns), list(rows)))
-    return out
+def _segments(app: Services, accounts: Sequence[Account]) -> Section:
+    """Who the buyers are (docs/segments.md): the same rows as `mktcrm segments`."""
+    rows = segments.summary(app, [a.name for a in accounts])
+    columns = [("account", "account"), ("segment", "segment"), ("buyers", "buyers"), ("buyers_pct", "buyers %"),
+               ("revenue_share_pct", "revenue %"), ("repurchase_rate_pct", "repurchase %"),
+               ("avg_rating", "avg rating"), ("dispute_rate_pct", "dispute %")]  # fmt: skip
+    note = "Segments overlap: a buyer can be in several. For analysis and in-platform replies only."
+    return Section("Segments", columns, rows, note if rows else "No buyer in the cache.")
