@@ -55,10 +55,16 @@ class TableRows:
         for table, rows in self.rows(records).items():
             if table not in TOP_LEVEL:
                 self.store.upsert(table, rows)
+                if table == "order_lines":
+                    link_reviews(self.store, self.account, "order_line_id", [r["id"] for r in rows])
+                    link_reviews(self.store, self.account, "order_id", sorted({r["order_id"] for r in rows}))
                 continue
             fresh = len(rows) - self.store.count_existing(table, self.account, [r["id"] for r in rows])
             touched = self.store.upsert(table, rows)
             new, changed = new + fresh, changed + max(touched - fresh, 0)
+            if table == "reviews":
+                self._keep_lines(rows)
+                link_reviews(self.store, self.account, "id", [r["id"] for r in rows])
         return new, changed
 
     def rows(self, records: Iterable[Record]) -> dict[str, list[Row]]:
@@ -76,6 +82,14 @@ class TableRows:
                 case _:
                     raise TypeError(f"not a record a stream may yield: {type(record).__name__}")
         return {table: rows for table, rows in tables.items() if rows}
+
+    def _keep_lines(self, rows: list[Row]) -> None:
+        """The order line of reviews stored before m019, whose unchanged payload the upsert skips."""
+        lines = [(r["order_line_id"], self.account, r["id"]) for r in rows if r["order_line_id"] is not None]
+        if lines:
+            self.store.db.executemany(
+                "UPDATE reviews SET order_line_id = ? WHERE order_line_id IS NULL AND account = ? AND id = ?", lines
+            )
 
     def buyer_key(self, buyer_id: str | None) -> str | None:
         return self.store.buyer_key(self.marketplace, buyer_id) if buyer_id else None
@@ -152,6 +166,7 @@ class TableRows:
             "marketplace": self.marketplace,
             "kind": review.kind,
             "order_id": review.order_id,
+            "order_line_id": review.order_line_id,
             "buyer_key": self.buyer_key(review.buyer_id),
             "buyer_name": review.buyer_name,
             "rating": review.rating,
@@ -203,6 +218,30 @@ class TableRows:
             }
             for event in dispute.events
         )
+
+
+# A review's order and SKU from the cached order lines: the order of the line it names; the SKU of that line,
+# else of its order when all the order's lines are one SKU (otherwise which product it is about is unknown).
+_LINK = (
+    "UPDATE reviews SET"
+    " order_id = coalesce(order_id, (SELECT l.order_id FROM order_lines l WHERE l.account = reviews.account"
+    " AND l.id = reviews.order_line_id)),"
+    " sku = coalesce(sku, (SELECT l.sku FROM order_lines l WHERE l.account = reviews.account"
+    " AND l.id = reviews.order_line_id), (SELECT CASE WHEN count(DISTINCT l.sku) = 1 AND count(l.sku) = count(*)"
+    " THEN min(l.sku) END FROM order_lines l WHERE l.account = reviews.account"
+    " AND l.order_id = coalesce(reviews.order_id, (SELECT m.order_id FROM order_lines m"
+    " WHERE m.account = reviews.account AND m.id = reviews.order_line_id))))"
+    " WHERE account = ? AND {column} IN ({marks}) AND (order_id IS NULL OR sku IS NULL)"
+    " AND (order_id IS NOT NULL OR order_line_id IS NOT NULL)"
+)
+
+
+def link_reviews(store: Store, account: str, column: str, values: list[str]) -> None:
+    """Link the account's reviews whose `column` is one of `values` to their order and SKU, where the cached
+    lines allow; both directions are needed, as a review may be read before or after its order."""
+    for start in range(0, len(values), 500):
+        chunk = values[start : start + 500]
+        store.db.execute(_LINK.format(column=column, marks=", ".join("?" * len(chunk))), (account, *chunk))
 
 
 def order_states(marketplace: str) -> dict[str, str]:

@@ -82,12 +82,14 @@ class ReviewsStream(Stream):
             user = provider.get("userId")
             created = norm_time(f.get("feedbackEnteredDate"))
             reply = f.get("replyComment") or {}
-            # No order id (feedback names the order line item only: orderLineItemSummary, in raw), no buyer
-            # name (eBay user ids are pseudonyms; the buyers table has the display name), no reply date.
+            line = (f.get("orderLineItemSummary") or {}).get("orderLineItemId")
+            # Feedback names the order line item, not the order (sync links both from the cached lines); no
+            # buyer name (eBay user ids are pseudonyms; the buyers table has the display name), no reply date.
             reviews.append(
                 Review(
                     id=str(f["feedbackId"]),
                     kind="seller_feedback",
+                    order_line_id=str(line) if line else None,
                     buyer_id=str(user) if user else None,
                     rating=RATINGS.get(str(comment_type)),
                     rating_raw=comment_type,
