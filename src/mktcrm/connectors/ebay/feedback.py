@@ -32,6 +32,10 @@ class FeedbackPaginator(NextLinkPaginator):
             return None
         return super().advance(token, body.get("pagination") or {}, count, ids)
 
+    def total(self, body: Any) -> int | None:
+        """All feedback ever received: the read's size only when it is not stopped early at `since`."""
+        return super().total(body.get("pagination") or {}) if self.since is None else None
+
 
 class ReviewsStream(Stream):
     """getFeedback for `seller_username`, FEEDBACK_RECEIVED, `role:BUYER`, `sort=TIME` (newest first).
