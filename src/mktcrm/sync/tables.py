@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from mktcrm import connectors
 from mktcrm.records import Dispute, Listing, Order, Record, Review
+from mktcrm.sync.review_links import link_reviews
 
 if TYPE_CHECKING:
     from mktcrm.db.store import Store
@@ -218,30 +219,6 @@ class TableRows:
             }
             for event in dispute.events
         )
-
-
-# A review's order and SKU from the cached order lines: the order of the line it names; the SKU of that line,
-# else of its order when all the order's lines are one SKU (otherwise which product it is about is unknown).
-_LINK = (
-    "UPDATE reviews SET"
-    " order_id = coalesce(order_id, (SELECT l.order_id FROM order_lines l WHERE l.account = reviews.account"
-    " AND l.id = reviews.order_line_id)),"
-    " sku = coalesce(sku, (SELECT l.sku FROM order_lines l WHERE l.account = reviews.account"
-    " AND l.id = reviews.order_line_id), (SELECT CASE WHEN count(DISTINCT l.sku) = 1 AND count(l.sku) = count(*)"
-    " THEN min(l.sku) END FROM order_lines l WHERE l.account = reviews.account"
-    " AND l.order_id = coalesce(reviews.order_id, (SELECT m.order_id FROM order_lines m"
-    " WHERE m.account = reviews.account AND m.id = reviews.order_line_id))))"
-    " WHERE account = ? AND {column} IN ({marks}) AND (order_id IS NULL OR sku IS NULL)"
-    " AND (order_id IS NOT NULL OR order_line_id IS NOT NULL)"
-)
-
-
-def link_reviews(store: Store, account: str, column: str, values: list[str]) -> None:
-    """Link the account's reviews whose `column` is one of `values` to their order and SKU, where the cached
-    lines allow; both directions are needed, as a review may be read before or after its order."""
-    for start in range(0, len(values), 500):
-        chunk = values[start : start + 500]
-        store.db.execute(_LINK.format(column=column, marks=", ".join("?" * len(chunk))), (account, *chunk))
 
 
 def order_states(marketplace: str) -> dict[str, str]:
