@@ -327,10 +327,12 @@ def m016_operator(db: sqlite3.Connection) -> None:
 @migration
 def m019_review_order_line_and_sku(db: sqlite3.Connection) -> None:
     """A review's order line (eBay and Etsy name the line, not the order) and its product's SKU, filled from
-    the cached order lines by sync (sync/tables.py); reviews stored before link on their next read."""
+    the cached order lines by sync (sync/review_links.py); reviews stored before link on their next read.
+    Also the operator column m016 left out of `solicitations`, which the one outbox writes for every kind."""
     _script(
         db,
         """
+        ALTER TABLE solicitations ADD COLUMN operator TEXT;
         ALTER TABLE reviews ADD COLUMN order_line_id TEXT;
         ALTER TABLE reviews ADD COLUMN sku TEXT;
         CREATE INDEX reviews_account_line ON reviews (account, order_line_id);
