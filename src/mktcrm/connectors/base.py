@@ -85,6 +85,12 @@ class StreamContext:
     concurrency: int = 1  # per-order sub-resources fetched at once ([sync] concurrency)
 
 
+def count_at(body: Any, name: str) -> int | None:
+    """A whole number the answer gives under `name` (a total of records), or None."""
+    value = body.get(name) if isinstance(body, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 class Paginator:
     """Turns one answer into the token of the next page, and refuses to go round in circles."""
 
@@ -139,8 +145,7 @@ class OffsetPaginator(Paginator):
         return following
 
     def total(self, body: Any) -> int | None:
-        total = body.get(self.total_field) if isinstance(body, dict) else None
-        return total if isinstance(total, int) and not isinstance(total, bool) else None
+        return count_at(body, self.total_field)
 
 
 class NextLinkPaginator(Paginator):
@@ -155,8 +160,7 @@ class NextLinkPaginator(Paginator):
         self.next_field, self.total_field = next_field, total_field
 
     def total(self, body: Any) -> int | None:
-        total = body.get(self.total_field) if isinstance(body, dict) else None
-        return total if isinstance(total, int) and not isinstance(total, bool) else None
+        return count_at(body, self.total_field)
 
     def advance(self, token: Any, body: Any, count: int, ids: list[str]) -> Any:
         from urllib.parse import parse_qsl, urlsplit
