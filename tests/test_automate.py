@@ -210,7 +210,7 @@ def test_two_runs_at_once_send_once(shops: Home) -> None:
         ({"trigger": "review", "action": "reply", "template": "thanks", "rating": "6"}, "rating"),
         ({"trigger": "review", "action": "reply"}, "needs a template"),
         ({"trigger": "review", "action": "message", "template": "thanks"}, "cannot message"),
-        ({"trigger": "review", "action": "task", "segment": "vip"}, "segments are not available yet"),
+        ({"trigger": "review", "action": "task", "segment": "vip"}, "segment names 'vip', which is not one"),
         ({"trigger": "review", "action": "task", "theme": "late"}, "themes are not available yet"),
         ({"trigger": "review", "action": "solicit"}, "a review rule cannot solicit"),
         ({"trigger": "review", "action": "task", "accounts": ["nope"]}, "'nope'"),

@@ -9,6 +9,8 @@ import signal
 import sqlite3
 import subprocess
 import sys
+from pathlib import Path
+from typing import Any
 
 from conftest import Home, mirakl_account
 
@@ -33,13 +35,24 @@ def _limited(limit: int) -> None:
     resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
 
-def test_a_full_disk_mid_sync_is_temporary_and_the_next_run_completes(home: Home) -> None:
+def _migrated_size(folder: Path) -> int:
+    """The largest file an empty cache's migrations write (the cache or its WAL): grows with each migration."""
+    from mktcrm.db.connect import connect
+
+    db = connect(folder / "empty.db")
+    size = max(p.stat().st_size for p in folder.glob("empty.db*"))
+    db.close()
+    return size
+
+
+def test_a_full_disk_mid_sync_is_temporary_and_the_next_run_completes(home: Home, tmp_path_factory: Any) -> None:
     home.configure([mirakl_account("shop1")])
     home.ok("config", "check")
     env = {**os.environ, "MKTCRM_HOME": str(home.path)}
+    room = _migrated_size(tmp_path_factory.mktemp("empty")) + 64_000  # migrations fit; the first pages do not
     full = subprocess.run(
         [sys.executable, "-m", "mktcrm", "sync"],
-        preexec_fn=lambda: _limited(520_000),  # above the migrated empty cache and its WAL (~430 KB)
+        preexec_fn=lambda: _limited(room),
         env=env,
         capture_output=True,
         text=True,

@@ -31,7 +31,10 @@ def test_a_burst_then_one_call_every_three_minutes_and_the_wait_is_said() -> Non
     for _ in range(22):
         limiter.acquire("GET", "/sb/orders/2026-01-01/orders")
     assert len(clock.sleeps) == 2 and [round(s) for s in clock.sleeps] == [180, 180]  # calls 21 and 22
-    assert said[0] == "searchOrders: one call every 180 s after a burst of 20 (SP-API Orders); next call in 180 s"
+    assert said[0] == (
+        "paced by the declared limit, searchOrders: one call every 180 s after a burst of 20 (SP-API Orders);"
+        " next call in 180 s"
+    )
     limiter.acquire("GET", "/listings/2021-08-01/items/X")  # no rule: never waits
     assert len(clock.sleeps) == 2
 
@@ -70,3 +73,28 @@ def test_a_daily_quota_stops_with_the_time_it_resets_and_counts_again_the_next_d
     day[0] = datetime(2026, 12, 2, 0, 1, tzinfo=UTC)
     limiter.acquire("GET", "/commerce/feedback/v1/feedback")  # a new day, a new quota
     assert feedback.describe() == "eBay Feedback API: 3 calls a day"
+
+
+def test_a_paced_page_says_how_many_pages_are_left_and_how_long_they_take() -> None:
+    clock, said = Clock(), []
+    every_6s = RateLimit("getOrders", "GET", r"/orders$", 1 / 6, 1, "declared")
+    limiter = Limiter([every_6s], sleep=clock.sleep, announce=said.append, clock=clock)
+    limiter.acquire("GET", "/orders")  # the burst of 1
+    limiter.expect("orders", 120, True)
+    limiter.acquire("GET", "/orders")  # waits 6 s; then 119 more pages at one per 6 s: 6 + 714 = 720 s
+    limiter.expect("orders", None, True)  # a stream whose answers carry no total
+    limiter.acquire("GET", "/orders")
+    limiter.expect("orders", 1, True)  # the last page: only its own wait
+    limiter.acquire("GET", "/orders")
+    limiter.expect("orders", 2000, True)  # 6 + 1999 × 6 = 12,000 s
+    limiter.acquire("GET", "/orders")
+    limiter.expect(None)
+    limiter.acquire("GET", "/orders")  # not a stream's page (e.g. a per-order sub-resource): no outlook
+    pace = "paced by the declared limit, getOrders: one call every 6 s after a burst of 1 (declared); next call in 6 s"
+    assert said == [
+        f"orders: {pace}, ~120 pages left ≈ 12 min",
+        f"orders: {pace}; the answers give no total, so the time left is unknown",
+        f"orders: {pace}, ~1 page left ≈ 6 s",
+        f"orders: {pace}, ~2000 pages left ≈ 3.3 h",
+        pace,
+    ]

@@ -181,6 +181,8 @@ def test_a_review_row_joins_its_buyer_to_the_orders_key(db: sqlite3.Connection, 
             "reply_body": "Désolés",
             "replied_at": "2026-11-05T00:00:00Z",
             "raw": '{"grade":2}',
+            "order_line_id": None,
+            "sku": None,  # an order with no lines: which product is unknown
         }
     ]
     assert rows(db, "SELECT display_name FROM buyers") == [{"display_name": None}]  # only orders write buyers
@@ -290,3 +292,38 @@ def test_mark_missing_names_record_fields_and_a_typo_is_refused() -> None:
 def test_a_page_counts_its_records_and_lists_their_ids() -> None:
     page = Page([Review(id="R1", kind="product_review", created_at=None), Review(id="R2", kind="x", created_at=None)])
     assert (page.count, page.ids, page.cursor, page.next_token) == (2, ["R1", "R2"], None, None)
+
+
+def _links(db: sqlite3.Connection) -> dict[str, tuple[Any, Any]]:
+    return {r["id"]: (r["order_id"], r["sku"]) for r in rows(db, "SELECT id, order_id, sku FROM reviews")}
+
+
+def _line_review(rid: str, line: str | None = None, order_id: str | None = None, raw: Any = None) -> Review:
+    return Review(id=rid, kind="product_review", created_at="2026-11-04T00:00:00Z", order_line_id=line,
+                  order_id=order_id, rating=4, raw=raw or {"r": rid})  # fmt: skip
+
+
+def test_a_review_is_linked_to_its_order_and_sku_whether_read_before_or_after_it(
+    db: sqlite3.Connection, writer: TableRows
+) -> None:
+    two = order(id="O2", lines=[OrderLine(id="L21", sku="MUG"), OrderLine(id="L22", sku="TEA")])
+    one = order(id="O3", lines=[OrderLine(id="L31", sku="TEA"), OrderLine(id="L32", sku="TEA")])
+    writer.write([two])
+    # By hand: L22 is O2's TEA line; O3 is all TEA; O2 mixes MUG and TEA (no SKU without a line); L99 unknown.
+    writer.write(
+        [_line_review("R-L22", "L22"), _line_review("R-O3", order_id="O3"), _line_review("R-O2", order_id="O2")]
+    )
+    writer.write([_line_review("R-L31", "L31"), _line_review("R-L99", "L99")])
+    assert _links(db) == {
+        "R-L22": ("O2", "TEA"),
+        "R-O3": ("O3", None),  # O3 is not cached yet
+        "R-O2": ("O2", None),
+        "R-L31": (None, None),
+        "R-L99": (None, None),
+    }
+    writer.write([one])  # the order arrives after its reviews: they link now
+    assert _links(db)["R-O3"] == ("O3", "TEA") and _links(db)["R-L31"] == ("O3", "TEA")
+    # A changed review payload (its marketplace names only the line) keeps the link.
+    writer.write([_line_review("R-L22", "L22", raw={"edited": True})])
+    assert _links(db)["R-L22"] == ("O2", "TEA")
+    assert _links(db)["R-L99"] == (None, None)

@@ -28,9 +28,9 @@ ACTIONS: dict[str, tuple[str, ...]] = {
 }
 # Conditions each trigger understands (on columns the cache stores for it).
 CONDITIONS: dict[str, tuple[str, ...]] = {
-    "review": ("rating", "unanswered", "younger_than", "older_than", "accounts", "marketplaces"),
-    "dispute": ("unanswered", "due_within", "younger_than", "older_than", "accounts", "marketplaces"),
-    "order": ("younger_than", "older_than", "accounts", "marketplaces"),
+    "review": ("rating", "unanswered", "younger_than", "older_than", "accounts", "marketplaces", "segment"),
+    "dispute": ("unanswered", "due_within", "younger_than", "older_than", "accounts", "marketplaces", "segment"),
+    "order": ("younger_than", "older_than", "accounts", "marketplaces", "segment"),
     "task": ("due_within", "younger_than", "older_than", "accounts", "marketplaces"),
 }
 RULE_KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
@@ -46,14 +46,13 @@ RULE_KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "due_within": (str, "only items whose deadline is within this span from now (or past): 24h, 2d"),
     "accounts": (list, "only these account names"),
     "marketplaces": (list, "only accounts on these marketplaces"),
-    "segment": (str, "a buyer segment (not available yet)"),
+    "segment": ((str, list), 'the buyer is in this segment now, or in one of these: "loyal", ["new", "repeat"]'),
     "theme": (str, "a friction theme (not available yet)"),
 }
 DEFAULT_CAP = 20
 MAX_CAP = 1000
 # Conditions named by the issue whose modules do not exist in this build: refused, saying so.
 NOT_YET = {
-    "segment": "buyer segments are not available yet in this version",
     "theme": "friction themes are not available yet in this version",
 }
 
@@ -75,10 +74,17 @@ class Rule:
     due_within: timedelta | None = None
     accounts: tuple[str, ...] = ()
     marketplaces: tuple[str, ...] = ()
+    segments: tuple[str, ...] = ()  # the item's buyer must be in one of them when the rule runs
 
 
 def parse_rules(
-    raw: Any, text: str, path: Path, *, accounts: Iterable[str], marketplaces: Iterable[str]
+    raw: Any,
+    text: str,
+    path: Path,
+    *,
+    accounts: Iterable[str],
+    marketplaces: Iterable[str],
+    segments: Iterable[str],
 ) -> dict[str, Rule]:
     """`[automation]` → rules by name, in file order. Raises ConfigError naming the rule and key."""
     if not isinstance(raw, dict):
@@ -91,8 +97,8 @@ def parse_rules(
     rules = raw.get("rules", {})
     if not isinstance(rules, dict):
         raise ConfigError(f"{path}: automation rules must be tables: [automation.rules.NAME]")
-    known_accounts, known_markets = set(accounts), set(marketplaces)
-    return {name: _rule(name, body, text, path, known_accounts, known_markets) for name, body in rules.items()}
+    known = {"accounts": set(accounts), "marketplaces": set(marketplaces), "segment": list(segments)}
+    return {name: _rule(name, body, text, path, known) for name, body in rules.items()}
 
 
 def _where(path: Path, text: str, name: str, key: str | None) -> str:
@@ -129,7 +135,7 @@ def _rating(value: str) -> tuple[int, int] | None:
     return (low, high) if 1 <= low <= high <= 5 else None
 
 
-def _rule(name: str, body: Any, text: str, path: Path, accounts: set[str], markets: set[str]) -> Rule:
+def _rule(name: str, body: Any, text: str, path: Path, known: dict[str, Any]) -> Rule:
     label = f"automation rule {name!r}"
 
     def fail(key: str | None, message: str, hint: str | None = None) -> ConfigError:
@@ -191,11 +197,19 @@ def _rule(name: str, body: Any, text: str, path: Path, accounts: set[str], marke
         rating = _rating(body["rating"])
         if rating is None:
             raise fail("rating", f"cannot read rating = {body['rating']!r}", hint="use N or N..M with 1 <= N <= M <= 5")
-    for key, known in (("accounts", accounts), ("marketplaces", markets)):
+    for key in ("accounts", "marketplaces"):
         for item in body.get(key, []):
-            if item not in known:
-                shown = ", ".join(sorted(known)) or "none"
+            if item not in known[key]:
+                shown = ", ".join(sorted(known[key])) or "none"
                 raise fail(key, f"{key} names {item!r}, which is not one", hint=f"known {key}: {shown}")
+    segments = body.get("segment", [])
+    segments = [segments] if isinstance(segments, str) else segments
+    if "segment" in body and not segments:
+        raise fail("segment", "segment = [] matches no buyer", hint="name a segment or remove the key")
+    for item in segments:
+        if item not in known["segment"]:
+            shown = ", ".join(known["segment"])
+            raise fail("segment", f"segment names {item!r}, which is not one", hint=f"segments: {shown}")
     return Rule(
         name=name,
         trigger=trigger,
@@ -210,4 +224,5 @@ def _rule(name: str, body: Any, text: str, path: Path, accounts: set[str], marke
         due_within=spans.get("due_within"),
         accounts=tuple(body.get("accounts", [])),
         marketplaces=tuple(body.get("marketplaces", [])),
+        segments=tuple(segments),
     )

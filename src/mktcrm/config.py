@@ -58,6 +58,8 @@ SYNC_LIMITS: dict[str, tuple[float, str]] = {
 }
 # An `*_env` key names where a secret is; a value that is not a variable name is probably the secret itself.
 ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+# The built-in buyer segments (defined in core.segments): known here so automation rules can name them.
+BUILTIN_SEGMENTS = ("new", "repeat", "loyal", "high-value", "at-risk", "lost", "unhappy")
 SECTION_KEYS: dict[str, dict[str, tuple[type | tuple[type, ...], str]]] = {
     "defaults": {
         "currency": (str, "ISO 4217 currency code"),
@@ -314,7 +316,12 @@ def _validate(
     for index, raw in enumerate(raw_accounts, start=1):
         accounts.append(_account(raw, index, text, path, mkeys, kinds, defaults, seen))
     rules = parse_rules(
-        data.get("automation", {}), text, path, accounts=[a.name for a in accounts], marketplaces=list(mkeys)
+        data.get("automation", {}),
+        text,
+        path,
+        accounts=[a.name for a in accounts],
+        marketplaces=list(mkeys),
+        segments=[*BUILTIN_SEGMENTS, *sections["segments"].get("custom", {})],
     )
     return Settings(
         path=path,

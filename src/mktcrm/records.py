@@ -69,6 +69,7 @@ class Review:
     kind: str  # seller_feedback | product_review
     created_at: str | None
     order_id: str | None = None
+    order_line_id: str | None = None  # the order line it is about, where the marketplace names only that
     buyer_id: str | None = None
     buyer_name: str | None = None
     rating: int | None = None  # 1-5

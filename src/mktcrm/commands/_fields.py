@@ -11,6 +11,7 @@ REVIEW_FIELDS = (
     Field("marketplace", default=False),
     Field("id", "id"),
     Field("order_id", "id", default=False),
+    Field("sku", "id", default=False),
     Field("kind", default=False),
     Field("rating", "int"),
     Field("rating_raw", default=False),

@@ -61,6 +61,9 @@ def reviews_list(
     rating: Annotated[str | None, typer.Option("--rating", help="Rating or range: 5, 1..2, 4..5.")] = None,
     since: SinceOpt = None,
     unanswered: Annotated[bool, typer.Option("--unanswered", help="Only reviews with no reply yet.")] = False,
+    sku: Annotated[
+        str | None, typer.Option("--sku", help="Only reviews of this product (linked through their order line).")
+    ] = None,
     limit: LimitOpt = None,
 ) -> None:
     """List reviews, newest first.
@@ -78,6 +81,7 @@ def reviews_list(
         since=parse_since(since, app_.now()) if since else None,
         ratings=ratings,
         unanswered=unanswered,
+        sku=sku,
         limit=limit,
     )
     out.rows(REVIEW_FIELDS, rows, empty="No reviews match.")

@@ -85,6 +85,12 @@ class StreamContext:
     concurrency: int = 1  # per-order sub-resources fetched at once ([sync] concurrency)
 
 
+def count_at(body: Any, name: str) -> int | None:
+    """A whole number the answer gives under `name` (a total of records), or None."""
+    value = body.get(name) if isinstance(body, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 class Paginator:
     """Turns one answer into the token of the next page, and refuses to go round in circles."""
 
@@ -96,6 +102,10 @@ class Paginator:
 
     def advance(self, token: Any, body: Any, count: int, ids: list[str]) -> Any:
         raise NotImplementedError
+
+    def total(self, body: Any) -> int | None:
+        """How many records the whole read holds, when the answer says (for "how long the rest will take")."""
+        return None
 
     def ended(self, count: int, ids: list[str]) -> bool:
         """An empty page ends the stream; a page of ids already read is refused (`check_loop`)."""
@@ -129,10 +139,13 @@ class OffsetPaginator(Paginator):
         if self.ended(count, ids):
             return None
         following = int(token) + count
-        total = body.get(self.total_field) if isinstance(body, dict) else None
-        if isinstance(total, int) and following >= total:
+        total = self.total(body)
+        if total is not None and following >= total:
             return None
         return following
+
+    def total(self, body: Any) -> int | None:
+        return count_at(body, self.total_field)
 
 
 class NextLinkPaginator(Paginator):
@@ -142,9 +155,12 @@ class NextLinkPaginator(Paginator):
     link is right either way: the client never computes an offset.
     """
 
-    def __init__(self, next_field: str = "next") -> None:
+    def __init__(self, next_field: str = "next", total_field: str = "total") -> None:
         super().__init__()
-        self.next_field = next_field
+        self.next_field, self.total_field = next_field, total_field
+
+    def total(self, body: Any) -> int | None:
+        return count_at(body, self.total_field)
 
     def advance(self, token: Any, body: Any, count: int, ids: list[str]) -> Any:
         from urllib.parse import parse_qsl, urlsplit
@@ -171,6 +187,24 @@ class TokenPaginator(Paginator):
             return None
         self.check_loop(following)
         return following
+
+
+class PagesLeft:
+    """Pages a read still has to fetch, from the answers' total and the records read so far (None: unknown)."""
+
+    def __init__(self) -> None:
+        self.records = self.per_page = 0
+        self.started = False
+        self.left: int | None = None
+
+    def read(self, count: int, total: int | None) -> None:
+        self.started = True
+        self.records += count
+        self.per_page = max(self.per_page, count)
+        if total is None or not self.per_page:
+            self.left = None
+        else:
+            self.left = max(0, -(-(total - self.records) // self.per_page))
 
 
 class Stream:
@@ -210,9 +244,17 @@ class Stream:
         """The page loop: request, decode, normalise, advance, until the paginator says stop."""
         paginator = self.paginator()
         token = paginator.first() if token is None else token
+        outlook = PagesLeft()
+        limiter = self.ctx.client.limiter
         while True:
             path, params = self.request(token, since)
-            body = self.ctx.client.get_json(path, params)
+            if limiter is not None:  # a long pacing wait for this page says how long the rest will take
+                limiter.expect(self.name, outlook.left, outlook.started)
+            try:
+                body = self.ctx.client.get_json(path, params)
+            finally:
+                if limiter is not None:
+                    limiter.expect(None)
             try:
                 items = self.items(body)
             except (KeyError, TypeError, AttributeError) as exc:
@@ -221,6 +263,7 @@ class Stream:
                 ) from None
             page = self.normalize(items)
             page.next_token = paginator.advance(token, body, len(items), page.ids)
+            outlook.read(len(items), paginator.total(body))
             yield page
             if page.next_token is None:
                 return

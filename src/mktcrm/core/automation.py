@@ -87,6 +87,35 @@ def _window(rule: Rule, now: datetime, since: datetime | None) -> tuple[str | No
 
 def candidates(deps: Deps, rule: Rule, since: datetime | None) -> list[dict[str, Any]]:
     """The items a rule's conditions match, oldest or most urgent first, before the log and the cap."""
+    found = _matching(deps, rule, since)
+    return _in_segments(deps, rule, found) if rule.segments else found
+
+
+def _in_segments(deps: Deps, rule: Rule, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Items whose buyer is in one of the rule's segments now: a review's own buyer or its order's, a dispute's
+    order's buyer, an order's buyer. An item with no known buyer is in no segment."""
+    from mktcrm.core import segments
+    from mktcrm.db import buyer_queries
+
+    members: dict[str, set[str]] = {}
+    kept = []
+    for item in items:
+        account = item["account"]
+        if account not in members:
+            members[account] = segments.member_keys(deps, account, rule.segments)
+        if rule.trigger == "review":
+            key = item.get("buyer_key") or buyer_queries.review_buyer(deps.db, account, str(item["id"]))
+        elif rule.trigger == "dispute":
+            key = buyer_queries.order_buyer(deps.db, account, item["order_id"]) if item.get("order_id") else None
+        else:
+            key = item.get("buyer_key")
+        if key is not None and key in members[account]:
+            kept.append(item)
+    return kept
+
+
+def _matching(deps: Deps, rule: Rule, since: datetime | None) -> list[dict[str, Any]]:
+    """The items the stored-field conditions match (all but `segment`)."""
     accounts = _accounts(deps, rule)
     if not accounts:
         return []

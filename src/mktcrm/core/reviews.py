@@ -20,9 +20,10 @@ def listing(
     since: datetime | None = None,
     ratings: tuple[int | None, int | None] = (None, None),
     unanswered: bool = False,
+    sku: str | None = None,
     limit: int | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Newest first; `ratings` is an inclusive (low, high), either end open."""
+    """Newest first; `ratings` is an inclusive (low, high), either end open; `sku`: reviews of that product."""
     f = queries.Filters(
         accounts=accounts,
         since=iso(since) if since else None,
@@ -30,5 +31,6 @@ def listing(
         rating_min=ratings[0],
         rating_max=ratings[1],
         unanswered=unanswered,
+        sku=sku,
     )
     return queries.reviews(db, f)

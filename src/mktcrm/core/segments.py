@@ -6,7 +6,8 @@ conditions, reports) all read the same definition. Orders are sales (cancelled a
 revenue is what was paid and not refunded, in the buyer's one currency. Times compare with the clock the
 caller passes (`Services.now`), so a test can pin "today".
 
-Public: `BUILTINS`, `definitions`, `segmenter`, `buyers`, `buyers_of`, `summary`, `detail`, `for_template`.
+Public: `BUILTINS`, `definitions`, `segmenter`, `buyers`, `buyers_of`, `member_keys`, `summary`, `detail`,
+`for_template`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from mktcrm.config import BUILTIN_SEGMENTS
 from mktcrm.db import buyer_queries as q
 from mktcrm.errors import ConfigError, NotFoundError, UsageError
 from mktcrm.money import EXPONENTS, from_minor
@@ -27,7 +29,7 @@ if TYPE_CHECKING:
 
     from mktcrm.core.deps import Services
 
-BUILTINS = ("new", "repeat", "loyal", "high-value", "at-risk", "lost", "unhappy")
+BUILTINS = BUILTIN_SEGMENTS
 # `{{ buyer.segment }}`: the first segment a buyer is in, in this order (who they are before how they feel).
 PRIORITY = ("loyal", "high-value", "repeat", "at-risk", "lost", "unhappy", "new")
 DEFAULTS: dict[str, float] = {
@@ -281,6 +283,13 @@ def detail(svc: Services, buyer_key: str, account: str | None = None) -> dict[st
 def _event(e: dict[str, Any]) -> dict[str, Any]:
     minor = e.pop("total_minor")
     return {**e, "amount": from_minor(minor, e["currency"]) if e["currency"] else None}
+
+
+def member_keys(svc: Services, account: str, names: Sequence[str]) -> set[str]:
+    """Keys of the account's buyers in any of these segments now (automation rules' `segment` condition)."""
+    seg = segmenter(svc.db, svc.settings.segments, svc.now(), [account])
+    either = " OR ".join(f"coalesce(({seg.predicate(n)}), 0)" for n in names)
+    return {r["buyer_key"] for r in q.buyers(svc.db, [account], [], seg.params, only=either)}
 
 
 def buyers_of(svc: Services, account: str, buyer_key: str) -> Iterator[dict[str, Any]]:

@@ -80,7 +80,7 @@ def orders(
     _accounts(clauses, params, accounts)
     _range(clauses, params, "created_at", since, until)
     sql = (
-        "SELECT account, marketplace, id, status, created_at, total_minor, currency FROM orders"
+        "SELECT account, marketplace, id, status, created_at, total_minor, currency, buyer_key FROM orders"
         f" WHERE {' AND '.join(clauses)} ORDER BY created_at, id"
     )
     rows = []

@@ -322,3 +322,19 @@ def m016_operator(db: sqlite3.Connection) -> None:
         ALTER TABLE dispute_events ADD COLUMN operator TEXT
         """,
     )
+
+
+@migration
+def m019_review_order_line_and_sku(db: sqlite3.Connection) -> None:
+    """A review's order line (eBay and Etsy name the line, not the order) and its product's SKU, filled from
+    the cached order lines by sync (sync/review_links.py); reviews stored before link on their next read."""
+    _script(
+        db,
+        """
+        ALTER TABLE reviews ADD COLUMN order_line_id TEXT;
+        ALTER TABLE reviews ADD COLUMN sku TEXT;
+        CREATE INDEX reviews_account_line ON reviews (account, order_line_id);
+        CREATE INDEX order_lines_account_line ON order_lines (account, id);
+        CREATE INDEX reviews_account_sku ON reviews (account, sku)
+        """,
+    )

@@ -25,6 +25,7 @@ class Filters:
     rating_min: int | None = None
     rating_max: int | None = None
     unanswered: bool = False
+    sku: str | None = None
 
 
 def _where(f: Filters, time_col: str, prefix: str = "") -> tuple[str, list[Any]]:
@@ -83,7 +84,7 @@ _LOCAL_REPLY = (
     " AND r.state IN ('sent', 'manual_done')"
 )
 REVIEW_COLUMNS = (
-    "account, marketplace, id, order_id, kind, rating, rating_raw, title, body, buyer_name, created_at,"
+    "account, marketplace, id, order_id, sku, kind, rating, rating_raw, title, body, buyer_name, created_at,"
     " updated_at, coalesce(reply_body, (SELECT r.body FROM replies r WHERE r.account = reviews.account"
     " AND r.review_id = reviews.id AND r.state IN ('sent', 'manual_done'))) AS reply_body,"
     " coalesce(replied_at, (SELECT r.sent_at FROM replies r WHERE r.account = reviews.account"
@@ -102,6 +103,9 @@ def reviews(db: sqlite3.Connection, f: Filters) -> Iterator[dict[str, Any]]:
         params.append(f.rating_max)
     if f.unanswered:
         extra.append(f"replied_at IS NULL AND reply_body IS NULL AND NOT EXISTS ({_LOCAL_REPLY})")
+    if f.sku is not None:
+        extra.append("sku = ?")
+        params.append(f.sku)
     if extra:
         where += (" AND " if where else " WHERE ") + " AND ".join(extra)
     sql = f"SELECT {REVIEW_COLUMNS} FROM reviews{where} ORDER BY created_at DESC, account, id{_limit(f)}"

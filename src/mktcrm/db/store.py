@@ -63,6 +63,8 @@ TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "reply_body",
             "replied_at",
             "raw",
+            "order_line_id",
+            "sku",
         ),
     ),
     "disputes": (
@@ -92,7 +94,12 @@ TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 # Columns that keep the earliest value seen (a buyer's first order, when a dispute was first seen open).
 KEEP_MIN = {"buyers": ("first_order_at",), "disputes": ("opened_at",)}
 # Columns a later page may not know any more (eBay hides buyer names after 90 days): keep what we had.
-KEEP_IF_NULL = {"buyers": ("display_name",), "disputes": ("respond_by", "thread_id"), "listings": ("title",)}
+KEEP_IF_NULL = {
+    "buyers": ("display_name",),
+    "disputes": ("respond_by", "thread_id"),
+    "listings": ("title",),
+    "reviews": ("order_id", "sku"),  # linked from the order lines after the write (sync/tables.py)
+}
 
 
 def now_iso() -> str:

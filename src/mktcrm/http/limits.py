@@ -2,7 +2,9 @@
 
 Each connector declares its operations' documented limits (`connectors.rate_limit.RateLimit`). Before a
 request, the client takes a token from the matching bucket, waiting when the bucket is empty; a wait
-long enough to notice is announced with how long it is, so a first sync says why it is slow. Answers
+long enough to notice is announced with how long it is, so a first sync says why it is slow, and — for a
+stream's page, when the answers gave a total — how many pages are left and about how long they will take
+(pages left × the bucket's interval). Answers
 adjust the buckets: `x-amzn-RateLimit-Limit` (Amazon's current rate for that operation), Etsy's
 `x-limit-per-second` / `x-remaining-this-second`. Thread-safe: per-order fetches share the buckets.
 A declared daily quota (`RateLimit.per_day`) is counted per UTC day: once spent, `acquire` raises
@@ -21,6 +23,15 @@ from mktcrm.errors import QuotaSpentError
 from mktcrm.http.rate_limit import RateLimit
 
 ANNOUNCE_AFTER = 5.0  # seconds: shorter waits pass silently
+
+
+def duration(seconds: float) -> str:
+    """45 s, 6 min, 2.5 h: as precise as an estimate deserves."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 class TokenBucket:
@@ -70,6 +81,12 @@ class Limiter:
         self.waited = 0.0  # total pacing wait, for the sync report and the benchmarks
         self.used: dict[str, tuple[str, int]] = {}  # operation -> (UTC day, calls made that day by this client)
         self.lock = threading.Lock()
+        self.reading = threading.local()  # the stream page this thread is fetching (see `expect`)
+
+    def expect(self, stream: str | None, left: int | None = None, started: bool = False) -> None:
+        """The next request of this thread fetches a page of `stream` with `left` pages to go, counting it
+        (None: unknown — no total in the answers, or none read yet); `expect(None)` after it."""
+        self.reading.page = (stream, left, started) if stream else None
 
     def _bucket(self, method: str, path: str) -> tuple[RateLimit, TokenBucket] | None:
         return next(((r, b) for r, b in self.rules if r.matches(method, path)), None)
@@ -85,9 +102,24 @@ class Limiter:
         if wait <= 0:
             return
         if wait >= ANNOUNCE_AFTER and self.announce:
-            self.announce(f"{rule.describe()} ({rule.source}); next call in {wait:.0f} s")
+            self.announce(self._pacing(rule, bucket, wait))
         self.waited += wait
         self.sleep(wait)
+
+    def _pacing(self, rule: RateLimit, bucket: TokenBucket, wait: float) -> str:
+        """`orders: paced by the declared limit, …; next call in 3 s, ~120 pages left ≈ 6 min`: this page, then one
+        interval per page after it (the burst is spent, or it would not wait)."""
+        line = f"paced by the declared limit, {rule.describe()} ({rule.source}); next call in {wait:.0f} s"
+        page = getattr(self.reading, "page", None)
+        if page is None:
+            return line
+        stream, left, started = page
+        if left is not None:
+            rest = wait + max(0, left - 1) / bucket.rate
+            return f"{stream}: {line}, ~{left} page{'s' if left != 1 else ''} left ≈ {duration(rest)}"
+        if started:
+            return f"{stream}: {line}; the answers give no total, so the time left is unknown"
+        return f"{stream}: {line}"
 
     def _count(self, rule: RateLimit) -> None:
         """One more call against the rule's daily quota; refused once the day's quota is spent."""

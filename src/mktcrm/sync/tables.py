@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from mktcrm import connectors
 from mktcrm.records import Dispute, Listing, Order, Record, Review
+from mktcrm.sync.review_links import link_reviews
 
 if TYPE_CHECKING:
     from mktcrm.db.store import Store
@@ -55,10 +56,16 @@ class TableRows:
         for table, rows in self.rows(records).items():
             if table not in TOP_LEVEL:
                 self.store.upsert(table, rows)
+                if table == "order_lines":
+                    link_reviews(self.store, self.account, "order_line_id", [r["id"] for r in rows])
+                    link_reviews(self.store, self.account, "order_id", sorted({r["order_id"] for r in rows}))
                 continue
             fresh = len(rows) - self.store.count_existing(table, self.account, [r["id"] for r in rows])
             touched = self.store.upsert(table, rows)
             new, changed = new + fresh, changed + max(touched - fresh, 0)
+            if table == "reviews":
+                self._keep_lines(rows)
+                link_reviews(self.store, self.account, "id", [r["id"] for r in rows])
         return new, changed
 
     def rows(self, records: Iterable[Record]) -> dict[str, list[Row]]:
@@ -76,6 +83,14 @@ class TableRows:
                 case _:
                     raise TypeError(f"not a record a stream may yield: {type(record).__name__}")
         return {table: rows for table, rows in tables.items() if rows}
+
+    def _keep_lines(self, rows: list[Row]) -> None:
+        """The order line of reviews stored before m019, whose unchanged payload the upsert skips."""
+        lines = [(r["order_line_id"], self.account, r["id"]) for r in rows if r["order_line_id"] is not None]
+        if lines:
+            self.store.db.executemany(
+                "UPDATE reviews SET order_line_id = ? WHERE order_line_id IS NULL AND account = ? AND id = ?", lines
+            )
 
     def buyer_key(self, buyer_id: str | None) -> str | None:
         return self.store.buyer_key(self.marketplace, buyer_id) if buyer_id else None
@@ -152,6 +167,7 @@ class TableRows:
             "marketplace": self.marketplace,
             "kind": review.kind,
             "order_id": review.order_id,
+            "order_line_id": review.order_line_id,
             "buyer_key": self.buyer_key(review.buyer_id),
             "buyer_name": review.buyer_name,
             "rating": review.rating,

@@ -41,6 +41,10 @@ class WindowPaginator(NextLinkPaginator):
     def first(self) -> Any:
         return {"from": ebay_time(self.now - HISTORY), "next": None}
 
+    def total(self, body: Any) -> int | None:
+        """A window's total is not the read's: the windows still to come are unknown."""
+        return None
+
     def advance(self, token: Any, body: Any, count: int, ids: list[str]) -> Any:
         following = super().advance(token, body, count, ids)
         if following is not None:

@@ -32,6 +32,10 @@ class FeedbackPaginator(NextLinkPaginator):
             return None
         return super().advance(token, body.get("pagination") or {}, count, ids)
 
+    def total(self, body: Any) -> int | None:
+        """All feedback ever received: the read's size only when it is not stopped early at `since`."""
+        return super().total(body.get("pagination") or {}) if self.since is None else None
+
 
 class ReviewsStream(Stream):
     """getFeedback for `seller_username`, FEEDBACK_RECEIVED, `role:BUYER`, `sort=TIME` (newest first).
@@ -82,12 +86,14 @@ class ReviewsStream(Stream):
             user = provider.get("userId")
             created = norm_time(f.get("feedbackEnteredDate"))
             reply = f.get("replyComment") or {}
-            # No order id (feedback names the order line item only: orderLineItemSummary, in raw), no buyer
-            # name (eBay user ids are pseudonyms; the buyers table has the display name), no reply date.
+            line = (f.get("orderLineItemSummary") or {}).get("orderLineItemId")
+            # Feedback names the order line item, not the order (sync links both from the cached lines); no
+            # buyer name (eBay user ids are pseudonyms; the buyers table has the display name), no reply date.
             reviews.append(
                 Review(
                     id=str(f["feedbackId"]),
                     kind="seller_feedback",
+                    order_line_id=str(line) if line else None,
                     buyer_id=str(user) if user else None,
                     rating=RATINGS.get(str(comment_type)),
                     rating_raw=comment_type,

@@ -255,12 +255,14 @@ class ReviewsStream(_EtsyStream):
             buyer = review.get("buyer_user_id")
             created = _time(review.get("created_timestamp") or review.get("create_timestamp"))
             rating = review.get("rating")
-            # No order id (reviews name the transaction, not the receipt: join order_lines.id), no buyer
-            # name, no seller reply (the spec has no response field).
+            # Reviews name the transaction (a receipt's line), not the receipt: sync links the order and SKU
+            # from the cached lines. No buyer name, no seller reply (the spec has no response field).
+            line = review.get("transaction_id")
             reviews.append(
                 Review(
                     id=review_id(review),
                     kind="product_review",  # one review per purchased item (transaction)
+                    order_line_id=str(line) if line else None,
                     buyer_id=str(buyer) if buyer else None,
                     rating=rating,
                     rating_raw=None if rating is None else str(rating),
