@@ -211,7 +211,7 @@ def test_two_runs_at_once_send_once(shops: Home) -> None:
         ({"trigger": "review", "action": "reply"}, "needs a template"),
         ({"trigger": "review", "action": "message", "template": "thanks"}, "cannot message"),
         ({"trigger": "review", "action": "task", "segment": "vip"}, "segment names 'vip', which is not one"),
-        ({"trigger": "review", "action": "task", "theme": "late"}, "themes are not available yet"),
+        ({"trigger": "review", "action": "task", "theme": "late"}, "theme names 'late', which is not one"),
         ({"trigger": "review", "action": "solicit"}, "a review rule cannot solicit"),
         ({"trigger": "review", "action": "task", "accounts": ["nope"]}, "'nope'"),
         ({"trigger": "review", "action": "task", "younger_than": "7 days"}, "younger_than"),

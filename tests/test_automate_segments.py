@@ -120,7 +120,7 @@ def test_rules_act_only_on_items_whose_buyer_is_in_the_segment(seller: Home) -> 
     ("value", "message"),
     [
         ('"loyl"', "segment names 'loyl', which is not one"),
-        ("[]", "segment = [] matches no buyer"),
+        ("[]", "segment = [] matches nothing"),
         ("5", "segment has the wrong type"),
     ],
 )
@@ -141,3 +141,63 @@ def test_a_task_rule_has_no_segment_condition(home: Home) -> None:
         f.write('\n[automation.rules.t]\ntrigger = "task"\nsegment = "loyal"\naction = "notify"\n')
     result = home.run("config", "check")
     assert result.exit_code == 4 and "a task rule has no segment condition" in result.stderr
+
+
+def _said(rid: str, rating: int, body: str) -> Review:
+    return Review(id=rid, kind="seller_feedback", created_at="2026-05-20T10:00:00Z", order_id="G1", buyer_id="g",
+                  rating=rating, body=body)  # fmt: skip
+
+
+def _claim(did: str, code: str, reason: str) -> Dispute:
+    return Dispute(id=did, kind="incident", status="open", order_id="G1", opened_at="2026-05-21T10:00:00Z",
+                   reason_code=code, reason=reason)  # fmt: skip
+
+
+# Themes by hand: a broken parcel is `damaged`, two weeks late is `delivery_delay`, a missing part is
+# `missing_item`, praise touches no friction (`other`); Mirakl declares RETURN_BROKEN_ITEM as `damaged`, and
+# an operator's own code "12" is read from its label ("Colis non reçu": `delivery_delay`).
+THEMED = [
+    _order("G1", "2026-05-18", "g", 40),
+    _said("T-1", 1, "Colis arrivé cassé, très déçu"),
+    _said("T-2", 2, "Livré avec deux semaines de retard"),
+    _said("T-3", 1, "Il manque une pièce dans le carton"),
+    _said("T-4", 5, "Très bon produit, merci"),
+    _claim("K-1", "RETURN_BROKEN_ITEM", "Article abîmé"),
+    _claim("K-2", "12", "Colis non reçu"),
+]
+THEME_RULES = """
+[automation.rules.damaged-or-missing]
+trigger = "review"
+theme = ["damaged", "missing_item"]
+action = "notify"
+
+[automation.rules.late-disputes]
+trigger = "dispute"
+theme = "delivery_delay"
+action = "notify"
+
+[automation.rules.broken-disputes]
+trigger = "dispute"
+theme = "damaged"
+action = "notify"
+"""
+
+
+def test_rules_act_only_on_items_that_touch_the_theme(home: Home, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(AppContext, "now", lambda self: NOW)
+    home.configure()
+    with (home.path / "config.toml").open("a", encoding="utf-8") as f:
+        f.write(THEME_RULES)
+    db = connect(home.db_path)
+    with Store(db).transaction():
+        TableRows(Store(db), "shop1", "mirakl").write(THEMED)
+    db.close()
+    assert _planned(home) == {
+        "damaged-or-missing": {"T-1", "T-3"},
+        "late-disputes": {"K-2"},
+        "broken-disputes": {"K-1"},
+    }
+    with (home.path / "config.toml").open("a", encoding="utf-8") as f:
+        f.write('\n[automation.rules.oops]\ntrigger = "order"\ntheme = "damaged"\naction = "notify"\n')
+    refused = home.run("automate", "run", "--dry-run")
+    assert refused.exit_code == 4 and "automation rule 'oops'" in refused.stderr and "theme" in refused.stderr

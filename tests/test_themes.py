@@ -71,3 +71,11 @@ def test_account_phrases_are_words_not_patterns() -> None:
     lex = th.lexicon({"price": ["(a+)+$", "frais cachés"]})
     assert lex.themes_of("Des frais caches partout") == ["price"]  # folded like the text
     assert lex.themes_of("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!") == ["other"]  # a regex in config stays text
+
+
+def test_the_config_knows_the_same_themes_as_the_lexicon() -> None:
+    """Automation rules validate `theme` in the config layer, which cannot import core: one list, kept in step."""
+    from mktcrm.config import THEME_IDS
+    from mktcrm.core.themes import THEMES
+
+    assert tuple(THEMES) == THEME_IDS

@@ -28,8 +28,17 @@ ACTIONS: dict[str, tuple[str, ...]] = {
 }
 # Conditions each trigger understands (on columns the cache stores for it).
 CONDITIONS: dict[str, tuple[str, ...]] = {
-    "review": ("rating", "unanswered", "younger_than", "older_than", "accounts", "marketplaces", "segment"),
-    "dispute": ("unanswered", "due_within", "younger_than", "older_than", "accounts", "marketplaces", "segment"),
+    "review": ("rating", "unanswered", "younger_than", "older_than", "accounts", "marketplaces", "segment", "theme"),
+    "dispute": (
+        "unanswered",
+        "due_within",
+        "younger_than",
+        "older_than",
+        "accounts",
+        "marketplaces",
+        "segment",
+        "theme",
+    ),
     "order": ("younger_than", "older_than", "accounts", "marketplaces", "segment"),
     "task": ("due_within", "younger_than", "older_than", "accounts", "marketplaces"),
 }
@@ -47,14 +56,14 @@ RULE_KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "accounts": (list, "only these account names"),
     "marketplaces": (list, "only accounts on these marketplaces"),
     "segment": ((str, list), 'the buyer is in this segment now, or in one of these: "loyal", ["new", "repeat"]'),
-    "theme": (str, "a friction theme (not available yet)"),
+    "theme": (
+        (str, list),
+        "the review's text or the dispute's reason touches this friction theme, or one of these: \"damaged\","
+        ' ["delivery_delay", "missing_item"] (docs/insights.md)',
+    ),
 }
 DEFAULT_CAP = 20
 MAX_CAP = 1000
-# Conditions named by the issue whose modules do not exist in this build: refused, saying so.
-NOT_YET = {
-    "theme": "friction themes are not available yet in this version",
-}
 
 
 @dataclass(frozen=True)
@@ -75,6 +84,7 @@ class Rule:
     accounts: tuple[str, ...] = ()
     marketplaces: tuple[str, ...] = ()
     segments: tuple[str, ...] = ()  # the item's buyer must be in one of them when the rule runs
+    themes: tuple[str, ...] = ()  # the item must touch one of them (the account's friction lexicon)
 
 
 def parse_rules(
@@ -85,6 +95,7 @@ def parse_rules(
     accounts: Iterable[str],
     marketplaces: Iterable[str],
     segments: Iterable[str],
+    themes: Iterable[str],
 ) -> dict[str, Rule]:
     """`[automation]` → rules by name, in file order. Raises ConfigError naming the rule and key."""
     if not isinstance(raw, dict):
@@ -97,7 +108,12 @@ def parse_rules(
     rules = raw.get("rules", {})
     if not isinstance(rules, dict):
         raise ConfigError(f"{path}: automation rules must be tables: [automation.rules.NAME]")
-    known = {"accounts": set(accounts), "marketplaces": set(marketplaces), "segment": list(segments)}
+    known = {
+        "accounts": set(accounts),
+        "marketplaces": set(marketplaces),
+        "segment": list(segments),
+        "theme": list(themes),
+    }
     return {name: _rule(name, body, text, path, known) for name, body in rules.items()}
 
 
@@ -154,8 +170,6 @@ def _rule(name: str, body: Any, text: str, path: Path, known: dict[str, Any]) ->
         expected, desc = RULE_KEYS[key]
         if isinstance(value, bool) != (expected is bool) or not isinstance(value, expected):
             raise fail(key, f"{key} has the wrong type ({desc})")
-        if key in NOT_YET:
-            raise fail(key, f"{key}: {NOT_YET[key]}", hint=f"remove {key} from this rule for now")
     for key in ("trigger", "action"):
         if key not in body:
             raise fail(None, f"missing key {key!r} ({RULE_KEYS[key][1]})")
@@ -202,14 +216,7 @@ def _rule(name: str, body: Any, text: str, path: Path, known: dict[str, Any]) ->
             if item not in known[key]:
                 shown = ", ".join(sorted(known[key])) or "none"
                 raise fail(key, f"{key} names {item!r}, which is not one", hint=f"known {key}: {shown}")
-    segments = body.get("segment", [])
-    segments = [segments] if isinstance(segments, str) else segments
-    if "segment" in body and not segments:
-        raise fail("segment", "segment = [] matches no buyer", hint="name a segment or remove the key")
-    for item in segments:
-        if item not in known["segment"]:
-            shown = ", ".join(known["segment"])
-            raise fail("segment", f"segment names {item!r}, which is not one", hint=f"segments: {shown}")
+    segments, themes = (_names(body, key, known[key], fail) for key in ("segment", "theme"))
     return Rule(
         name=name,
         trigger=trigger,
@@ -224,5 +231,18 @@ def _rule(name: str, body: Any, text: str, path: Path, known: dict[str, Any]) ->
         due_within=spans.get("due_within"),
         accounts=tuple(body.get("accounts", [])),
         marketplaces=tuple(body.get("marketplaces", [])),
-        segments=tuple(segments),
+        segments=segments,
+        themes=themes,
     )
+
+
+def _names(body: dict[str, Any], key: str, known: list[str], fail: Any) -> tuple[str, ...]:
+    """`segment`/`theme`: one name or a list, each one that exists."""
+    names = body.get(key, [])
+    names = [names] if isinstance(names, str) else names
+    if key in body and not names:
+        raise fail(key, f"{key} = [] matches nothing", hint=f"name a {key} or remove the key")
+    for item in names:
+        if item not in known:
+            raise fail(key, f"{key} names {item!r}, which is not one", hint=f"{key}s: {', '.join(known)}")
+    return tuple(names)

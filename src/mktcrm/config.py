@@ -60,6 +60,8 @@ SYNC_LIMITS: dict[str, tuple[float, str]] = {
 ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
 # The built-in buyer segments (defined in core.segments): known here so automation rules can name them.
 BUILTIN_SEGMENTS = ("new", "repeat", "loyal", "high-value", "at-risk", "lost", "unhappy")
+# The friction themes of `mktcrm insights` (core/themes.py labels them; a test keeps the two in step).
+THEME_IDS = ("missing_item", "damaged", "not_as_described", "delivery_delay", "price", "service", "other")
 SECTION_KEYS: dict[str, dict[str, tuple[type | tuple[type, ...], str]]] = {
     "defaults": {
         "currency": (str, "ISO 4217 currency code"),
@@ -322,6 +324,7 @@ def _validate(
         accounts=[a.name for a in accounts],
         marketplaces=list(mkeys),
         segments=[*BUILTIN_SEGMENTS, *sections["segments"].get("custom", {})],
+        themes=THEME_IDS,
     )
     return Settings(
         path=path,

@@ -88,7 +88,29 @@ def _window(rule: Rule, now: datetime, since: datetime | None) -> tuple[str | No
 def candidates(deps: Deps, rule: Rule, since: datetime | None) -> list[dict[str, Any]]:
     """The items a rule's conditions match, oldest or most urgent first, before the log and the cap."""
     found = _matching(deps, rule, since)
-    return _in_segments(deps, rule, found) if rule.segments else found
+    found = _in_segments(deps, rule, found) if rule.segments else found
+    return _touching_themes(deps, rule, found) if rule.themes else found
+
+
+def _touching_themes(deps: Deps, rule: Rule, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Items that touch one of the rule's themes, as `mktcrm insights` reads them: a review's text under its
+    account's lexicon, a dispute's reason through its marketplace's declared reason themes."""
+    from mktcrm import connectors
+    from mktcrm.core import insights, themes
+
+    wanted = set(rule.themes)
+    kept = []
+    for item in items:
+        account = deps.settings.account(item["account"])
+        lexicon = insights.lexicon_for(account)
+        if rule.trigger == "review":
+            found = lexicon.themes_of(" ".join(str(item[k]) for k in ("title", "body") if item.get(k)))
+        else:
+            declared = connectors.get(account.marketplace).reason_themes
+            found = themes.reason_themes(declared, item.get("reason_code"), item.get("reason"), lexicon) or []
+        if wanted & set(found):
+            kept.append(item)
+    return kept
 
 
 def _in_segments(deps: Deps, rule: Rule, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
