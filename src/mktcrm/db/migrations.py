@@ -322,3 +322,16 @@ def m016_operator(db: sqlite3.Connection) -> None:
         ALTER TABLE dispute_events ADD COLUMN operator TEXT
         """,
     )
+
+
+@migration
+def m018_drop_prefix_indexes(db: sqlite3.Connection) -> None:
+    """Two order indexes are prefixes of m008's KPI indexes, which serve every query they served: each write
+    paid for both (issue 14: the random `buyer_key` one dirtied scattered pages on every page written)."""
+    _script(
+        db,
+        """
+        DROP INDEX IF EXISTS orders_account_buyer;
+        DROP INDEX IF EXISTS orders_account_created
+        """,
+    )

@@ -227,22 +227,26 @@ class Store:
             (now_iso(), status, json.dumps(report, ensure_ascii=False), error, run_id),
         )
 
+    def reset_seen(self) -> None:
+        """Start a snapshot's list of seen ids: a temporary table, so memory stays flat whatever its size."""
+        self.db.execute("CREATE TEMP TABLE IF NOT EXISTS _seen (id TEXT PRIMARY KEY)")
+        self.db.execute("DELETE FROM _seen")
+
+    def note_seen(self, ids: Iterable[str]) -> None:
+        self.db.executemany("INSERT OR IGNORE INTO _seen (id) VALUES (?)", [(i,) for i in ids])
+
     def mark_missing(
         self,
         table: str,
         account: str,
-        seen: set[str],
         values: Mapping[str, Any],
         only_when: Mapping[str, Any],
     ) -> int:
-        """Set `values` on this account's rows of `table` whose id was not in a complete snapshot."""
+        """Set `values` on this account's rows of `table` whose id the snapshot did not see (`note_seen`)."""
         _pk, cols = TABLES[table]
         for name in (*values, *only_when):
             if name not in cols:
                 raise ValueError(f"{table}.{name} is not a synced column")
-        self.db.execute("CREATE TEMP TABLE IF NOT EXISTS _seen (id TEXT PRIMARY KEY)")
-        self.db.execute("DELETE FROM _seen")
-        self.db.executemany("INSERT OR IGNORE INTO _seen (id) VALUES (?)", [(i,) for i in seen])
         sets = ", ".join(f"{c} = ?" for c in values)
         conds = "".join(f" AND {c} = ?" for c in only_when)
         cur = self.db.execute(

@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import fields
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from mktcrm import connectors
 from mktcrm.records import Dispute, Listing, Order, Record, Review
 
@@ -28,7 +30,11 @@ WRITE_ORDER = ("listings", "orders", "order_lines", "buyers", "reviews", "disput
 
 
 def raw_text(raw: Any) -> str:
-    return json.dumps(raw, ensure_ascii=False, separators=(",", ":"))
+    """Compact JSON in the API's key order; orjson (5-10x `json.dumps`), json for what orjson refuses (big ints)."""
+    try:
+        return orjson.dumps(raw, option=orjson.OPT_NON_STR_KEYS).decode()
+    except (TypeError, orjson.JSONEncodeError):
+        return json.dumps(raw, ensure_ascii=False, separators=(",", ":"))
 
 
 def table_of(kind: type[Record], names: Iterable[str] = ()) -> str:
