@@ -72,11 +72,14 @@ class Home:
         *,
         sync: dict[str, Any] | None = None,
         secrets: dict[str, str] | None = None,
+        cache: dict[str, Any] | None = None,
     ) -> None:
         if accounts is None:
             accounts = [mirakl_account("shop1")]
         doc: dict[str, Any] = {
             "sync": {"backoff_seconds": 0.01, "retries": 3, "page_size": 10, **(sync or {})},
+            # The sandboxes' orders are months old: keep every raw record unless a test checks the policy.
+            "cache": cache if cache is not None else {"keep_raw": "all"},
             "accounts": accounts,
         }
         (self.path / "config.toml").write_text(tomli_w.dumps(doc), encoding="utf-8")

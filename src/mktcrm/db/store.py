@@ -111,7 +111,14 @@ def _upsert_sql(table: str, d: str = dialect.SQLITE) -> str:
             updates.append(f"{c} = coalesce(excluded.{c}, {table}.{c})")
         else:
             updates.append(f"{c} = excluded.{c}")
-    guard = f" WHERE {table}.raw {dialect.distinct(d)} excluded.raw" if "raw" in cols else ""
+    guard = ""
+    if "raw" in cols:  # a raw record blanked by `[cache] keep_raw` or a purge: compare the mapped columns
+        kept = KEEP_MIN.get(table, ()) + KEEP_IF_NULL.get(table, ())
+        mapped = " OR ".join(f"{table}.{c} {dialect.distinct(d)} excluded.{c}" for c in cols if c not in (*kept, "raw"))
+        guard = (
+            f" WHERE CASE WHEN {table}.raw = '{{}}' THEN ({mapped})"
+            f" ELSE {table}.raw {dialect.distinct(d)} excluded.raw END"
+        )
     return (
         f"INSERT INTO {table} ({', '.join(allcols)}) VALUES ({', '.join('?' * len(allcols))}) "
         f"ON CONFLICT ({', '.join(pk)}) DO UPDATE SET {', '.join(updates)}{guard}"
@@ -226,6 +233,12 @@ class Store:
             "UPDATE sync_runs SET finished_at = ?, status = ?, report = ?, error = ? WHERE id = ?",
             (now_iso(), status, json.dumps(report, ensure_ascii=False), error, run_id),
         )
+
+    def trim_raw(self, before: str) -> int:
+        """Blank the raw record of orders created before `before` (`[cache] keep_raw`); the mapped columns
+        stay, so every list, KPI and segment keeps its figures. Reads only rows that still hold one (m018)."""
+        cur = self.db.execute("UPDATE orders SET raw = '{}' WHERE raw <> '{}' AND created_at < ?", (before,))
+        return max(cur.rowcount, 0)
 
     def reset_seen(self) -> None:
         """Start a snapshot's list of seen ids: a temporary table, so memory stays flat whatever its size."""

@@ -145,6 +145,7 @@ def _run_locked(
     try:
         for account in accounts:
             reports.append(_sync_account(app, store, account, streams, full, progress))
+        trim_raw(app, store)
         status = "ok" if all(r.status == "ok" for r in reports) else "partial"
         if reports and all(r.status == "failed" for r in reports):
             status = "failed"
@@ -152,6 +153,15 @@ def _run_locked(
         report = SyncReport(run_id, status, reports)
         store.finish_run(run_id, status, report.as_dict())
     return report
+
+
+def trim_raw(app: SyncHost, store: Store) -> int:
+    """Apply `[cache] keep_raw`: orders older than its window lose their raw record (in one transaction)."""
+    days = app.settings.keep_raw_days
+    if days is None:
+        return 0
+    with store.transaction():
+        return store.trim_raw(iso(app.now() - timedelta(days=days)) or "")
 
 
 def _sync_account(
