@@ -78,10 +78,12 @@ class Home:
             accounts = [mirakl_account("shop1")]
         doc: dict[str, Any] = {
             "sync": {"backoff_seconds": 0.01, "retries": 3, "page_size": 10, **(sync or {})},
-            # The sandboxes' orders are months old: keep every raw record unless a test checks the policy.
-            "cache": cache if cache is not None else {"keep_raw": "all"},
             "accounts": accounts,
         }
+        # The sandboxes' orders are months old: keep every raw record unless a test checks the policy.
+        cache = {"keep_raw": "all"} if cache is None else cache
+        if cache:
+            doc["cache"] = cache
         (self.path / "config.toml").write_text(tomli_w.dumps(doc), encoding="utf-8")
         if secrets is None:
             secrets = {a["api_key_env"]: f"sandbox-{a['name']}-key" for a in accounts if "api_key_env" in a}
