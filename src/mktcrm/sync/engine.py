@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from mktcrm.connectors.base import Page, Stream
 from mktcrm.errors import AuthError, ExitCode, MktcrmError, TemporaryError, from_environment
 from mktcrm.http.breaker import HostUnreachableError
-from mktcrm.sync.tables import TableRows, table_of
+from mktcrm.sync.tables import Row, TableRows, table_of
 from mktcrm.timeutil import iso, parse_time
 
 if TYPE_CHECKING:
@@ -270,51 +270,55 @@ def _sync_stream(
     marks_missing = type(stream).finalize is not Stream.finalize
     if marks_missing:
         store.reset_seen()
-    batch: list[Page] = []
+    # Pages waiting for their commit, as rows (the decoded records are dropped at once: RSS stays flat).
+    batch: list[tuple[dict[str, list[Row]], list[str], int]] = []
 
-    def flush(last: bool) -> None:
-        """The batch's rows and the position after its last page, in one transaction."""
+    def flush(page: Page, last: bool) -> None:
+        """The batch's rows and the position after `page`, its last one, in one transaction."""
         nonlocal cursor
-        page = batch[-1]
-        with store.transaction():
-            for held in batch:
-                if marks_missing:
-                    store.note_seen(held.ids)
-                new, changed = writer.write(held.records)
-                report.new += new
-                report.changed += changed
-                report.unchanged += max(held.count - new - changed, 0)
-            if not last:
-                moved = min(max_seen, signpost) if stream.is_sorted and max_seen else cursor
-                resume_at = {"since": iso(since), "token": page.next_token, "max_seen": max_seen}
-                store.set_state(account, stream.name, moved, resume_at)
-            else:
-                candidates = [c for c in (cursor, min(max_seen, signpost) if max_seen else None) if c]
-                cursor = max(candidates) if candidates else None
-                if (snapshot or page.snapshot) and not report.resumed and page.complete:
-                    for mark in stream.finalize(signpost):
-                        table = table_of(mark.kind, (*mark.values, *mark.only_when))
-                        store.mark_missing(table, account, mark.values, mark.only_when)
-                store.set_state(account, stream.name, cursor, None)
-        batch.clear()
+        try:
+            with store.transaction():
+                for rows, ids, count in batch:
+                    if marks_missing:
+                        store.note_seen(ids)
+                    new, changed = writer.write_rows(rows)
+                    report.new += new
+                    report.changed += changed
+                    report.unchanged += max(count - new - changed, 0)
+                if not last:
+                    moved = min(max_seen, signpost) if stream.is_sorted and max_seen else cursor
+                    resume_at = {"since": iso(since), "token": page.next_token, "max_seen": max_seen}
+                    store.set_state(account, stream.name, moved, resume_at)
+                else:
+                    candidates = [c for c in (cursor, min(max_seen, signpost) if max_seen else None) if c]
+                    cursor = max(candidates) if candidates else None
+                    if (snapshot or page.snapshot) and not report.resumed and page.complete:
+                        for mark in stream.finalize(signpost):
+                            table = table_of(mark.kind, (*mark.values, *mark.only_when))
+                            store.mark_missing(table, account, mark.values, mark.only_when)
+                    store.set_state(account, stream.name, cursor, None)
+        finally:  # written or failed: never written twice
+            batch.clear()
 
     started = time.monotonic()
+    held: Page | None = None
     try:
         for page in stream.pages(since, token):
             if page.cursor:
                 max_seen = max(max_seen or "", page.cursor)
-            batch.append(page)
+            batch.append((writer.rows(page.records), page.ids if marks_missing else [], page.count))
+            held = page
             report.records += page.count
             report.pages += 1
             report.skipped += page.skipped
             report.first_bad = report.first_bad or page.first_bad
             last = page.next_token is None
             if last or len(batch) >= COMMIT_PAGES or time.monotonic() - started >= COMMIT_SECONDS:
-                flush(last)
+                flush(page, last)
                 started = time.monotonic()
     except MktcrmError:  # the marketplace failed mid-stream: keep the pages already read, resume after them
-        if batch:
-            flush(False)
+        if batch and held is not None:
+            flush(held, False)
         raise
     report.cursor = cursor
     if report.skipped:  # never `ok`: the seller's figures miss these records

@@ -57,8 +57,12 @@ class TableRows:
 
     def write(self, records: Iterable[Record]) -> tuple[int, int]:
         """Store the records; (new, changed) among the top-level ones (lines and events belong to those)."""
+        return self.write_rows(self.rows(records))
+
+    def write_rows(self, tables: dict[str, list[Row]]) -> tuple[int, int]:
+        """Store rows made by `rows`; (new, changed) among the top-level ones."""
         new = changed = 0
-        for table, rows in self.rows(records).items():
+        for table, rows in tables.items():
             if table not in TOP_LEVEL:
                 self.store.upsert(table, rows)
                 continue
