@@ -112,11 +112,11 @@ def _upsert_sql(table: str, d: str = dialect.SQLITE) -> str:
         else:
             updates.append(f"{c} = excluded.{c}")
     guard = ""
-    if "raw" in cols:  # a raw record blanked by `[cache] keep_raw` or a purge: compare the mapped columns
+    if "raw" in cols:  # a raw record blanked (`[cache] keep_raw`, a purge) on either side: compare the mapped columns
         kept = KEEP_MIN.get(table, ()) + KEEP_IF_NULL.get(table, ())
         mapped = " OR ".join(f"{table}.{c} {dialect.distinct(d)} excluded.{c}" for c in cols if c not in (*kept, "raw"))
         guard = (
-            f" WHERE CASE WHEN {table}.raw = '{{}}' THEN ({mapped})"
+            f" WHERE CASE WHEN {table}.raw = '{{}}' OR excluded.raw = '{{}}' THEN ({mapped})"
             f" ELSE {table}.raw {dialect.distinct(d)} excluded.raw END"
         )
     return (

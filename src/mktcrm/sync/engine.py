@@ -252,9 +252,11 @@ def _sync_stream(
     progress: Progress | None,
 ) -> None:
     account = connector.ctx.account.name
-    writer = TableRows(store, account, connector.ctx.account.marketplace)
     signpost = iso(app.now())
     assert signpost is not None
+    days = app.settings.keep_raw_days
+    raw_before = None if days is None else iso(app.now() - timedelta(days=days))
+    writer = TableRows(store, account, connector.ctx.account.marketplace, raw_before)
     state = store.get_state(account, stream.name)
     cursor = state.cursor
     resume = None if full else state.resume

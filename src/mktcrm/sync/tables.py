@@ -49,10 +49,13 @@ def table_of(kind: type[Record], names: Iterable[str] = ()) -> str:
 class TableRows:
     """Maps one account's records to rows per table and writes them (inside the caller's transaction)."""
 
-    def __init__(self, store: Store, account: str, marketplace: str) -> None:
+    def __init__(self, store: Store, account: str, marketplace: str, raw_before: str | None = None) -> None:
         self.store = store
         self.account = account
         self.marketplace = marketplace
+        # `[cache] keep_raw`: an order created before this is stored without its raw record (`{}`) from the
+        # start, so a first sync of years of history never writes what the policy would blank at the end.
+        self.raw_before = raw_before
         self._states: dict[str, str] | None = None
 
     def write(self, records: Iterable[Record]) -> tuple[int, int]:
@@ -86,6 +89,9 @@ class TableRows:
                 case _:
                     raise TypeError(f"not a record a stream may yield: {type(record).__name__}")
         return {table: rows for table, rows in tables.items() if rows}
+
+    def _keeps_raw(self, created_at: str | None) -> bool:
+        return self.raw_before is None or created_at is None or created_at >= self.raw_before
 
     def buyer_key(self, buyer_id: str | None) -> str | None:
         return self.store.buyer_key(self.marketplace, buyer_id) if buyer_id else None
@@ -127,7 +133,7 @@ class TableRows:
                 "total_minor": order.total_minor,
                 "currency": order.currency,
                 "buyer_key": key,
-                "raw": raw_text(order.raw),
+                "raw": raw_text(order.raw) if self._keeps_raw(order.created_at) else "{}",
             }
         )
         tables["order_lines"].extend(
