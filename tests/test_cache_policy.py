@@ -6,7 +6,7 @@ import json
 import sqlite3
 from datetime import UTC, datetime, timedelta
 
-from conftest import Home
+from conftest import Home, sandbox_account
 from mktcrm.errors import ExitCode
 
 
@@ -62,3 +62,22 @@ def test_a_bad_keep_raw_is_a_config_error(home: Home) -> None:
     lines = result.stderr.strip().splitlines()
     assert lines[0].startswith("Error: ") and "keep_raw" in lines[0] and '"90d"' in lines[0]
     assert lines[1].startswith("Hint: ") and "Traceback" not in result.stderr
+
+
+def test_review_requests_say_why_an_order_without_its_record_is_not_asked(home: Home) -> None:
+    account, secrets = sandbox_account("amazon", "boutique", orders=30)
+    home.configure([account], secrets=secrets, cache={"keep_raw": "all"})
+    home.ok("sync", "--quiet")
+    kept = json.loads(home.ok("solicit", "--since", "3650d", "--dry-run", "--json").stdout)
+    # Judged on their delivery date (the reasons checked before it, such as feedback left, do not change).
+    shipped = {r["order_id"] for r in kept if r["delivered_at"] and str(r["detail"]).startswith(("too ", "eligible"))}
+    assert shipped
+
+    home.configure([account], secrets=secrets, cache={"keep_raw": "none"})
+    home.ok("sync", "--quiet")
+    again = home.ok("solicit", "--since", "3650d", "--dry-run", "--json")
+    blanked = {r["order_id"]: r for r in json.loads(again.stdout)}
+    for order_id in shipped:
+        row = blanked[order_id]
+        assert row["delivered_at"] is None and row["state"] == "not eligible"
+        assert "no longer kept ([cache] keep_raw)" in row["detail"]
