@@ -72,6 +72,7 @@ class Home:
         *,
         sync: dict[str, Any] | None = None,
         secrets: dict[str, str] | None = None,
+        cache: dict[str, Any] | None = None,
     ) -> None:
         if accounts is None:
             accounts = [mirakl_account("shop1")]
@@ -79,6 +80,10 @@ class Home:
             "sync": {"backoff_seconds": 0.01, "retries": 3, "page_size": 10, **(sync or {})},
             "accounts": accounts,
         }
+        # The sandboxes' orders are months old: keep every raw record unless a test checks the policy.
+        cache = {"keep_raw": "all"} if cache is None else cache
+        if cache:
+            doc["cache"] = cache
         (self.path / "config.toml").write_text(tomli_w.dumps(doc), encoding="utf-8")
         if secrets is None:
             secrets = {a["api_key_env"]: f"sandbox-{a['name']}-key" for a in accounts if "api_key_env" in a}

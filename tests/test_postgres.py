@@ -120,7 +120,7 @@ def test_the_cli_on_postgresql_reads_the_same_as_on_sqlite(home: Home, pg_url: s
 
 
 def test_cache_url_in_config_and_errors_that_never_print_the_password(home: Home, pg_url: str) -> None:
-    home.configure()
+    home.configure(cache={})  # no [cache] table: this test writes its own
     with open(home.path / "config.toml", "a", encoding="utf-8") as f:
         f.write(f'\n[cache]\nurl = "{pg_url}"\n')
     home.ok("sync", "--quiet")

@@ -82,6 +82,7 @@ SECTION_KEYS: dict[str, dict[str, tuple[type | tuple[type, ...], str]]] = {
             str,
             "where its password is: an environment variable or secrets.toml name (default PGPASSWORD)",
         ),
+        "keep_raw": (str, 'which orders keep the API record as received: "all", "none" or "<N>d" (default "90d")'),
     },
     "team": {
         "operator": (str, "who you are in the team: recorded on each reply, message, task and note (default: OS user)"),
@@ -185,6 +186,7 @@ class Settings:
     exists: bool = True
     cache_url: str | None = None
     cache_password_env: str = "PGPASSWORD"
+    keep_raw_days: int | None = 90  # orders older than this many days lose their raw record; None keeps all
     operator: str | None = None
 
     def account(self, name: str) -> Account:
@@ -342,7 +344,24 @@ def _validate(
         rules=rules,
         cache_url=_cache_url(sections["cache"], path, text),
         cache_password_env=sections["cache"].get("password_env", "PGPASSWORD"),
+        keep_raw_days=_keep_raw(sections["cache"], path, text),
         operator=sections["team"].get("operator"),
+    )
+
+
+def _keep_raw(cache: dict[str, Any], path: Path, text: str) -> int | None:
+    """`[cache] keep_raw` as days: None for "all", 0 for "none"."""
+    value = str(cache.get("keep_raw", "90d")).strip().lower()
+    if value == "all":
+        return None
+    if value == "none":
+        return 0
+    days = value[:-1]
+    if value.endswith("d") and days.isdigit() and 1 <= int(days) <= 36500:
+        return int(days)
+    raise ConfigError(
+        _where(path, text, "keep_raw") + ': [cache] keep_raw must be "all", "none" or a number of days like "90d"',
+        hint="see docs/config.md § [cache] for what each choice keeps",
     )
 
 

@@ -42,8 +42,9 @@ def sync(
     Says per account and stream how many records were read, and of those how many were new and how many
     changed since the last sync (JSON: records, new, changed, unchanged per stream).
 
-    Incremental: each stream resumes from its cursor (minus a lookback margin). Each page is
-    committed with its position, so an interrupted sync resumes where it stopped. Safe from cron:
+    Incremental: each stream resumes from its cursor (minus a lookback margin). Pages are
+    committed in batches (10 pages or 2 s) with their position, so an interrupted sync resumes
+    where the last batch ended. Safe from cron:
     a second sync waits for the first, then exits 5. Exit 3 when some accounts failed and others
     synced.
 

@@ -8,6 +8,7 @@ imports httpx, so config validation stays cheap.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -95,7 +96,7 @@ class Paginator:
     """Turns one answer into the token of the next page, and refuses to go round in circles."""
 
     def __init__(self) -> None:
-        self._seen: set[Any] = set()
+        self._seen: set[bytes] = set()
 
     def first(self) -> Any:
         return None
@@ -116,13 +117,15 @@ class Paginator:
         return False
 
     def check_loop(self, key: Any) -> None:
-        if key in self._seen:
+        # A digest per page, not the page's ids: a 200,000-order sync kept ~14 MiB of id tuples.
+        digest = hashlib.blake2b(repr(key).encode(), digest_size=16).digest()
+        if digest in self._seen:
             shown = repr(key[:3])[:-1] + ", …)" if isinstance(key, tuple) and len(key) > 3 else repr(key)[:80]
             raise PaginationLoopError(
                 f"the marketplace returned the same page twice ({shown}); stopping instead of looping forever",
                 hint="retry later; if it persists, run `mktcrm sync --full` for this stream and report it",
             )
-        self._seen.add(key)
+        self._seen.add(digest)
 
 
 class OffsetPaginator(Paginator):
@@ -235,7 +238,7 @@ class Stream:
         """The typed records of one answer, with the page's highest cursor value."""
         raise NotImplementedError
 
-    def finalize(self, seen: set[str], now: str) -> list[MarkMissing]:
+    def finalize(self, now: str) -> list[MarkMissing]:
         """After a complete snapshot run: how to mark the records that disappeared."""
         return []
 

@@ -136,6 +136,8 @@ def _verdict(
     if order["feedback_rating"] is not None:
         return False, f"the buyer already left feedback ({order['feedback_rating']}★)"
     when = parse_time(delivered) if delivered else None
+    if when is None and order.get("raw") == "{}":  # blanked by `[cache] keep_raw` or a purge
+        return False, "the marketplace's record of this order is no longer kept ([cache] keep_raw): delivery unknown"
     if when is None:
         return False, f"not delivered yet ({order['status'] or 'no status'})"
     first, last = connector.solicit_window or (0, 0)

@@ -325,6 +325,21 @@ def m016_operator(db: sqlite3.Connection) -> None:
 
 
 @migration
+def m018_lean_order_indexes(db: sqlite3.Connection) -> None:
+    """Two order indexes are prefixes of m008's KPI indexes, which serve every query they served: each write
+    paid for both (issue 14: the random `buyer_key` one dirtied scattered pages on every page written). The
+    orders still holding their raw record are indexed by date, so `[cache] keep_raw` reads only those."""
+    _script(
+        db,
+        """
+        DROP INDEX IF EXISTS orders_account_buyer;
+        DROP INDEX IF EXISTS orders_account_created;
+        CREATE INDEX orders_raw_kept ON orders (created_at) WHERE raw <> '{}'
+        """,
+    )
+
+
+@migration
 def m019_review_order_line_and_sku(db: sqlite3.Connection) -> None:
     """A review's order line (eBay and Etsy name the line, not the order) and its product's SKU, filled from
     the cached order lines by sync (sync/review_links.py); reviews stored before link on their next read."""

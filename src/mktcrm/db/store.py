@@ -118,7 +118,14 @@ def _upsert_sql(table: str, d: str = dialect.SQLITE) -> str:
             updates.append(f"{c} = coalesce(excluded.{c}, {table}.{c})")
         else:
             updates.append(f"{c} = excluded.{c}")
-    guard = f" WHERE {table}.raw {dialect.distinct(d)} excluded.raw" if "raw" in cols else ""
+    guard = ""
+    if "raw" in cols:  # a raw record blanked (`[cache] keep_raw`, a purge) on either side: compare the mapped columns
+        kept = KEEP_MIN.get(table, ()) + KEEP_IF_NULL.get(table, ())
+        mapped = " OR ".join(f"{table}.{c} {dialect.distinct(d)} excluded.{c}" for c in cols if c not in (*kept, "raw"))
+        guard = (
+            f" WHERE CASE WHEN {table}.raw = '{{}}' OR excluded.raw = '{{}}' THEN ({mapped})"
+            f" ELSE {table}.raw {dialect.distinct(d)} excluded.raw END"
+        )
     return (
         f"INSERT INTO {table} ({', '.join(allcols)}) VALUES ({', '.join('?' * len(allcols))}) "
         f"ON CONFLICT ({', '.join(pk)}) DO UPDATE SET {', '.join(updates)}{guard}"
@@ -234,22 +241,32 @@ class Store:
             (now_iso(), status, json.dumps(report, ensure_ascii=False), error, run_id),
         )
 
+    def trim_raw(self, before: str) -> int:
+        """Blank the raw record of orders created before `before` (`[cache] keep_raw`); the mapped columns
+        stay, so every list, KPI and segment keeps its figures. Reads only rows that still hold one (m018)."""
+        cur = self.db.execute("UPDATE orders SET raw = '{}' WHERE raw <> '{}' AND created_at < ?", (before,))
+        return max(cur.rowcount, 0)
+
+    def reset_seen(self) -> None:
+        """Start a snapshot's list of seen ids: a temporary table, so memory stays flat whatever its size."""
+        self.db.execute("CREATE TEMP TABLE IF NOT EXISTS _seen (id TEXT PRIMARY KEY)")
+        self.db.execute("DELETE FROM _seen")
+
+    def note_seen(self, ids: Iterable[str]) -> None:
+        self.db.executemany("INSERT OR IGNORE INTO _seen (id) VALUES (?)", [(i,) for i in ids])
+
     def mark_missing(
         self,
         table: str,
         account: str,
-        seen: set[str],
         values: Mapping[str, Any],
         only_when: Mapping[str, Any],
     ) -> int:
-        """Set `values` on this account's rows of `table` whose id was not in a complete snapshot."""
+        """Set `values` on this account's rows of `table` whose id the snapshot did not see (`note_seen`)."""
         _pk, cols = TABLES[table]
         for name in (*values, *only_when):
             if name not in cols:
                 raise ValueError(f"{table}.{name} is not a synced column")
-        self.db.execute("CREATE TEMP TABLE IF NOT EXISTS _seen (id TEXT PRIMARY KEY)")
-        self.db.execute("DELETE FROM _seen")
-        self.db.executemany("INSERT OR IGNORE INTO _seen (id) VALUES (?)", [(i,) for i in seen])
         sets = ", ".join(f"{c} = ?" for c in values)
         conds = "".join(f" AND {c} = ?" for c in only_when)
         cur = self.db.execute(

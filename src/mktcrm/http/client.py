@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import orjson
 from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_attempt
 
 from mktcrm import __version__
@@ -130,7 +131,11 @@ class ApiClient:
     def decode(self, response: httpx.Response, path: str) -> Any:
         """The JSON body of an answer, or a RemoteError naming the call (never a JSONDecodeError)."""
         try:
-            return response.json()
+            return orjson.loads(response.content)  # a page decodes ~2x faster than with json
+        except ValueError:
+            pass
+        try:
+            return response.json()  # a body in another encoding than UTF-8
         except ValueError:
             raise RemoteError(
                 f"{self.account}: {path} answered HTTP {response.status_code} with a body that is not JSON",

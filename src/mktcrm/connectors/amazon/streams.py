@@ -155,7 +155,7 @@ class ListingsStream(Stream):
             )
         return Page(listings)
 
-    def finalize(self, seen: set[str], now: str) -> list[MarkMissing]:
+    def finalize(self, now: str) -> list[MarkMissing]:
         return [MarkMissing(Listing, {"state": "removed"})]
 
 

@@ -157,7 +157,7 @@ class ListingsStream(_EtsyStream):
             )
         return Page(listings)
 
-    def finalize(self, seen: set[str], now: str) -> list[MarkMissing]:
+    def finalize(self, now: str) -> list[MarkMissing]:
         # Not in any state any more: deleted on Etsy (or moved to a state mktcrm does not read).
         return [MarkMissing(Listing, {"state": "removed"})]
 

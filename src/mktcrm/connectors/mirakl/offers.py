@@ -129,5 +129,5 @@ class ListingsStream(Stream):
             )
         return Page(listings)
 
-    def finalize(self, seen: set[str], now: str) -> list[MarkMissing]:
+    def finalize(self, now: str) -> list[MarkMissing]:
         return [MarkMissing(Listing, {"state": "removed"})]

@@ -190,7 +190,7 @@ class DisputesStream(_MiraklStream):
                 )
         return Page(disputes)
 
-    def finalize(self, seen: set[str], now: str) -> list[MarkMissing]:
+    def finalize(self, now: str) -> list[MarkMissing]:
         # No longer in INCIDENT_OPEN: closed by the operator or resolved (OR64) since the last run.
         resolved = {"status": "resolved", "resolved_at": now, "next_actor": "none"}
         return [
