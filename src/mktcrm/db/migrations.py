@@ -322,3 +322,10 @@ def m016_operator(db: sqlite3.Connection) -> None:
         ALTER TABLE dispute_events ADD COLUMN operator TEXT
         """,
     )
+
+
+@migration
+def m017_solicitation_operator(db: sqlite3.Connection) -> None:
+    """Review requests go through the one outbox, which records the operator on every row it queues (m016
+    gave the other outbox tables the column, not this one: `solicit` failed on every store)."""
+    db.execute("ALTER TABLE solicitations ADD COLUMN operator TEXT")
