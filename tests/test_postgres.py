@@ -15,6 +15,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -174,6 +175,24 @@ def test_buyers_and_segments_on_postgresql_are_those_of_sqlite(home: Home, pair:
     sq, pg = _read_both(home, pair, "buyers", "show", key, "--account", busiest["account"], "--json")
     assert pg == sq
     assert sum(e["kind"] == "order" for e in sq["timeline"]) >= 2
+
+
+def test_sync_counts_new_and_changed_rows_on_postgresql_as_on_sqlite(home: Home, pair: str) -> None:
+    """`Store.upsert` counts what psycopg's `executemany` wrote (its rowcount adds every statement's):
+    rows whose payload did not change are not written, so not counted, as on SQLite."""
+    sb = open_sandbox(mirakl_account("shop1")["base_url"])
+    first, second = (r[0] for r in home.sql("SELECT id FROM orders WHERE account = 'shop1' ORDER BY id LIMIT 2"))
+    cursor = home.sql("SELECT cursor FROM sync_state WHERE account = 'shop1' AND stream = 'orders'")[0][0]
+    later = datetime.fromisoformat(cursor.replace("Z", "+00:00")) + timedelta(hours=1)
+    for order in (first, second):
+        sb.update_order(order, at=later, state="SHIPPED")
+    sb.add_orders(3, at=later)
+    args = ("sync", "shop1", "--stream", "orders", "--json")
+    sq, pg = (json.loads(home.ok(*db, *args).stdout)["accounts"][0]["streams"][0] for db in ((), ("--db", pair)))
+    assert (sq["new"], sq["changed"]) == (3, 2) and sq["unchanged"] == sq["records"] - 5
+    assert {k: pg[k] for k in ("records", "new", "changed", "unchanged")} == {
+        k: sq[k] for k in ("records", "new", "changed", "unchanged")
+    }
 
 
 def test_replies_from_both_stores_then_rebuilt_rollups_change_nothing(home: Home, pair: str) -> None:
