@@ -105,7 +105,7 @@ def pair(home: Home, pg_server: Any, reference: tuple[Path, str]) -> Iterator[st
 
 
 def _timeless(value: Any) -> Any:
-    """JSON without the stamps each store's run wrote at its own second (`created_at`, `generated_at`, the last sync)."""
+    """JSON without the stamps each store wrote at its own second (`created_at`, `generated_at`, last sync)."""
     if isinstance(value, dict):
         return {k: _timeless(v) for k, v in value.items() if k not in ("created_at", "generated_at", "last_sync")}
     if isinstance(value, list):
