@@ -107,6 +107,16 @@ class Home:
         finally:
             db.close()
 
+    def connect(self) -> Any:
+        """A connection to this home's store (the cache file, or its PostgreSQL database), migrated, in autocommit."""
+        if self.db_url:
+            from mktcrm.db.connect import connect_url
+
+            return connect_url(self.db_url)
+        from mktcrm.db.connect import connect
+
+        return connect(self.db_path)
+
     def count(self, table: str) -> int:
         return int(self.sql(f"SELECT count(*) FROM {table}")[0][0])
 
