@@ -270,11 +270,9 @@ def test_a_second_sync_of_the_same_account_waits_then_exits_5_naming_the_holder(
 
 # ---- two processes -------------------------------------------------------------------------
 @pytest.fixture
-def loopback(home: Home, request: pytest.FixtureRequest) -> Iterator[dict[str, Any]]:
-    """An eBay and two Mirakl sandboxes on 127.0.0.1 (shared by every CLI process), and each reply POST.
-    120 orders each, or `@pytest.mark.sandbox_orders(n)` where the size proves nothing."""
-    marker = request.node.get_closest_marker("sandbox_orders")
-    query = f"seed=5&orders={marker.args[0] if marker else 120}&anchor={ANCHOR}"
+def loopback(home: Home) -> Iterator[dict[str, Any]]:
+    """An eBay and two Mirakl sandboxes on 127.0.0.1 (shared by every CLI process), and each reply POST."""
+    query = _query(120)
     ebay, secrets = account_for("ebay", "ebay-team", query)
     sandboxes = [open_sandbox(f"sandbox://ebay/ebay-team?{query}")]
     sandboxes += [open_sandbox(f"sandbox://mirakl/{n}?{query}") for n in ("op1", "op2")]
@@ -302,6 +300,31 @@ def loopback(home: Home, request: pytest.FixtureRequest) -> Iterator[dict[str, A
         server.server_close()
 
 
+def _query(orders: int) -> str:
+    return f"seed=5&orders={orders}&anchor={ANCHOR}"
+
+
+@pytest.fixture(scope="module")
+def operators(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], int]:
+    """What the two Mirakl operators of `loopback` (120 orders) hold once synced into SQLite: the rows per
+    (account, table) a PostgreSQL sync of them must hold too. The same seeded data, served in-process."""
+    path = tmp_path_factory.mktemp("operators")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MKTCRM_HOME", str(path))
+        reset_sandboxes()
+        home = Home(path)
+        home.configure([mirakl_account(n, base_url=f"sandbox://mirakl/{n}?{_query(120)}") for n in ("op1", "op2")])
+        home.ok("sync", "--quiet", *STREAMS)
+        reset_sandboxes()
+    q = "SELECT count(*) FROM {} WHERE account = ?"
+    return {(a, t): home.sql(q.format(t), a)[0][0] for a in ("op1", "op2") for t in SYNCED}
+
+
+def _held(url: str) -> dict[tuple[str, str], int]:
+    q = "SELECT count(*) FROM {} WHERE account = ?"
+    return {(a, t): pg_rows(url, q.format(t), a)[0][0] for a in ("op1", "op2") for t in SYNCED}
+
+
 def _both(home: Home, *runs: tuple[str, ...]) -> list[tuple[int, str]]:
     procs = [cli(*args, env={"MKTCRM_HOME": str(home.path)}) for args in runs]
     return [(p.wait(timeout=180), p.communicate()[1]) for p in procs]
@@ -322,21 +345,20 @@ def test_two_people_replying_in_bulk_at_once_send_each_reply_once(
     assert all(loopback["ebay"].reply_of(p) for p in posts)
 
 
-@pytest.mark.sandbox_orders(40)  # both complete and hold what SQLite holds: no size needed to show it
-def test_two_accounts_synced_at_once_both_complete(home: Home, pg_url: str, loopback: dict[str, Any]) -> None:
+def test_two_accounts_synced_at_once_both_complete(
+    home: Home, pg_url: str, loopback: dict[str, Any], operators: dict[tuple[str, str], int]
+) -> None:
     home.ok("--db", pg_url, "orders", "list")  # migrated once, before the race
     results = _both(home, ("--db", pg_url, "sync", "op1", *STREAMS), ("--db", pg_url, "sync", "op2", *STREAMS))
     assert [code for code, _err in results] == [0, 0], results
-    home.ok("sync", "op1", "op2", "--quiet", *STREAMS)  # the SQLite reference, from the same marketplaces
-    for account in ("op1", "op2"):
-        for table in SYNCED:
-            q = f"SELECT count(*) FROM {table} WHERE account = ?"
-            assert pg_rows(pg_url, q, account) == home.sql(q, account), (account, table)
+    assert _held(pg_url) == operators and operators[("op1", "orders")] == 120
     runs = pg_rows(pg_url, "SELECT status FROM sync_runs ORDER BY id")
     assert [r[0] for r in runs] == ["ok", "ok"]
 
 
-def test_kill_9_of_one_sync_loses_nothing_of_the_other(home: Home, pg_url: str, loopback: dict[str, Any]) -> None:
+def test_kill_9_of_one_sync_loses_nothing_of_the_other(
+    home: Home, pg_url: str, loopback: dict[str, Any], operators: dict[tuple[str, str], int]
+) -> None:
     home.ok("--db", pg_url, "orders", "list")
     env = {"MKTCRM_HOME": str(home.path)}
     victim = cli("--db", pg_url, "sync", "op1", *STREAMS, env=env)
@@ -350,11 +372,7 @@ def test_kill_9_of_one_sync_loses_nothing_of_the_other(home: Home, pg_url: str, 
     victim.wait(timeout=10)
     assert survivor.wait(timeout=180) == 0, survivor.communicate()[1]
     home.ok("--db", pg_url, "sync", "op1", "--quiet", *STREAMS)  # resumes at once: the dead session's lock went with it
-    home.ok("sync", "op1", "op2", "--quiet", *STREAMS)
-    for account in ("op1", "op2"):
-        for table in SYNCED:
-            qt = f"SELECT count(*) FROM {table} WHERE account = ?"
-            assert pg_rows(pg_url, qt, account) == home.sql(qt, account), (account, table)
+    assert _held(pg_url) == operators
     statuses = [r[0] for r in pg_rows(pg_url, "SELECT status FROM sync_runs ORDER BY id")]
     assert statuses.count("ok") == 2 and "killed" in statuses
 
