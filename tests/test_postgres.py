@@ -4,6 +4,10 @@ The real CLI drives the real connectors over their sandboxes, once with the SQLi
 with `--db postgresql://…`; what a seller reads (lists, KPIs) must be the same. Two-process tests run
 the CLI as real processes against the same database: simultaneous bulk replies, simultaneous syncs of
 two accounts, and a `kill -9` of one sync while the other goes on.
+
+Speed: the accounts are synced once per module into both stores (`reference`), and each test works on a copy
+(a folder copy, a `CREATE DATABASE … TEMPLATE`); every database starts as a copy of one migrated once per
+session (`pg_template`).
 """
 
 from __future__ import annotations

@@ -115,7 +115,7 @@ def segmenter(db: sqlite3.Connection, config: dict[str, Any], now: datetime, acc
     floors = []
     for i, account in enumerate(accounts):
         p[f"hv_a{i}"], p[f"hv_f{i}"] = account, q.high_value_floor(db, account, t["high_value_pct"])
-        floors.append(f"WHEN :hv_a{i} THEN CAST(:hv_f{i} AS BIGINT)")  # typed: a NULL floor is no text
+        floors.append(f"WHEN :hv_a{i} THEN CAST(:hv_f{i} AS BIGINT)")  # typed: PostgreSQL reads a NULL as text
     floor = f"(CASE b.account {' '.join(floors)} END)" if floors else "NULL"
     d = dialect.of(db)
     # A buyer's usual gap between orders, in days (at least 1); only read for buyers with 2 orders or more.
