@@ -85,6 +85,13 @@ def test_no_config_and_no_cache_offer_nothing_and_create_nothing(home: Home) -> 
 def test_show_and_install_completion(home: Home, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # A terminal's shell is detected; here the shell is named, as `--show-completion zsh` allows without one.
     monkeypatch.setenv("_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION", "1")
+    # typer reads that variable when it builds the command (conftest builds it once per process): build anew.
+    import typer.main
+
+    import conftest
+    from mktcrm.cli import app
+
+    monkeypatch.setattr(conftest, "_ROOT_COMMAND", typer.main.get_command(app))
     shown = home.run("--show-completion", "bash")
     assert shown.exit_code == 0 and "_MKTCRM_COMPLETE=complete_bash" in shown.stdout
     for shell in ("zsh", "fish"):
