@@ -3,7 +3,8 @@
 Each example runs in its own copy of a `mktcrm demo` home (default seed and size), through the real CLI
 in-process. The shell around it is read the way a shell would: `A=b` prefixes set the environment, `&&`
 chains run in order and stop at a failure, `echo … |` feeds stdin, `~` is a throwaway HOME, `$(date +%F)` is
-today, and `| jq …` gets the output — checked to be JSON, and given to jq itself when it is installed.
+today, `"$(mktcrm …)"` is what that command prints, a `postgresql://` URL is a throwaway database on the
+test cluster, and `| jq …` gets the output — checked to be JSON, and given to jq itself when it is installed.
 """
 
 from __future__ import annotations
@@ -63,7 +64,12 @@ def test_every_help_has_examples_to_check() -> None:
 
 @pytest.mark.parametrize(("path", "line"), EXAMPLES, ids=[f"{' '.join(p)}: {line}" for p, line in EXAMPLES])
 def test_help_example_runs(
-    path: tuple[str, ...], line: str, demo_home: Path, home: Home, monkeypatch: pytest.MonkeyPatch
+    path: tuple[str, ...],
+    line: str,
+    demo_home: Path,
+    home: Home,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
 ) -> None:
     fake_home = home.path / "user"
     work = home.path / "cwd"
@@ -77,12 +83,19 @@ def test_help_example_runs(
     monkeypatch.chdir(work)
     monkeypatch.setenv("HOME", str(fake_home))
     reset_sandboxes()
-    for part in line.replace("$(date +%F)", date.today().isoformat()).split(" && "):
+    line = line.replace("$(date +%F)", date.today().isoformat())
+    if "postgresql://" in line:  # a shared database: a throwaway one on the test cluster (skipped without it)
+        line = re.sub(r"postgresql://\S+", request.getfixturevalue("pg_url"), line)
+    for part in line.split(" && "):
+        for inner in re.findall(r'"\$\((mktcrm [^"]*)\)"', part):  # `"$(mktcrm … | jq …)"`: its output
+            if not shutil.which("jq"):
+                pytest.skip("jq is not installed: the substituted command's output cannot be computed")
+            part = part.replace(f'"$({inner})"', shlex.quote(_run(inner, seller, fake_home).strip()))
         _run(part, seller, fake_home)
 
 
-def _run(part: str, seller: Path, fake_home: Path) -> None:
-    """One pipeline: [echo … |] [VAR=value …] mktcrm ARGS [| filter …]."""
+def _run(part: str, seller: Path, fake_home: Path) -> str:
+    """One pipeline: [echo … |] [VAR=value …] mktcrm ARGS [| filter …]; what it printed."""
     words = [_tilde(w, fake_home) for w in shlex.split(part, comments=True)]
     stages: list[list[str]] = [[]]
     for word in words:
@@ -108,6 +121,8 @@ def _run(part: str, seller: Path, fake_home: Path) -> None:
         done = subprocess.run(["sh", "-c", script], input=result.stdout, capture_output=True, text=True, check=False)
         assert done.returncode == 0, f"`{script}` exited {done.returncode}: {done.stderr}\n{shown}"
         assert done.stdout.strip(), f"`{script}` printed nothing\n{shown}"
+        return done.stdout
+    return result.stdout
 
 
 def _tilde(word: str, fake_home: Path) -> str:

@@ -9,6 +9,7 @@ everything else goes over the network. Nothing else in the tool is swapped for t
 from __future__ import annotations
 
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
     from mktcrm.http.client import ApiClient
 
 SANDBOX_SCHEME = "sandbox://"
+# A config that may name a shared database: a `[cache]` table or a `cache.…`/`cache = {…}` key.
+_NAMES_CACHE = re.compile(r"^\s*(\[\s*cache\s*\]|cache\s*[.=])", re.M)
 
 
 def _application(operator: str) -> str:
@@ -102,7 +105,11 @@ class AppContext:
         """The shared PostgreSQL database, when `--db` or `[cache] url` names one (team mode)."""
         if self.paths.db_url or self.paths.db_given:
             return self.paths.db_url
-        return self.settings.cache_url if self.paths.config.exists() else None
+        if not self.paths.config.exists():
+            return None
+        if self._settings is None and not _NAMES_CACHE.search(self.paths.config.read_text(encoding="utf-8")):
+            return None  # no `[cache]` in the config: the cache file, without loading every plug-in to validate it
+        return self.settings.cache_url
 
     @property
     def db(self) -> sqlite3.Connection:

@@ -133,7 +133,7 @@ def automate_log(ctx: typer.Context, out: Output, rule: RuleOpt = None, limit: L
     \b
     Examples:
       $ mktcrm automate log
-      $ mktcrm automate log --json | jq -r '.[] | "\\(.rule) \\(.state) \\(.ref_id)"'
+      $ mktcrm automate log --json | jq 'group_by(.rule) | map({rule: .[0].rule, steps: length})'
     """
     app_ = app_ctx(ctx)
     names = list(dict.fromkeys(rule or []))
