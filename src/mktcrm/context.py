@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 SANDBOX_SCHEME = "sandbox://"
 # A config that may name a shared database: a `[cache]` table or a `cache.…`/`cache = {…}` key.
-_NAMES_CACHE = re.compile(r"^\s*(\[\s*cache\s*\]|cache\s*[.=])", re.M)
+_NAMES_CACHE = re.compile(rb"^\s*(\[\s*cache\s*\]|cache\s*[.=])", re.M)
 
 
 def _application(operator: str) -> str:
@@ -107,9 +107,15 @@ class AppContext:
             return self.paths.db_url
         if not self.paths.config.exists():
             return None
-        if self._settings is None and not _NAMES_CACHE.search(self.paths.config.read_text(encoding="utf-8")):
+        if self._settings is None and not self._may_name_cache():
             return None  # no `[cache]` in the config: the cache file, without loading every plug-in to validate it
         return self.settings.cache_url
+
+    def _may_name_cache(self) -> bool:
+        try:
+            return bool(_NAMES_CACHE.search(self.paths.config.read_bytes()))
+        except OSError:
+            return True  # unreadable: loading the settings says why, in one line
 
     @property
     def db(self) -> sqlite3.Connection:
