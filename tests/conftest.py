@@ -58,9 +58,10 @@ class Result:
 class Home:
     """A MKTCRM_HOME folder with helpers to write config and run the CLI in it."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, db_url: str | None = None) -> None:
         self.path = path
         self.runner = CliRunner()
+        self.db_url = db_url  # MKTCRM_TEST_DB=postgresql: every command runs with `--db` this database
 
     @property
     def db_path(self) -> Path:
@@ -92,6 +93,8 @@ class Home:
         path.chmod(0o600)
 
     def run(self, *args: str, env: dict[str, str] | None = None) -> Result:
+        if self.db_url and "--db" not in args:
+            args = ("--db", self.db_url, *args)
         result = self.runner.invoke(app, list(args), env=env)
         return Result(result.exit_code, result.stdout, result.stderr)
 
@@ -101,11 +104,23 @@ class Home:
         return result
 
     def sql(self, query: str, *params: Any) -> list[tuple[Any, ...]]:
+        if self.db_url:
+            return pg_rows(self.db_url, query, *params)
         db = sqlite3.connect(self.db_path)
         try:
             return [tuple(r) for r in db.execute(query, params)]
         finally:
             db.close()
+
+    def connect(self) -> Any:
+        """A connection to this home's store (the cache file, or its PostgreSQL database), migrated, in autocommit."""
+        if self.db_url:
+            from mktcrm.db.connect import connect_url
+
+            return connect_url(self.db_url)
+        from mktcrm.db.connect import connect
+
+        return connect(self.db_path)
 
     def count(self, table: str) -> int:
         return int(self.sql(f"SELECT count(*) FROM {table}")[0][0])
@@ -141,13 +156,16 @@ def contract() -> Iterator[ContractChecker]:
 
 
 @pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Home]:
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Iterator[Home]:
+    """A fresh home; with MKTCRM_TEST_DB=postgresql its commands use a new PostgreSQL database instead of the
+    cache file (to run a feature's test file against PostgreSQL: tests that read the file itself will fail)."""
+    db_url = request.getfixturevalue("pg_url") if os.environ.get("MKTCRM_TEST_DB") == "postgresql" else None
     monkeypatch.setenv("MKTCRM_HOME", str(tmp_path))
     for var in ("MKTCRM_FORCE_TTY", "NO_COLOR", "MKTCRM_DEBUG", "COLUMNS"):
         monkeypatch.delenv(var, raising=False)
     reset_sandboxes()
     BREAKERS.reset()  # one process runs every test: no host stays "unreachable" from one test to the next
-    yield Home(tmp_path)
+    yield Home(tmp_path, db_url)
     reset_sandboxes()
     BREAKERS.reset()
 
@@ -194,19 +212,43 @@ def pg_server() -> Iterator[Any]:
     cluster.stop()
 
 
-@pytest.fixture
-def pg_url(pg_server: Any) -> Iterator[str]:
-    """A new empty database on the session's cluster, dropped after the test."""
-    import uuid
+@pytest.fixture(scope="session")
+def pg_template(pg_server: Any) -> str:
+    """A database migrated to the latest version once per session. Each test's database is a copy of it
+    (`CREATE DATABASE … TEMPLATE`, a file copy) instead of every migration again; the copies share its
+    buyer salt, which no test compares across PostgreSQL databases."""
+    from mktcrm.db.connect import connect_url
 
+    name = "mktcrm_template"
+    pg_create(pg_server, name, template="template0")
+    connect_url(pg_server.url(name)).close()
+    return name
+
+
+def pg_create(server: Any, name: str, template: str) -> str:
+    """A new database copied from `template` (which nobody may be connected to); its URL."""
     import psycopg
 
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(pg_server.url(), autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    yield pg_server.url(name)
-    with psycopg.connect(pg_server.url(), autocommit=True) as admin:
+    with psycopg.connect(server.url(), autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
+    return str(server.url(name))
+
+
+def pg_drop(server: Any, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(server.url(), autocommit=True) as admin:
         admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def pg_url(pg_server: Any, pg_template: str) -> Iterator[str]:
+    """A new database on the session's cluster, migrated (a copy of the template), dropped after the test."""
+    import uuid
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    yield pg_create(pg_server, name, pg_template)
+    pg_drop(pg_server, name)
 
 
 def pg_rows(url: str, query: str, *params: Any) -> list[tuple[Any, ...]]:

@@ -47,7 +47,9 @@ class Cluster:
     def start(self) -> None:
         if self.user:
             shutil.chown(self.root, self.user)
-        self._run(self.bindir / "initdb", "-D", self.data, "-U", "mktcrm", "--auth=trust", "--locale=C", "-E", "UTF8")
+        # --no-sync: a throwaway cluster needs no fsync of its files (half the start time).
+        initdb = ("-U", "mktcrm", "--auth=trust", "--locale=C", "-E", "UTF8", "--no-sync")
+        self._run(self.bindir / "initdb", "-D", self.data, *initdb)
         opts = f"-h 127.0.0.1 -p {self.port} -k {self.root} -c fsync=off -c full_page_writes=off"
         self._run(self.bindir / "pg_ctl", "-D", self.data, "-o", opts, "-l", self.root / "log", "-w", "start")
 

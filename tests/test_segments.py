@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import math
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,7 +17,6 @@ from hypothesis import strategies as st
 
 from conftest import Home, sandbox_account
 from mktcrm.context import AppContext
-from mktcrm.db.connect import connect
 from mktcrm.db.store import Store
 from mktcrm.records import Dispute, Order, Review
 from mktcrm.sync.tables import TableRows
@@ -26,8 +24,11 @@ from mktcrm.sync.tables import TableRows
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def pinned(home: Home, monkeypatch: pytest.MonkeyPatch) -> Home:
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def pinned(home: Home, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Home:
+    """The hand-built figures hold on both stores: the same definitions, SQL and triggers on each."""
+    if request.param == "postgresql":
+        home.db_url = request.getfixturevalue("pg_url")
     monkeypatch.setattr(AppContext, "now", lambda self: NOW)
     home.configure()
     home.ok("config", "check")
@@ -35,7 +36,7 @@ def pinned(home: Home, monkeypatch: pytest.MonkeyPatch) -> Home:
 
 
 def write(home: Home, records: list[Any], account: str = "shop1") -> None:
-    db = connect(home.db_path)
+    db = home.connect()
     store = Store(db)
     with store.transaction():
         TableRows(store, account, "mirakl").write(records)
@@ -170,9 +171,8 @@ def test_rollups_follow_updates_and_deletions_like_a_rebuild(pinned: Home) -> No
     write(pinned, [order("E1", "2026-02-16", "e", 20, status="REFUNDED"), order("B3", "2026-05-30", "b", 10),
                    Dispute(id="F1-1", kind="incident", status="open", order_id="D1", opened_at="2026-05-05T10:00:00Z",
                            raw={"order": "D1"})])  # fmt: skip
-    db = sqlite3.connect(pinned.db_path)
+    db = pinned.connect()
     db.execute("DELETE FROM reviews WHERE id = 'R-E'")
-    db.commit()
     db.close()
     buyers = by_name(pinned)
     assert (buyers["E"]["revenue"], buyers["E"]["avg_rating"], buyers["E"]["segments"]) == ("0.00", None, [])
@@ -263,12 +263,12 @@ def records_for(data: list[tuple[Any, Any, Any]]) -> list[Any]:
 @given(data=st.lists(st.tuples(buyer_orders, buyer_reviews, buyer_disputes), min_size=1, max_size=12))
 def test_property_every_buyer_is_in_the_segments_its_figures_say(pinned: Home, data: list[Any]) -> None:
     data = [(o, r, d if o else []) for o, r, d in data]
-    db = sqlite3.connect(pinned.db_path) if pinned.db_path.exists() else None
-    if db is not None:  # the previous example's rows go through the delete triggers
-        db.executescript("DELETE FROM disputes; DELETE FROM reviews; DELETE FROM orders; DELETE FROM buyers;")
-        db.close()
+    db = pinned.connect()
+    for table in ("disputes", "reviews", "orders", "buyers"):  # the previous example's rows go through the triggers
+        db.execute(f"DELETE FROM {table}")
+    db.close()
     write(pinned, records_for(data))
-    db = connect(pinned.db_path)
+    db = pinned.connect()
     keys = {Store(db).buyer_key("mirakl", f"b{i}"): f"b{i}" for i in range(len(data))}
     db.close()
     got = {keys[r["buyer_key"]]: set(r["segments"]) for r in json.loads(pinned.ok("buyers", "list", "--json").stdout)}

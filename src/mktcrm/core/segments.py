@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from mktcrm.config import BUILTIN_SEGMENTS
 from mktcrm.db import buyer_queries as q
+from mktcrm.db import dialect
 from mktcrm.errors import ConfigError, NotFoundError, UsageError
 from mktcrm.money import EXPONENTS, from_minor
 from mktcrm.timeutil import iso
@@ -42,22 +43,26 @@ DEFAULTS: dict[str, float] = {
     "lost_days": 365,
     "unhappy_days": 90,
 }
-_DAYS = "(julianday(:now) - julianday(b.{col}))"
 _REVENUE = (
     "(b.revenue_minor * 1.0 / CASE b.currency "
     + " ".join(f"WHEN '{c}' THEN {10**e}" for c, e in sorted(EXPONENTS.items()))
     + " ELSE 100 END)"
 )
-# Fields a custom segment may filter on (`<field>_min`, `<field>_max`), as SQL over a buyer row.
-FIELDS = {
-    "orders": "b.orders",
-    "revenue": _REVENUE,
-    "avg_rating": "(b.rating_sum * 1.0 / nullif(b.rated, 0))",
-    "reviews": "b.reviews",
-    "disputes": "b.disputes",
-    "days_since_last_order": _DAYS.format(col="last_order_at"),
-    "days_since_first_order": _DAYS.format(col="first_order_at"),
-}
+
+
+def _fields(d: str) -> dict[str, str]:
+    """Fields a custom segment may filter on (`<field>_min`, `<field>_max`), as SQL over a buyer row."""
+    return {
+        "orders": "b.orders",
+        "revenue": _REVENUE,
+        "avg_rating": "(b.rating_sum * 1.0 / nullif(b.rated, 0))",
+        "reviews": "b.reviews",
+        "disputes": "b.disputes",
+        "days_since_last_order": dialect.days_between(d, "b.last_order_at", ":now"),
+        "days_since_first_order": dialect.days_between(d, "b.first_order_at", ":now"),
+    }
+
+
 _NAME = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
 
 
@@ -112,22 +117,25 @@ def segmenter(db: sqlite3.Connection, config: dict[str, Any], now: datetime, acc
     floors = []
     for i, account in enumerate(accounts):
         p[f"hv_a{i}"], p[f"hv_f{i}"] = account, q.high_value_floor(db, account, t["high_value_pct"])
-        floors.append(f"WHEN :hv_a{i} THEN :hv_f{i}")
+        floors.append(f"WHEN :hv_a{i} THEN CAST(:hv_f{i} AS BIGINT)")  # typed: PostgreSQL reads a NULL as text
     floor = f"(CASE b.account {' '.join(floors)} END)" if floors else "NULL"
-    gap = "max((julianday(b.last_order_at) - julianday(b.first_order_at)) / (b.orders - 1), 1)"
+    d = dialect.of(db)
+    # A buyer's usual gap between orders, in days (at least 1); only read for buyers with 2 orders or more.
+    span = dialect.days_between(d, "b.first_order_at", "b.last_order_at")
+    gap = dialect.greatest(d, f"{span} / nullif(b.orders - 1, 0)", "1")
     builtin = {
         "new": "b.first_order_at >= :new_since",
         "repeat": "b.orders >= :repeat_orders",
         "loyal": "b.orders >= :loyal_orders AND b.last_order_at >= :loyal_since",
         "high-value": f"b.orders > 0 AND b.revenue_minor > 0 AND b.revenue_minor >= {floor}",
-        "at-risk": "b.orders >= max(:repeat_orders, 2) AND b.last_order_at >= :lost_since"
-        f" AND julianday(:now) - julianday(b.last_order_at) > :at_risk_factor * {gap}",
+        "at-risk": f"b.orders >= {dialect.greatest(d, ':repeat_orders', '2')} AND b.last_order_at >= :lost_since"
+        f" AND {dialect.days_between(d, 'b.last_order_at', ':now')} > :at_risk_factor * {gap}",
         "lost": "b.orders > 0 AND b.last_order_at < :lost_since",
         "unhappy": "(b.low_rating_at >= :unhappy_since OR b.last_dispute_at >= :unhappy_since)",
     }
     seg = Segmenter(list(builtin), list(builtin.values()), p, definitions(t))
     for name, spec in (config.get("custom") or {}).items():
-        _add_custom(seg, name, spec)
+        _add_custom(seg, name, spec, _fields(d))
     return seg
 
 
@@ -142,7 +150,7 @@ def _limits(config: dict[str, Any]) -> dict[str, float]:
     return t
 
 
-def _add_custom(seg: Segmenter, name: str, spec: Any) -> None:
+def _add_custom(seg: Segmenter, name: str, spec: Any, fields: dict[str, str]) -> None:
     """A seller's segment: every condition must hold (fields' `_min`/`_max`, `in` and `not_in` segments)."""
     where = f"[segments.custom.{name}]"
     if not _NAME.match(name) or name in seg.names or name == "all":
@@ -152,7 +160,7 @@ def _add_custom(seg: Segmenter, name: str, spec: Any) -> None:
         )
     if not isinstance(spec, dict) or not spec:
         raise ConfigError(f"{where} must be a table of conditions", hint="e.g. orders_min = 2, revenue_min = 200")
-    known = [f"{f}_{b}" for f in FIELDS for b in ("min", "max")] + ["in", "not_in", "description"]
+    known = [f"{f}_{b}" for f in fields for b in ("min", "max")] + ["in", "not_in", "description"]
     parts = []
     for i, (key, value) in enumerate(spec.items()):
         if key not in known:
@@ -164,18 +172,18 @@ def _add_custom(seg: Segmenter, name: str, spec: Any) -> None:
             if not isinstance(names, list) or not all(isinstance(n, str) and n in seg.names for n in names):
                 raise ConfigError(f"{where}: {key} must list segments defined above it", hint=", ".join(seg.names))
             joined = " AND ".join(f"({seg.predicate(n)})" for n in names)
-            parts.append(f"({joined})" if key == "in" else f"NOT coalesce(({joined}), 0)")
+            parts.append(f"({joined})" if key == "in" else f"NOT (({joined}) IS TRUE)")
             continue
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ConfigError(f"{where}: {key} must be a number, got {value!r}")
         param = f"c_{len(seg.names)}_{i}"
         seg.params[param] = value
         column, bound = key.rsplit("_", 1)
-        parts.append(f"{FIELDS[column]} {'>=' if bound == 'min' else '<='} :{param}")
+        parts.append(f"{fields[column]} {'>=' if bound == 'min' else '<='} :{param}")
     if not parts:
         raise ConfigError(f"{where} has no condition", hint="e.g. orders_min = 2")
     seg.names.append(name)
-    seg.predicates.append(" AND ".join(f"coalesce({x}, 0)" for x in parts))
+    seg.predicates.append(" AND ".join(f"(({x}) IS TRUE)" for x in parts))  # unknown is false, on both stores
     seg.descriptions[name] = str(spec.get("description") or "custom: " + ", ".join(f"{k} {v}" for k, v in spec.items()))
 
 

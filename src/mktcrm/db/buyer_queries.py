@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from mktcrm.db.dialect import flag
+
 if TYPE_CHECKING:
     import sqlite3
 
@@ -86,11 +88,11 @@ def summary(
     """One row per (segment bitmask, currency) of an account: buyers, revenue, repeat buyers, ratings, disputed."""
     p = {**params, "account": account}
     sql = (
-        "SELECT mask, currency, count(*) AS buyers, sum(orders > 0) AS ordering, sum(revenue_minor) AS revenue,"
-        " sum(orders >= 2) AS repurchasers, sum(rating_sum) AS rating_sum, sum(rated) AS rated,"
-        " sum(disputes > 0) AS disputed FROM ("
+        f"SELECT mask, currency, count(*) AS buyers, sum({flag(db, 'orders > 0')}) AS ordering,"
+        f" sum(revenue_minor) AS revenue, sum({flag(db, 'orders >= 2')}) AS repurchasers,"
+        f" sum(rating_sum) AS rating_sum, sum(rated) AS rated, sum({flag(db, 'disputes > 0')}) AS disputed FROM ("
         f" SELECT {_mask(predicates)} AS mask, b.currency, b.orders, b.revenue_minor, b.rating_sum, b.rated,"
-        " b.disputes FROM buyer_stats b WHERE b.account = :account) GROUP BY mask, currency"
+        " b.disputes FROM buyer_stats b WHERE b.account = :account) AS m GROUP BY mask, currency"
     )
     return [dict(row) for row in db.execute(sql, p)]
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from mktcrm.db.dialect import SQLITE, distinct, of, same, trigger
+
 if TYPE_CHECKING:
     import sqlite3
 
@@ -40,9 +42,14 @@ COLUMNS = (
 SAYS = "orders > 0 OR reviews > 0 OR disputes > 0"
 
 
-def _sales(where: str) -> str:
+def _revenue(d: str, s: str = "") -> str:
+    """What a buyer paid when all their sales are in one currency (or none), else NULL; `s` a table prefix."""
+    return f"CASE WHEN min({s}currency) {same(d)} max({s}currency) THEN coalesce(sum({s}paid_minor), 0) END"
+
+
+def _sales(where: str, d: str) -> str:
     return (
-        "SELECT count(*) AS n, CASE WHEN min(s.currency) IS max(s.currency) THEN coalesce(sum(s.paid_minor), 0) END"
+        f"SELECT count(*) AS n, {_revenue(d, 's.')}"
         " AS rev, CASE WHEN min(s.currency) = max(s.currency) THEN min(s.currency) END AS cur,"
         f" min(s.created_at) AS first, max(s.created_at) AS last FROM kpi_sales s WHERE {where}"
     )
@@ -67,42 +74,47 @@ INSERT = f"INSERT INTO buyer_stats (account, buyer_key, {', '.join(COLUMNS)})"
 UPSERT = f" ON CONFLICT (account, buyer_key) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in COLUMNS)};"
 
 
-def _refresh(a: str, k: str, *, drop: bool = True) -> str:
+def _refresh(d: str, a: str, k: str, *, drop: bool = True) -> str:
     """Recompute buyer (`a`, `k`) from its own rows (three indexed reads) and drop it when nothing is left
     (`drop=False` after adding a sale or a review: something is left)."""
     gone = f" DELETE FROM buyer_stats WHERE account = {a} AND buyer_key = {k} AND NOT ({SAYS});" if drop else ""
     return (
-        f"{INSERT} SELECT {a}, {k}, {SELECT} FROM ({_sales(f's.account = {a} AND s.buyer_key = {k}')}) s,"
+        f"{INSERT} SELECT {a}, {k}, {SELECT} FROM ({_sales(f's.account = {a} AND s.buyer_key = {k}', d)}) s,"
         f" ({_reviews(f'r.account = {a} AND r.buyer_key = {k}')}) r,"
         f" ({_disputes(f'o.account = {a} AND o.buyer_key = {k}')}) d WHERE {k} IS NOT NULL{UPSERT}{gone}"
     )
 
 
-def _dispute_buyer(r: str) -> str:
+def _dispute_buyer(d: str, r: str) -> str:
     """Refresh the buyer of dispute row `r`'s order (when the order is cached and has a buyer)."""
     k = f"(SELECT o.buyer_key FROM orders o WHERE o.account = {r}.account AND o.id = {r}.order_id)"
-    return _refresh(f"{r}.account", k)
+    return _refresh(d, f"{r}.account", k)
 
 
-def _triggers() -> list[str]:
-    old, new = _refresh("OLD.account", "OLD.buyer_key"), _refresh("NEW.account", "NEW.buyer_key")
-    added = _refresh("NEW.account", "NEW.buyer_key", drop=False)
-    return [
-        f"CREATE TRIGGER buyer_stats_sale_ins AFTER INSERT ON kpi_sales BEGIN {added} END",
-        f"CREATE TRIGGER buyer_stats_sale_del AFTER DELETE ON kpi_sales BEGIN {old} END",
-        "CREATE TRIGGER buyer_stats_review_ins AFTER INSERT ON reviews WHEN NEW.buyer_key IS NOT NULL"
-        f" BEGIN {added} END",
-        "CREATE TRIGGER buyer_stats_review_upd AFTER UPDATE OF buyer_key, rating, created_at ON reviews"
-        f" BEGIN {old} {new} END",
-        f"CREATE TRIGGER buyer_stats_review_del AFTER DELETE ON reviews WHEN OLD.buyer_key IS NOT NULL BEGIN {old} END",
-        f"CREATE TRIGGER buyer_stats_dispute_ins AFTER INSERT ON disputes BEGIN {_dispute_buyer('NEW')} END",
-        "CREATE TRIGGER buyer_stats_dispute_upd AFTER UPDATE OF order_id, kind, opened_at ON disputes"
-        f" BEGIN {_dispute_buyer('OLD')} {_dispute_buyer('NEW')} END",
-        f"CREATE TRIGGER buyer_stats_dispute_del AFTER DELETE ON disputes BEGIN {_dispute_buyer('OLD')} END",
+def _triggers(d: str = SQLITE) -> list[str]:
+    """Each trigger written once; `dialect.trigger` makes it a SQLite trigger or a PL/pgSQL function and trigger."""
+    old, new = _refresh(d, "OLD.account", "OLD.buyer_key"), _refresh(d, "NEW.account", "NEW.buyer_key")
+    added = _refresh(d, "NEW.account", "NEW.buyer_key", drop=False)
+    moved = f"{_dispute_buyer(d, 'OLD')} {_dispute_buyer(d, 'NEW')}"
+    specs = [  # (name, event, table, body, WHEN condition)
+        ("buyer_stats_sale_ins", "INSERT", "kpi_sales", added, None),
+        ("buyer_stats_sale_del", "DELETE", "kpi_sales", old, None),
+        ("buyer_stats_review_ins", "INSERT", "reviews", added, "NEW.buyer_key IS NOT NULL"),
+        ("buyer_stats_review_upd", "UPDATE OF buyer_key, rating, created_at", "reviews", f"{old} {new}", None),
+        ("buyer_stats_review_del", "DELETE", "reviews", old, "OLD.buyer_key IS NOT NULL"),
+        ("buyer_stats_dispute_ins", "INSERT", "disputes", _dispute_buyer(d, "NEW"), None),
+        ("buyer_stats_dispute_upd", "UPDATE OF order_id, kind, opened_at", "disputes", moved, None),
+        ("buyer_stats_dispute_del", "DELETE", "disputes", _dispute_buyer(d, "OLD"), None),
         # An order's buyer change moves its disputes to the new buyer (its sales move through kpi_sales).
-        "CREATE TRIGGER buyer_stats_order_buyer AFTER UPDATE OF buyer_key ON orders"
-        f" WHEN OLD.buyer_key IS NOT NEW.buyer_key BEGIN {old} {new} END",
+        (
+            "buyer_stats_order_buyer",
+            "UPDATE OF buyer_key",
+            "orders",
+            f"{old} {new}",
+            f"OLD.buyer_key {distinct(d)} NEW.buyer_key",
+        ),
     ]
+    return [sql for name, event, table, body, when in specs for sql in trigger(d, name, event, table, body, when)]
 
 
 def create(db: sqlite3.Connection) -> None:
@@ -116,7 +128,7 @@ def create(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX reviews_account_buyer ON reviews (account, buyer_key, rating, created_at)")
     # The high-value floor: the revenue at rank N of an account, read from the index instead of a sort.
     db.execute("CREATE INDEX buyer_stats_revenue ON buyer_stats (account, revenue_minor, orders)")
-    for sql in _triggers():
+    for sql in _triggers(of(db)):
         db.execute(sql)
 
 
@@ -125,8 +137,8 @@ def rebuild(db: sqlite3.Connection) -> int:
     db.execute("DELETE FROM buyer_stats")
     per = "GROUP BY account, buyer_key"
     db.execute(
-        "CREATE TEMP TABLE _bs AS SELECT account, buyer_key, count(*) AS n, CASE WHEN min(currency) IS max(currency)"
-        " THEN coalesce(sum(paid_minor), 0) END AS rev, CASE WHEN min(currency) = max(currency) THEN min(currency) END"
+        f"CREATE TEMP TABLE _bs AS SELECT account, buyer_key, count(*) AS n, {_revenue(of(db))} AS rev,"
+        " CASE WHEN min(currency) = max(currency) THEN min(currency) END"
         f" AS cur, min(created_at) AS first, max(created_at) AS last FROM kpi_sales {per}"
     )
     db.execute(

@@ -4,8 +4,9 @@ module says what those words are on PostgreSQL.
 Two kinds of difference: statement-level ones translated once per statement text (`?` and `:name`
 placeholders, `BEGIN IMMEDIATE`, `INSERT OR IGNORE`, `AUTOINCREMENT` keys, `WITHOUT ROWID`, `temp.`,
 `CROSS JOIN … ON`),
-and expression-level ones the caller asks for by name (`flag`, `least`, `ms_between`, `insertion_order`),
-because PostgreSQL has no boolean arithmetic, no two-argument `min`, no `julianday` and no `rowid`.
+and expression-level ones the caller asks for by name (`flag`, `least`, `greatest`, `ms_between`,
+`days_between`, `insertion_order`, `trigger`), because PostgreSQL has no boolean arithmetic, no two-argument
+`min`/`max`, no `julianday`, no `rowid` and no trigger bodies (a trigger calls a function).
 """
 
 from __future__ import annotations
@@ -75,11 +76,23 @@ def least(db: Any, a: str, b: str) -> str:
     return f"LEAST({a}, {b})" if of(db) == POSTGRESQL else f"min({a}, {b})"
 
 
+def greatest(db: Any, a: str, b: str) -> str:
+    """The larger of two values (SQLite's two-argument `max`)."""
+    return f"GREATEST({a}, {b})" if of(db) == POSTGRESQL else f"max({a}, {b})"
+
+
 def ms_between(db: Any, a: str, b: str) -> str:
     """Whole milliseconds from stamp `a` to stamp `b` (ISO text), in SQL."""
     if of(db) == POSTGRESQL:
         return f"CAST(round(EXTRACT(EPOCH FROM (({b})::timestamptz - ({a})::timestamptz)) * 1000) AS BIGINT)"
     return f"CAST(round((julianday({b}) - julianday({a})) * 86400000) AS INTEGER)"
+
+
+def days_between(db: Any, a: str, b: str) -> str:
+    """Days (with their fraction) from stamp `a` to stamp `b` (ISO text, or a parameter holding one), in SQL."""
+    if of(db) == POSTGRESQL:
+        return f"(EXTRACT(EPOCH FROM (CAST({b} AS timestamptz) - CAST({a} AS timestamptz))) / 86400.0)"
+    return f"(julianday({b}) - julianday({a}))"
 
 
 def insertion_order(db: Any) -> str:
@@ -95,3 +108,16 @@ def distinct(db: Any) -> str:
 def same(db: Any) -> str:
     """`a IS b`: NULL-safe equality."""
     return "IS NOT DISTINCT FROM" if of(db) == POSTGRESQL else "IS"
+
+
+def trigger(db: Any, name: str, event: str, table: str, body: str, when: str | None = None) -> list[str]:
+    """The statements creating an AFTER … FOR EACH ROW trigger running `body` (statements ending in `;`).
+    SQLite holds the statements in the trigger; PostgreSQL's trigger calls a PL/pgSQL function holding them.
+    `event` is `INSERT`, `DELETE`, `UPDATE` or `UPDATE OF col, …` (both read it the same way)."""
+    cond = f" WHEN ({when})" if when else ""
+    if of(db) == POSTGRESQL:
+        return [
+            f"CREATE FUNCTION {name}_fn() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {body} RETURN NULL; END $$",
+            f"CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW{cond} EXECUTE FUNCTION {name}_fn()",
+        ]
+    return [f"CREATE TRIGGER {name} AFTER {event} ON {table}{cond} BEGIN {body} END"]

@@ -26,7 +26,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from mktcrm.db import buyer_rollup
-from mktcrm.db.dialect import POSTGRESQL, SQLITE, flag, of
+from mktcrm.db.dialect import SQLITE, flag, of, trigger
 
 if TYPE_CHECKING:
     import sqlite3
@@ -177,14 +177,7 @@ def _triggers(d: str) -> list[str]:
     """SQLite triggers hold their statements; PostgreSQL's call a PL/pgSQL function holding the same ones."""
     out = []
     for name, event, table, body in _bodies(d):
-        when = f" WHEN ({_WHEN[name]})" if name in _WHEN else ""
-        if d == POSTGRESQL:
-            out += [
-                f"CREATE FUNCTION {name}_fn() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {body} RETURN NULL; END $$",
-                f"CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW{when} EXECUTE FUNCTION {name}_fn()",
-            ]
-        else:
-            out.append(f"CREATE TRIGGER {name} AFTER {event} ON {table}{when} BEGIN {body} END")
+        out += trigger(d, name, event, table, body, _WHEN.get(name))
     return out
 
 
