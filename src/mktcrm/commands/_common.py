@@ -42,6 +42,15 @@ AccountOne = Annotated[
 # Row counts and ids above SQLite's 64-bit integers are typos: refused as usage errors, not overflows.
 MAX_INT = 2**63 - 1
 LimitOpt = Annotated[int | None, typer.Option("--limit", "-n", min=1, max=MAX_INT, help="At most this many rows.")]
+PeriodOpt = Annotated[
+    str,
+    typer.Option(
+        "--period",
+        "-p",
+        help="7d, 30d, 90d, 365d, this-month, last-month, this-quarter, last-quarter, 2026-03, all,"
+        " or 2026-01-01..2026-03-31 (in each account's timezone).",
+    ),
+]
 SinceOpt = Annotated[str | None, typer.Option("--since", help="Only since this date or span: 2026-01-01, 7d, 12h.")]
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from mktcrm import connectors
-from mktcrm.commands._common import AccountOpt, app_ctx, check_accounts, new_app, rows_command
+from mktcrm.commands._common import AccountOpt, PeriodOpt, app_ctx, check_accounts, new_app, rows_command
 from mktcrm.core import kpi_view
 from mktcrm.output import Output
 
@@ -19,15 +19,7 @@ app = new_app()
 def kpi(
     ctx: typer.Context,
     out: Output,
-    period: Annotated[
-        str,
-        typer.Option(
-            "--period",
-            "-p",
-            help="7d, 30d, 90d, 365d, this-month, last-month, this-quarter, last-quarter, 2026-03, all,"
-            " or 2026-01-01..2026-03-31 (in each account's timezone).",
-        ),
-    ] = "30d",
+    period: PeriodOpt = "30d",
     account: AccountOpt = None,
     by: Annotated[str, typer.Option("--by", help="Rows per account, marketplace, month or week.")] = "account",
     compare: Annotated[

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from mktcrm import connectors
-from mktcrm.commands._common import AccountOpt, app_ctx, check_accounts, new_app, parse_span
+from mktcrm.commands._common import AccountOpt, PeriodOpt, app_ctx, check_accounts, new_app, parse_span
 from mktcrm.core import report as core
 from mktcrm.core import report_html
 from mktcrm.errors import MktcrmError, UsageError
@@ -28,15 +28,7 @@ def report(
     md: Annotated[
         Path | None, typer.Option("--md", metavar="FILE", help="Write a Markdown file (- for stdout).")
     ] = None,
-    period: Annotated[
-        str,
-        typer.Option(
-            "--period",
-            "-p",
-            help="7d, 30d, 90d, 365d, this-month, last-month, this-quarter, last-quarter, 2026-03, all,"
-            " or 2026-01-01..2026-03-31 (in each account's timezone).",
-        ),
-    ] = "30d",
+    period: PeriodOpt = "30d",
     account: AccountOpt = None,
     within: Annotated[str, typer.Option("--within", "-w", help="The due list: how far ahead, e.g. 24h, 7d.")] = "7d",
 ) -> None:
